@@ -1,0 +1,52 @@
+# Fourfold: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+MANAGE := $(BIN)/python manage.py
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fourfold
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test install install-dev migrate lint check-deploy clean
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
+
+install: $(UV)
+	$(UV) sync --frozen --no-dev --inexact --quiet
+
+install-dev: $(UV)
+	$(UV) sync --frozen --inexact --quiet
+
+# The embedded default: SQLite in ./db.sqlite3 and Celery on kombu's filesystem
+# transport under ./var/celery (one worker with embedded beat, no broker server).
+run: export DJANGO_DEBUG ?= true
+run: install
+	@mkdir -p var/celery/queue var/celery/processed
+	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) seed_demo
+	@echo
+	@echo "  Fourfold runs on http://127.0.0.1:8000  (Ctrl-C stops the web server and the worker)"
+	@echo "  Demo logins (username  password):"
+	@sed 's/^/    /' var/demo-credentials.txt
+	@echo
+	@trap 'kill 0' EXIT; \
+	$(BIN)/celery -A config worker -B --concurrency=2 --loglevel=INFO & \
+	$(MANAGE) runserver 127.0.0.1:8000
+
+# The whole suite, against PostgreSQL and (for the worker tests) Redis.
+test: export DATABASE_URL ?= $(TEST_DATABASE_URL)
+test: export CELERY_BROKER_URL ?= $(TEST_BROKER_URL)
+test: export DJANGO_ALLOW_ASYNC_UNSAFE = true
+test: install-dev
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_DEBUG=true $(MANAGE) makemigrations --check --dry-run
+
+clean:
+	rm -rf var db.sqlite3

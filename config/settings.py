@@ -1,0 +1,288 @@
+"""Fourfold settings, read from the environment.
+
+Every value a deployment changes comes from an environment variable (or a `.env` file
+beside manage.py). A value that cannot be used stops start-up with a message that
+names the variable, instead of running with a surprise.
+"""
+
+from pathlib import Path
+
+import structlog
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+from environs import Env, EnvError
+from marshmallow.validate import OneOf
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = Env()
+env.read_env(BASE_DIR / ".env", recurse=False)
+
+
+def _read_settings() -> dict:
+    """Parse every variable at once so that one message names all bad values."""
+    try:
+        with env.prefixed("DJANGO_"):
+            values = {
+                "DEBUG": env.bool("DEBUG", default=False),
+                "SECRET_KEY": env.str("SECRET_KEY", default=""),
+                "ALLOWED_HOSTS": env.list("ALLOWED_HOSTS", default=[]),
+                "CSRF_TRUSTED_ORIGINS": env.list("CSRF_TRUSTED_ORIGINS", default=[]),
+                "SECURE_SSL_REDIRECT": env.bool("SECURE_SSL_REDIRECT", default=None),
+                "BEHIND_PROXY": env.bool("BEHIND_PROXY", default=False),
+                "LOG_FORMAT": env.str(
+                    "LOG_FORMAT", default="", validate=OneOf(["", "json", "console"])
+                ),
+                "DEFAULT_FROM_EMAIL": env.str("DEFAULT_FROM_EMAIL", default="fourfold@localhost"),
+            }
+        values["DATABASE"] = env.dj_db_url(
+            "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+        )
+        values["CELERY_BROKER_URL"] = env.str("CELERY_BROKER_URL", default="filesystem://")
+        values["EMAIL_URL"] = env.dj_email_url("EMAIL_URL", default="consolemail://")
+    except EnvError as error:
+        raise ImproperlyConfigured(f"Fourfold cannot start: {error}") from error
+    return values
+
+
+_values = _read_settings()
+
+DEBUG: bool = _values["DEBUG"]
+
+SECRET_KEY = _values["SECRET_KEY"]
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Fourfold cannot start: DJANGO_SECRET_KEY is not set. Set it to a long random "
+            "string (python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set DJANGO_DEBUG=true for local development."
+        )
+    SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 (DEBUG only)
+elif not DEBUG and len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured(
+        "Fourfold cannot start: DJANGO_SECRET_KEY is shorter than 50 characters."
+    )
+
+ALLOWED_HOSTS = _values["ALLOWED_HOSTS"] or (["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "Fourfold cannot start: DJANGO_ALLOWED_HOSTS is empty. List the host names this "
+        "server answers to, separated by commas (e.g. fourfold.example.com)."
+    )
+CSRF_TRUSTED_ORIGINS = _values["CSRF_TRUSTED_ORIGINS"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials.apps.SimpleAppConfig",
+    "django_celery_beat",
+    "django_celery_results",
+    "django_structlog",
+    "programs",
+    "assessments",
+    "kpis",
+    "initiatives",
+    "blueprints",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "programs.context_processors.navigation",
+            ],
+            # Partials are a builtin so that Django 6's own {% partialdef %} is a drop-in.
+            "builtins": ["template_partials.templatetags.partials"],
+            "loaders": [
+                (
+                    "template_partials.loader.Loader",
+                    [
+                        (
+                            "django.template.loaders.cached.Loader",
+                            [
+                                "django.template.loaders.filesystem.Loader",
+                                "django.template.loaders.app_directories.Loader",
+                            ],
+                        )
+                    ],
+                )
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": _values["DATABASE"]}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Reused connections are ~5x the throughput of a connection per request here.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "config.staticfiles.PlotlyFinder",
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = VAR_DIR / "media"
+
+# EMAIL_URL (smtp://user:password@host:587/?tls=True) sets EMAIL_BACKEND, EMAIL_HOST, ...
+globals().update(_values["EMAIL_URL"])
+DEFAULT_FROM_EMAIL = _values["DEFAULT_FROM_EMAIL"]
+
+# --- Security -------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = (
+        True if _values["SECURE_SSL_REDIRECT"] is None else _values["SECURE_SSL_REDIRECT"]
+    )
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+if _values["BEHIND_PROXY"]:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+
+# --- Celery ---------------------------------------------------------------------------
+# Without CELERY_BROKER_URL the broker is kombu's filesystem transport: queues are files
+# under var/celery, so `make run` needs no broker server. Run exactly one worker on it.
+CELERY_BROKER_URL = _values["CELERY_BROKER_URL"]
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _queue_dir = VAR_DIR / "celery" / "queue"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "store_processed": False,
+        "polling_interval": 0.1,
+    }
+else:
+    # Longer than the longest task or countdown, or Redis re-delivers a running task.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_TIME_LIMIT = 15 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Logging --------------------------------------------------------------------------
+# One line per request and per task, with request_id / task_id and user_id bound by
+# django-structlog. JSON in production (for a log shipper), readable columns when DEBUG.
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+LOG_FORMAT = _values["LOG_FORMAT"] or ("console" if DEBUG else "json")
+
+structlog.configure(
+    processors=[
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.filter_by_level,
+        structlog.processors.TimeStamper(fmt="iso"),
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+        structlog.processors.UnicodeDecoder(),
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    cache_logger_on_first_use=True,
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processor": structlog.processors.JSONRenderer(),
+        },
+        "console": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processor": structlog.dev.ConsoleRenderer(colors=False),
+        },
+    },
+    "handlers": {
+        "default": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+    },
+    "root": {"handlers": ["default"], "level": "INFO"},
+    "loggers": {
+        # django-structlog logs each request once; Django's own request log would repeat it.
+        "django.server": {"level": "WARNING"},
+        "django_structlog": {"level": "INFO"},
+    },
+}

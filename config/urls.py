@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from health_check.views import HealthCheckView
+
+from programs import views as program_views
+
+urlpatterns = [
+    path("", program_views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "health/",
+        HealthCheckView.as_view(checks=["health_check.checks.Database", "programs.health.Broker"]),
+        name="health",
+    ),
+    path(
+        "health/worker/",
+        HealthCheckView.as_view(checks=["programs.health.WorkerAlive"]),
+        name="health_worker",
+    ),
+    path("admin/", admin.site.urls),
+    path("", include("programs.urls")),
+]
+
+admin.site.site_header = "Fourfold administration"
+admin.site.site_title = "Fourfold"

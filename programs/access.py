@@ -1,0 +1,61 @@
+"""Who may see and change what.
+
+Every view fetches its objects through these helpers. Anything outside the user's
+organizations is a 404 (its existence is not revealed); anything inside that the
+user's role may not change is a 403.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from programs.models import Membership, Program
+
+
+class Need(StrEnum):
+    """What a view is about to do, named after the role properties on Membership."""
+
+    VIEW = "view"
+    PLAN = "can_plan"
+    MANAGE = "can_manage"
+    ADMINISTER = "can_administer"
+
+
+def _require(membership: Membership, need: Need) -> None:
+    if need is not Need.VIEW and not getattr(membership, need.value):
+        raise PermissionDenied
+
+
+def membership_for(user: AbstractBaseUser, slug: str, *, need: Need = Need.VIEW) -> Membership:
+    """The user's membership of the organization with this slug, or 404."""
+    try:
+        membership = Membership.objects.select_related("organization").get(
+            user=user, organization__slug=slug
+        )
+    except Membership.DoesNotExist:
+        raise Http404 from None
+    _require(membership, need)
+    return membership
+
+
+@dataclass(frozen=True)
+class ProgramAccess:
+    program: Program
+    membership: Membership
+
+
+def program_for(user: AbstractBaseUser, pk: int, *, need: Need = Need.VIEW) -> ProgramAccess:
+    """A program of one of the user's organizations, with the user's membership, or 404."""
+    membership = (
+        Membership.objects.select_related("organization")
+        .filter(user=user, organization__programs__pk=pk)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    _require(membership, need)
+    program = Program.objects.select_related("organization").get(pk=pk)
+    return ProgramAccess(program=program, membership=membership)

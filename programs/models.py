@@ -1,0 +1,255 @@
+"""The shared core: organizations and their people, programs, and the cycles they run."""
+
+import datetime
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    MANAGER = "manager", _("Manager")
+    TEAM = "team", _("Team member")
+    EXECUTIVE = "executive", _("Executive")
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("short name in addresses"), max_length=60, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's place in an organization. The role decides what they may change."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("member since"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            # One role per person per organization: permissions are never ambiguous.
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="membership_one_per_user_and_org"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organization} ({self.get_role_display()})"
+
+    @property
+    def can_administer(self) -> bool:
+        """Invite people, change roles, connect result sources."""
+        return self.role == Role.ADMIN
+
+    @property
+    def can_manage(self) -> bool:
+        """Create programs, fill in assessments, set goals and targets, review cycles."""
+        return self.role in (Role.ADMIN, Role.MANAGER)
+
+    @property
+    def can_plan(self) -> bool:
+        """Edit the plan of a cycle: initiatives and personalization blueprints."""
+        return self.role in (Role.ADMIN, Role.MANAGER, Role.TEAM)
+
+
+class Invitation(models.Model):
+    """An e-mailed invitation to join an organization with a role.
+
+    Only a hash of the token is stored: the link in the e-mail is the only copy of it.
+    """
+
+    VALID_FOR = datetime.timedelta(days=14)
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            # At most one open invitation per address and organization: re-inviting
+            # replaces the old one instead of leaving two valid links around.
+            models.UniqueConstraint(
+                Lower("email"),
+                "organization",
+                condition=models.Q(accepted_at__isnull=True),
+                name="invitation_one_open_per_email_and_org",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def expires_at(self) -> datetime.datetime:
+        return self.created_at + self.VALID_FOR
+
+    @property
+    def is_usable(self) -> bool:
+        """An invitation works once, and only while it is fresh."""
+        return self.accepted_at is None and timezone.now() < self.expires_at
+
+
+class Program(models.Model):
+    """A personalization program, e.g. "Web shop NL", run as a sequence of cycles."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="programs"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    context = models.CharField(
+        _("context or channel"),
+        max_length=120,
+        blank=True,
+        help_text=_("Where the program personalizes, e.g. “Web shop — desktop” or “E-mail”."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        constraints = [
+            # Names identify programs in conversation; "Web shop" and "web shop" are one.
+            models.UniqueConstraint(
+                Lower("name"),
+                "organization",
+                name="program_name_unique_in_org",
+                violation_error_message=_(
+                    "This organization already has a program with this name."
+                ),
+            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="program_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Phase(models.TextChoices):
+    """The four questions of a cycle, in order, and the review that closes it."""
+
+    WHERE_ARE_WE = "where-are-we", _("Where are we?")
+    WHERE_ARE_WE_GOING = "where-are-we-going", _("Where are we going?")
+    HOW_DO_WE_GET_THERE = "how-do-we-get-there", _("How do we get there?")
+    ARE_WE_GETTING_CLOSER = "are-we-getting-closer", _("Are we getting closer?")
+    REVIEW = "review", _("Review")
+
+
+class Cycle(models.Model):
+    """One turn of Plan-Do-Check-Act. A program has exactly one open cycle at a time."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="cycles")
+    number = models.PositiveIntegerField(_("number"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    phase = models.CharField(
+        _("phase"), max_length=30, choices=Phase.choices, default=Phase.WHERE_ARE_WE
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["program", "-number"]
+        verbose_name = _("cycle")
+        verbose_name_plural = _("cycles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "number"], name="cycle_number_unique_in_program"
+            ),
+            # The heart of the model: work always lands in the one open cycle. Two
+            # concurrent "start next cycle" requests cannot both succeed.
+            models.UniqueConstraint(
+                fields=["program"],
+                condition=models.Q(closed_at__isnull=True),
+                name="cycle_one_open_per_program",
+                violation_error_message=_("This program already has an open cycle."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")),
+                name="cycle_ends_after_start",
+                violation_error_message=_("A cycle must end after it starts."),
+            ),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="cycle_number_positive"),
+            models.CheckConstraint(
+                condition=models.Q(phase__in=Phase.values), name="cycle_phase_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} · cycle {self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def days_left(self, today: datetime.date | None = None) -> int:
+        """Days until the planned end; negative once the cycle runs over."""
+        return (self.ends_on - (today or timezone.localdate())).days
+
+    def days_overdue(self, today: datetime.date | None = None) -> int:
+        """Days since the planned end passed without a review; 0 while it runs."""
+        return max(0, -self.days_left(today))
+
+    def phase_index(self) -> int:
+        return Phase.values.index(self.phase)
+
+
+class WorkerHeartbeat(models.Model):
+    """When a Celery worker last ran the heartbeat task (scheduled every minute by beat).
+
+    One row per worker host; `/health/worker/` reports a worker silent for too long, which
+    means pulls and alerts are not running even though the web pages still answer.
+    """
+
+    hostname = models.CharField(max_length=255, unique=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,37 @@
+"""Reads of the shared core, shaped for pages."""
+
+from django.db.models import Prefetch, QuerySet
+
+from programs.models import Cycle, Invitation, Membership, Organization, Program
+
+
+def program_list(*, organization: Organization) -> list[Program]:
+    """The organization's programs, each with `.open_cycle` (None if between cycles)."""
+    programs = list(
+        organization.programs.prefetch_related(
+            Prefetch(
+                "cycles",
+                queryset=Cycle.objects.filter(closed_at__isnull=True),
+                to_attr="open_cycles",
+            )
+        )
+    )
+    for program in programs:
+        program.open_cycle = program.open_cycles[0] if program.open_cycles else None
+    return programs
+
+
+def program_open_cycle(*, program: Program) -> Cycle | None:
+    return program.cycles.filter(closed_at__isnull=True).first()
+
+
+def cycle_history(*, program: Program) -> QuerySet[Cycle]:
+    return program.cycles.order_by("-number")
+
+
+def organization_members(*, organization: Organization) -> QuerySet[Membership]:
+    return organization.memberships.select_related("user").order_by("user__username")
+
+
+def organization_open_invitations(*, organization: Organization) -> QuerySet[Invitation]:
+    return organization.invitations.filter(accepted_at__isnull=True).select_related("invited_by")

@@ -1,0 +1,317 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from programs import selectors, services
+from programs.access import Need, membership_for, program_for
+from programs.forms import (
+    AccountForm,
+    InvitationForm,
+    PhaseForm,
+    ProgramCreateForm,
+    ProgramForm,
+    RoleForm,
+)
+from programs.http import HtmxHttpRequest
+from programs.models import Membership
+from programs.wheel import QUESTIONS_BY_PHASE, wheel
+
+SESSION_ORGANIZATION = "organization"
+
+
+@login_required
+@require_GET
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    """Send people to the organization they used last, or their first one."""
+    memberships = list(request.user.memberships.select_related("organization"))
+    if not memberships:
+        return render(request, "programs/no_organization.html")
+    slugs = [m.organization.slug for m in memberships]
+    slug = request.session.get(SESSION_ORGANIZATION)
+    return redirect("programs:program_list", org=slug if slug in slugs else slugs[0])
+
+
+@login_required
+@require_GET
+def program_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request.user, org)
+    request.session[SESSION_ORGANIZATION] = org
+    programs = selectors.program_list(organization=membership.organization)
+    return render(
+        request,
+        "programs/program_list.html",
+        {"membership": membership, "organization": membership.organization, "programs": programs},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def program_create(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request.user, org, need=Need.MANAGE)
+    form = ProgramCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = services.program_create(
+                organization=membership.organization, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Program “%(name)s” created; cycle 1 is open.") % {"name": program}
+            )
+            return redirect("programs:program_home", pk=program.pk)
+    return render(
+        request,
+        "programs/program_form.html",
+        {"membership": membership, "organization": membership.organization, "form": form},
+    )
+
+
+def _program_home_context(access, cycle) -> dict:
+    return {
+        "program": access.program,
+        "membership": access.membership,
+        "organization": access.program.organization,
+        "cycle": cycle,
+        "wheel": wheel(phase=cycle.phase, is_open=cycle.is_open) if cycle else [],
+        "phase_form": PhaseForm(initial={"phase": cycle.phase}) if cycle else None,
+    }
+
+
+@login_required
+@require_GET
+def program_home(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    access = program_for(request.user, pk)
+    cycle = selectors.program_open_cycle(program=access.program)
+    return render(request, "programs/program_home.html", _program_home_context(access, cycle))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def program_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.MANAGE)
+    program = access.program
+    form = ProgramForm(request.POST or None, instance=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.program_update(program=program, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Program saved."))
+            return redirect("programs:program_home", pk=program.pk)
+    program.refresh_from_db(fields=["name"])  # the page title keeps the saved name
+    return render(
+        request,
+        "programs/program_form.html",
+        {
+            "program": program,
+            "membership": access.membership,
+            "organization": program.organization,
+            "form": form,
+        },
+    )
+
+
+@login_required
+@require_POST
+def cycle_phase(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Move the open cycle to another question; htmx gets the redrawn wheel back."""
+    access = program_for(request.user, pk, need=Need.MANAGE)
+    cycle = selectors.program_open_cycle(program=access.program)
+    if cycle is None:
+        raise Http404
+    form = PhaseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cycle_set_phase(cycle=cycle, phase=form.cleaned_data["phase"], by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, _("Choose one of the four questions or the review."))
+    if request.htmx:
+        context = _program_home_context(access, cycle)
+        return render(request, "programs/program_home.html#wheel", context)
+    return redirect("programs:program_home", pk=pk)
+
+
+@login_required
+@require_GET
+def cycle_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    access = program_for(request.user, pk)
+    return render(
+        request,
+        "programs/cycle_history.html",
+        {
+            "program": access.program,
+            "membership": access.membership,
+            "organization": access.program.organization,
+            "cycles": selectors.cycle_history(program=access.program),
+        },
+    )
+
+
+@login_required
+@require_GET
+def question(request: HtmxHttpRequest, pk: int, phase: str) -> HttpResponse:
+    access = program_for(request.user, pk)
+    if phase not in QUESTIONS_BY_PHASE:
+        raise Http404
+    cycle = selectors.program_open_cycle(program=access.program)
+    return render(
+        request,
+        "programs/question.html",
+        {
+            **_program_home_context(access, cycle),
+            "question": QUESTIONS_BY_PHASE[phase],
+        },
+    )
+
+
+# --- Members --------------------------------------------------------------------------
+
+
+def _members_context(membership: Membership, invite_form: InvitationForm | None = None) -> dict:
+    organization = membership.organization
+    return {
+        "membership": membership,
+        "organization": organization,
+        "members": selectors.organization_members(organization=organization),
+        "invitations": selectors.organization_open_invitations(organization=organization),
+        "invite_form": invite_form or InvitationForm(),
+        "role_choices": RoleForm.base_fields["role"].choices,
+    }
+
+
+@login_required
+@require_GET
+def member_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request.user, org, need=Need.ADMINISTER)
+    return render(request, "programs/member_list.html", _members_context(membership))
+
+
+@login_required
+@require_POST
+def member_invite(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request.user, org, need=Need.ADMINISTER)
+    form = InvitationForm(request.POST)
+    invited = None
+    if form.is_valid():
+        accept_url = request.build_absolute_uri(
+            reverse("programs:invitation_accept", kwargs={"token": "TOKEN"})
+        ).replace("TOKEN", "{token}")
+        try:
+            invited = services.invitation_send(
+                organization=membership.organization,
+                by=request.user,
+                accept_url=accept_url,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+    if invited and not request.htmx:
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": invited.email})
+        return redirect("programs:member_list", org=org)
+    context = _members_context(membership, invite_form=None if invited else form)
+    context["invited"] = invited
+    template = "programs/member_list.html"
+    if request.htmx:
+        template += "#invitations"
+    return render(request, template, context, status=200 if invited or request.htmx else 400)
+
+
+@login_required
+@require_POST
+def member_role(request: HtmxHttpRequest, org: str, pk: int) -> HttpResponse:
+    membership = membership_for(request.user, org, need=Need.ADMINISTER)
+    member = get_object_or_404(
+        Membership.objects.select_related("user", "organization"),
+        pk=pk,
+        organization=membership.organization,
+    )
+    form = RoleForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            services.membership_change_role(
+                membership=member, role=form.cleaned_data["role"], by=request.user
+            )
+        except ValidationError as e:
+            error = " ".join(e.messages)
+            member.refresh_from_db()
+    else:
+        error = _("Choose one of the roles.")
+    if request.htmx:
+        context = {**_members_context(membership), "member": member, "row_error": error}
+        return render(request, "programs/member_list.html#member-row", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Role changed."))
+    return redirect("programs:member_list", org=org)
+
+
+@login_required
+@require_POST
+def member_remove(request: HtmxHttpRequest, org: str, pk: int) -> HttpResponse:
+    membership = membership_for(request.user, org, need=Need.ADMINISTER)
+    member = get_object_or_404(
+        Membership.objects.select_related("user", "organization"),
+        pk=pk,
+        organization=membership.organization,
+    )
+    try:
+        services.membership_remove(membership=member, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(user)s was removed.") % {"user": member.user})
+    return redirect("programs:member_list", org=org)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HtmxHttpRequest, org: str, pk: int) -> HttpResponse:
+    membership = membership_for(request.user, org, need=Need.ADMINISTER)
+    invitation = get_object_or_404(
+        membership.organization.invitations, pk=pk, accepted_at__isnull=True
+    )
+    services.invitation_revoke(invitation=invitation, by=request.user)
+    messages.success(
+        request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
+    )
+    return redirect("programs:member_list", org=org)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """The page an invitation link opens: join with this account, or create one."""
+    invitation = services.invitation_find(token=token)
+    if invitation is None:
+        return render(request, "programs/invitation_invalid.html", status=404)
+    signed_in = request.user.is_authenticated
+    form = None if signed_in else AccountForm(request.POST or None)
+    if request.method == "POST" and (signed_in or form.is_valid()):
+        user = request.user
+        if not signed_in:
+            user = form.save(commit=False)  # saved by the service, with the membership
+            user.email = invitation.email
+        try:
+            services.invitation_accept(invitation=invitation, user=user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("home")
+        if not signed_in:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome to %(org)s.") % {"org": invitation.organization})
+        return redirect("programs:program_list", org=invitation.organization.slug)
+    return render(
+        request, "programs/invitation_accept.html", {"invitation": invitation, "form": form}
+    )
