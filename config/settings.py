@@ -40,7 +40,12 @@ def _read_settings() -> dict:
             "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
         )
         values["CELERY_BROKER_URL"] = env.str("CELERY_BROKER_URL", default="filesystem://")
-        values["EMAIL_URL"] = env.dj_email_url("EMAIL_URL", default="consolemail://")
+        values["EMAIL_URL"] = env.dj_email_url("EMAIL_URL", default="console://")
+        if "EMAIL_BACKEND" not in values["EMAIL_URL"]:
+            raise EnvError(
+                'Environment variable "EMAIL_URL" has an unknown scheme; use console://, '
+                "smtp://, submission:// (TLS on 587) or file://"
+            )
     except EnvError as error:
         raise ImproperlyConfigured(f"Fourfold cannot start: {error}") from error
     return values
@@ -187,7 +192,8 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
-# EMAIL_URL (smtp://user:password@host:587/?tls=True) sets EMAIL_BACKEND, EMAIL_HOST, ...
+# EMAIL_URL (e.g. submission://user:password@smtp.example.com:587) sets EMAIL_BACKEND,
+# EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, ...
 globals().update(_values["EMAIL_URL"])
 DEFAULT_FROM_EMAIL = _values["DEFAULT_FROM_EMAIL"]
 

@@ -18,3 +18,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Serve static files straight from the finders (no collectstatic before tests).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+# Threads and in-process workers must not keep connections that block dropping the
+# test database at the end.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+LOGGING["loggers"]["django_structlog"]["level"] = "WARNING"  # noqa: F405

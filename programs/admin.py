@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from programs.models import Cycle, Invitation, Membership, Organization, Program
+from programs.models import (
+    Cycle,
+    Invitation,
+    Membership,
+    Organization,
+    Program,
+    WorkerHeartbeat,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -51,3 +58,9 @@ class ProgramAdmin(admin.ModelAdmin):
 class CycleAdmin(admin.ModelAdmin):
     list_display = ["program", "number", "phase", "starts_on", "ends_on", "closed_at"]
     list_filter = ["phase", "program__organization"]
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["hostname", "seen_at"]
+    readonly_fields = ["hostname", "seen_at"]

@@ -41,7 +41,8 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def program_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request.user, org)
-    request.session[SESSION_ORGANIZATION] = org
+    if request.session.get(SESSION_ORGANIZATION) != org:
+        request.session[SESSION_ORGANIZATION] = org
     programs = selectors.program_list(organization=membership.organization)
     return render(
         request,

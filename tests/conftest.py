@@ -1,0 +1,99 @@
+"""The cast of every test: one organization with a person in each role, and an outsider.
+
+alice is admin, mia manager, tom team member, eve executive of Acme; oscar is admin of
+Globex, another organization, and must never see Acme's data.
+"""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from programs.models import Invitation, Membership, Organization, Program, Role
+from programs.services import program_create
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to
+# run in one unless told this is a test.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+INVITATION_TOKEN = "test-invitation-token"
+
+
+@dataclass
+class World:
+    acme: Organization
+    globex: Organization
+    members: dict[str, Membership]  # by role
+    outsider: Membership
+    program: Program
+    foreign_program: Program
+    invitation: Invitation
+
+    def user(self, who: str):
+        return self.outsider.user if who == "outsider" else self.members[who].user
+
+
+@pytest.fixture
+def world(db) -> World:
+    acme = OrganizationFactory(name="Acme Retail", slug="acme")
+    globex = OrganizationFactory(name="Globex", slug="globex")
+    names = {Role.ADMIN: "alice", Role.MANAGER: "mia", Role.TEAM: "tom", Role.EXECUTIVE: "eve"}
+    members = {
+        role.value: MembershipFactory(
+            organization=acme, role=role, user=UserFactory(username=name, first_name=name.title())
+        )
+        for role, name in names.items()
+    }
+    outsider = MembershipFactory(
+        organization=globex, role=Role.ADMIN, user=UserFactory(username="oscar")
+    )
+    program = program_create(
+        organization=acme, name="Web shop", by=members["manager"].user, context="Web shop NL"
+    )
+    foreign_program = program_create(organization=globex, name="Globex shop", by=outsider.user)
+    invitation = Invitation.objects.create(
+        organization=acme,
+        email="newcomer@example.com",
+        role=Role.TEAM,
+        token_hash=Invitation.hash_token(INVITATION_TOKEN),
+        invited_by=members["admin"].user,
+    )
+    return World(acme, globex, members, outsider, program, foreign_program, invitation)
+
+
+def client_for(world: World, who: str) -> Client:
+    client = Client()
+    if who != "anonymous":
+        client.force_login(world.user(who))
+    return client
+
+
+@pytest.fixture
+def as_user(world):
+    """as_user("manager") is a test client logged in as Acme's manager."""
+    return lambda who: client_for(world, who)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Debian's chromium: Playwright cannot download its own browser on this network.
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright keeps an event loop in the test thread until the
+    session ends, and Django's test client cannot call async views (the health checks)
+    from a thread with a running loop."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -1,0 +1,28 @@
+import pytest
+from django.apps import apps
+from django.contrib import admin
+
+pytestmark = pytest.mark.django_db
+
+APPS = ("programs", "assessments", "kpis", "initiatives", "blueprints")
+
+
+def test_every_model_is_in_the_django_admin():
+    missing = [
+        model.__name__
+        for app in APPS
+        for model in apps.get_app_config(app).get_models()
+        if model not in admin.site._registry
+    ]
+    assert not missing
+
+
+def test_admin_pages_answer_for_staff(admin_client, world):
+    for model in apps.get_app_config("programs").get_models():
+        url = f"/admin/programs/{model._meta.model_name}/"
+        assert admin_client.get(url).status_code == 200, url
+
+
+def test_admin_site_refuses_non_staff(as_user):
+    response = as_user("admin").get("/admin/programs/program/")
+    assert response.status_code == 302

@@ -1,0 +1,160 @@
+"""Every URL, for every role, an outsider and an anonymous visitor.
+
+The list of URLs comes from the URL configuration itself: a view added without a row in
+MATRIX fails `test_every_url_is_in_the_matrix`, so no page escapes the access rules.
+
+Expected answers: a role the rule allows gets `ok`; a member whose role may not do it
+gets 403; a member of another organization gets 404 (the object is not revealed); an
+anonymous visitor is sent to the login page.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import INVITATION_TOKEN, World, client_for
+
+ROLES = ("admin", "manager", "team", "executive")
+EVERYONE = frozenset(ROLES)
+MANAGERS = frozenset({"admin", "manager"})
+ADMINS = frozenset({"admin"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    kwargs: Callable[[World], dict]
+    allowed: frozenset[str]
+    method: str = "get"
+    data: Callable[[World], dict] = field(default=lambda w: {})
+    ok: int = 200
+    # Pages that are not about one organization (an outsider is just another user there).
+    public: bool = False
+    anonymous_ok: bool = False
+
+
+def org(w: World) -> dict:
+    return {"org": w.acme.slug}
+
+
+def program(w: World) -> dict:
+    return {"pk": w.program.pk}
+
+
+MATRIX: dict[str, Rule] = {
+    "home": Rule(kwargs=lambda w: {}, allowed=EVERYONE, ok=302, public=True),
+    "programs:program_list": Rule(kwargs=org, allowed=EVERYONE),
+    "programs:program_create": Rule(kwargs=org, allowed=MANAGERS),
+    "programs:member_list": Rule(kwargs=org, allowed=ADMINS),
+    "programs:member_invite": Rule(
+        kwargs=org,
+        allowed=ADMINS,
+        method="post",
+        data=lambda w: {"email": "someone@example.com", "role": "team"},
+        ok=302,
+    ),
+    "programs:member_role": Rule(
+        kwargs=lambda w: {"org": w.acme.slug, "pk": w.members["team"].pk},
+        allowed=ADMINS,
+        method="post",
+        data=lambda w: {"role": "manager"},
+        ok=302,
+    ),
+    "programs:member_remove": Rule(
+        kwargs=lambda w: {"org": w.acme.slug, "pk": w.members["executive"].pk},
+        allowed=ADMINS,
+        method="post",
+        ok=302,
+    ),
+    "programs:invitation_revoke": Rule(
+        kwargs=lambda w: {"org": w.acme.slug, "pk": w.invitation.pk},
+        allowed=ADMINS,
+        method="post",
+        ok=302,
+    ),
+    "programs:invitation_accept": Rule(
+        kwargs=lambda w: {"token": INVITATION_TOKEN},
+        allowed=EVERYONE,
+        public=True,
+        anonymous_ok=True,
+    ),
+    "programs:program_home": Rule(kwargs=program, allowed=EVERYONE),
+    "programs:program_edit": Rule(kwargs=program, allowed=MANAGERS),
+    "programs:cycle_history": Rule(kwargs=program, allowed=EVERYONE),
+    "programs:cycle_phase": Rule(
+        kwargs=program,
+        allowed=MANAGERS,
+        method="post",
+        data=lambda w: {"phase": "where-are-we-going"},
+        ok=302,
+    ),
+    "programs:question": Rule(
+        kwargs=lambda w: {"pk": w.program.pk, "phase": "where-are-we"}, allowed=EVERYONE
+    ),
+}
+
+# URLs with access rules of their own, checked elsewhere.
+EXEMPT_PREFIXES = ("admin:",)  # Django's admin: staff only (tests/programs/test_admin.py)
+EXEMPT = {
+    "login",  # public by nature
+    "logout",  # POST only, for anyone
+    "health",  # public for load balancers: test_health.py
+    "health_worker",
+}
+
+
+def named_urls(resolver: URLResolver | None = None, namespace: str = "") -> set[str]:
+    names = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= named_urls(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_url_is_in_the_matrix():
+    uncovered = {
+        name
+        for name in named_urls()
+        if name not in MATRIX and name not in EXEMPT and not name.startswith(EXEMPT_PREFIXES)
+    }
+    assert not uncovered, f"Add these URLs to the access matrix: {sorted(uncovered)}"
+
+
+def test_matrix_names_only_existing_urls():
+    assert set(MATRIX) <= named_urls()
+
+
+CASES = [(name, who) for name in MATRIX for who in (*ROLES, "outsider", "anonymous")]
+
+
+@pytest.mark.parametrize(("name", "who"), CASES, ids=[f"{n}-{w}" for n, w in CASES])
+def test_access(world, name, who):
+    rule = MATRIX[name]
+    url = reverse(name, kwargs=rule.kwargs(world))
+    client = client_for(world, who)
+    response = getattr(client, rule.method)(url, rule.data(world))
+
+    if who == "anonymous":
+        if rule.anonymous_ok:
+            assert response.status_code == rule.ok
+        else:
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("login"))
+    elif who == "outsider":
+        expected = rule.ok if rule.public else 404
+        assert response.status_code == expected
+    elif who in rule.allowed:
+        assert response.status_code == rule.ok, response.content[:500]
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("name", [n for n, r in MATRIX.items() if r.method == "get"])
+def test_wrong_method_is_refused(world, name):
+    rule = MATRIX[name]
+    response = client_for(world, "admin").delete(reverse(name, kwargs=rule.kwargs(world)))
+    assert response.status_code == 405
