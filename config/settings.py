@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "django_structlog",
+    "simple_history",
     "programs",
     "assessments",
     "kpis",

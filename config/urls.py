@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("programs.urls")),
+    path("", include("assessments.urls")),
 ]
 
 admin.site.site_header = "Fourfold administration"

@@ -11,8 +11,9 @@ from enum import StrEnum
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
-from programs.models import Membership, Program
+from programs.models import Cycle, Membership, Program
 
 
 class Need(StrEnum):
@@ -59,3 +60,16 @@ def program_for(user: AbstractBaseUser, pk: int, *, need: Need = Need.VIEW) -> P
     _require(membership, need)
     program = Program.objects.select_related("organization").get(pk=pk)
     return ProgramAccess(program=program, membership=membership)
+
+
+def cycle_for(program: Program, number: str | None = None) -> Cycle:
+    """The cycle a page shows: cycle `number` (from ?cycle=N) when given, else the open one."""
+    cycles = program.cycles.select_related("program__organization")
+    if number:
+        if not number.isdigit():
+            raise Http404
+        return get_object_or_404(cycles, number=int(number))
+    cycle = cycles.filter(closed_at__isnull=True).first()
+    if cycle is None:
+        raise Http404
+    return cycle

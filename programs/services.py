@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from assessments.services import dimensions_ensure_defaults
 from programs.models import Cycle, Invitation, Membership, Organization, Phase, Program, Role
 
 log = structlog.get_logger(__name__)
@@ -174,6 +175,7 @@ def program_create(
     )
     program.full_clean()
     program.save()
+    dimensions_ensure_defaults(organization=organization)
     starts_on = starts_on or timezone.localdate()
     cycle_open(
         program=program, starts_on=starts_on, ends_on=ends_on or starts_on + DEFAULT_CYCLE_LENGTH

@@ -19,7 +19,7 @@ from programs.forms import (
     RoleForm,
 )
 from programs.http import HtmxHttpRequest
-from programs.models import Membership
+from programs.models import Membership, Phase
 from programs.wheel import QUESTIONS_BY_PHASE, wheel
 
 SESSION_ORGANIZATION = "organization"
@@ -75,13 +75,24 @@ def program_create(request: HtmxHttpRequest, org: str) -> HttpResponse:
     )
 
 
+def _wheel_completeness(cycle) -> dict[str, int]:
+    """Percent answered per question, from each question's app."""
+    from assessments.selectors import completeness as assessment_completeness
+
+    return {Phase.WHERE_ARE_WE.value: assessment_completeness(cycle=cycle).percent}
+
+
 def _program_home_context(access, cycle) -> dict:
     return {
         "program": access.program,
         "membership": access.membership,
         "organization": access.program.organization,
         "cycle": cycle,
-        "wheel": wheel(phase=cycle.phase, is_open=cycle.is_open) if cycle else [],
+        "wheel": wheel(
+            phase=cycle.phase, is_open=cycle.is_open, completeness=_wheel_completeness(cycle)
+        )
+        if cycle
+        else [],
         "phase_form": PhaseForm(initial={"phase": cycle.phase}) if cycle else None,
     }
 

@@ -18,6 +18,7 @@ class Question:
     pdca: str
     summary: str
     parts: tuple[str, ...]
+    url_name: str = "programs:question"  # the question's own page, once it has one
 
 
 QUESTIONS: tuple[Question, ...] = (
@@ -25,6 +26,7 @@ QUESTIONS: tuple[Question, ...] = (
         phase=Phase.WHERE_ARE_WE,
         number=1,
         pdca=_("Check the present"),
+        url_name="assessments:summary",
         summary=_("Assess the program's maturity and the measures the business runs on."),
         parts=(
             _("Maturity per dimension, with evidence and the opportunity it suggests"),
@@ -76,10 +78,14 @@ QUESTIONS_BY_PHASE = {question.phase.value: question for question in QUESTIONS}
 class WheelQuadrant:
     question: Question
     state: str  # "done", "current" or "upcoming"
+    completeness: int | None  # percent, for questions that measure it
 
 
-def wheel(*, phase: str, is_open: bool) -> list[WheelQuadrant]:
+def wheel(
+    *, phase: str, is_open: bool, completeness: dict[str, int] | None = None
+) -> list[WheelQuadrant]:
     """Each question's state in a cycle at `phase`. A closed cycle has answered them all."""
+    completeness = completeness or {}
     current = Phase.values.index(phase)
     quadrants = []
     for index, question in enumerate(QUESTIONS):
@@ -89,5 +95,11 @@ def wheel(*, phase: str, is_open: bool) -> list[WheelQuadrant]:
             state = "current"
         else:
             state = "upcoming"
-        quadrants.append(WheelQuadrant(question=question, state=state))
+        quadrants.append(
+            WheelQuadrant(
+                question=question,
+                state=state,
+                completeness=completeness.get(question.phase.value),
+            )
+        )
     return quadrants

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from programs.demo import seed_assessment
 from programs.models import Membership, Organization, Program, Role
 from programs.services import membership_add, program_create
 
@@ -79,8 +80,9 @@ class Command(BaseCommand):
                 membership_add(organization=organization, user=user, role=role)
             if role == Role.MANAGER:
                 manager = user
-        if not Program.objects.filter(organization=organization, name="Web shop").exists():
-            program_create(
+        program = Program.objects.filter(organization=organization, name="Web shop").first()
+        if program is None:
+            program = program_create(
                 organization=organization,
                 name="Web shop",
                 context="Web shop — desktop and mobile web",
@@ -91,4 +93,5 @@ class Command(BaseCommand):
                 ),
                 by=manager,
             )
+        seed_assessment(program=program, by=manager)
         return created_logins
