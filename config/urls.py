@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from health_check.views import HealthCheckView
 
 from programs import views as program_views
+from programs.health import HealthView
 
 urlpatterns = [
     path("", program_views.home, name="home"),
@@ -11,12 +11,12 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "health/",
-        HealthCheckView.as_view(checks=["health_check.checks.Database", "programs.health.Broker"]),
+        HealthView.as_view(checks=["health_check.checks.Database", "programs.health.Broker"]),
         name="health",
     ),
     path(
         "health/worker/",
-        HealthCheckView.as_view(checks=["programs.health.WorkerAlive"]),
+        HealthView.as_view(checks=["programs.health.WorkerAlive"]),
         name="health_worker",
     ),
     path("admin/", admin.site.urls),

@@ -1,12 +1,16 @@
 """Health checks beyond the database: can we hand work to Celery?"""
 
+import contextlib
 import dataclasses
 import datetime
+from concurrent.futures import ThreadPoolExecutor
 
 from celery.app import app_or_default
+from django.db import connections
 from django.utils import timezone
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
+from health_check.views import HealthCheckView
 
 from programs.models import WorkerHeartbeat
 
@@ -43,3 +47,16 @@ class WorkerAlive(HealthCheck):
         silence = timezone.now() - last
         if silence > self.max_silence:
             raise ServiceWarning(f"No worker heartbeat for {int(silence.total_seconds())} s")
+
+
+class HealthView(HealthCheckView):
+    """The library's view, running the checks in one thread of its own whose database
+    connection is closed afterwards (the default executor's threads would keep theirs)."""
+
+    @contextlib.contextmanager
+    def get_executor(self):
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="health") as executor:
+            try:
+                yield executor
+            finally:
+                executor.submit(connections.close_all).result()

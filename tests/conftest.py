@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
+from assessments.models import Dimension, Gap, MeasurementDriver
+from assessments.services import driver_save, gap_create
 from programs.models import Invitation, Membership, Organization, Program, Role
 from programs.services import program_create
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
@@ -30,6 +32,9 @@ class World:
     program: Program
     foreign_program: Program
     invitation: Invitation
+    driver: MeasurementDriver
+    gap: Gap
+    dimension: Dimension
 
     def user(self, who: str):
         return self.outsider.user if who == "outsider" else self.members[who].user
@@ -60,7 +65,24 @@ def world(db) -> World:
         token_hash=Invitation.hash_token(INVITATION_TOKEN),
         invited_by=members["admin"].user,
     )
-    return World(acme, globex, members, outsider, program, foreign_program, invitation)
+    manager = members["manager"].user
+    driver = driver_save(program=program, by=manager, name="Conversion rate", owner="Analytics")
+    gap = gap_create(
+        cycle=program.cycles.get(), title="No control group", priority="high", by=manager
+    )
+    dimension = acme.dimensions.first()
+    return World(
+        acme,
+        globex,
+        members,
+        outsider,
+        program,
+        foreign_program,
+        invitation,
+        driver,
+        gap,
+        dimension,
+    )
 
 
 def client_for(world: World, who: str) -> Client:

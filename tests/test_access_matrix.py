@@ -94,6 +94,53 @@ MATRIX: dict[str, Rule] = {
     ),
 }
 
+
+def driver(w: World) -> dict:
+    return {"pk": w.program.pk, "driver_pk": w.driver.pk}
+
+
+MATRIX |= {
+    "assessments:summary": Rule(kwargs=program, allowed=EVERYONE),
+    "assessments:assessment": Rule(kwargs=program, allowed=EVERYONE),
+    "assessments:assessment_csv": Rule(kwargs=program, allowed=EVERYONE),
+    "assessments:assessment_copy": Rule(kwargs=program, allowed=MANAGERS, method="post", ok=302),
+    "assessments:answer_save": Rule(
+        kwargs=lambda w: {"pk": w.program.pk, "dimension_pk": w.dimension.pk},
+        allowed=MANAGERS,
+        method="post",
+        data=lambda w: {"score": "3", "evidence": "", "opportunity": ""},
+        ok=302,
+    ),
+    "assessments:drivers": Rule(kwargs=program, allowed=EVERYONE),
+    "assessments:drivers_csv": Rule(kwargs=program, allowed=EVERYONE),
+    "assessments:driver": Rule(kwargs=driver, allowed=EVERYONE),
+    "assessments:driver_edit": Rule(kwargs=driver, allowed=MANAGERS),
+    "assessments:driver_delete": Rule(kwargs=driver, allowed=MANAGERS, method="post", ok=302),
+    "assessments:driver_validate": Rule(kwargs=driver, allowed=MANAGERS, method="post", ok=302),
+    "assessments:driver_change_add": Rule(
+        kwargs=driver,
+        allowed=MANAGERS,
+        method="post",
+        data=lambda w: {"changed_on": "2026-01-05", "kind": "tool_switch", "description": "GA4"},
+        ok=302,
+    ),
+    "assessments:gaps": Rule(kwargs=program, allowed=EVERYONE),
+    "assessments:gaps_regenerate": Rule(kwargs=program, allowed=MANAGERS, method="post", ok=302),
+    "assessments:gap_edit": Rule(
+        kwargs=lambda w: {"pk": w.program.pk, "gap_pk": w.gap.pk}, allowed=MANAGERS
+    ),
+    "assessments:dimensions": Rule(kwargs=org, allowed=ADMINS),
+    "assessments:dimension_edit": Rule(
+        kwargs=lambda w: {"org": w.acme.slug, "dimension_pk": w.dimension.pk}, allowed=ADMINS
+    ),
+    "assessments:dimension_retire": Rule(
+        kwargs=lambda w: {"org": w.acme.slug, "dimension_pk": w.dimension.pk},
+        allowed=ADMINS,
+        method="post",
+        ok=302,
+    ),
+}
+
 # URLs with access rules of their own, checked elsewhere.
 EXEMPT_PREFIXES = ("admin:",)  # Django's admin: staff only (tests/programs/test_admin.py)
 EXEMPT = {

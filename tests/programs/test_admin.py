@@ -12,7 +12,8 @@ def test_every_model_is_in_the_django_admin():
         model.__name__
         for app in APPS
         for model in apps.get_app_config(app).get_models()
-        if model not in admin.site._registry
+        # Change histories are shown by their model's admin (the "History" button).
+        if model not in admin.site._registry and not model.__name__.startswith("Historical")
     ]
     assert not missing
 
