@@ -46,6 +46,13 @@ class DriverForm(StyledForm, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.program = program
 
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        twins = self.instance.program.drivers.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if twins.exists():
+            raise forms.ValidationError(_("This program already has a driver with this name."))
+        return name
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("calendar") == "fiscal" and not cleaned.get("fiscal_start_month"):

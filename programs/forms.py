@@ -39,6 +39,19 @@ class ProgramForm(StyledForm, forms.ModelForm):
         fields = ["name", "context", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        twins = self.organization.programs.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if twins.exists():
+            raise forms.ValidationError(
+                _("This organization already has a program with this name.")
+            )
+        return name
+
 
 class ProgramCreateForm(ProgramForm):
     starts_on = forms.DateField(

@@ -55,7 +55,7 @@ def program_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def program_create(request: HtmxHttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request.user, org, need=Need.MANAGE)
-    form = ProgramCreateForm(request.POST or None)
+    form = ProgramCreateForm(request.POST or None, organization=membership.organization)
     if request.method == "POST" and form.is_valid():
         try:
             program = services.program_create(
@@ -110,7 +110,7 @@ def program_home(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def program_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     access = program_for(request.user, pk, need=Need.MANAGE)
     program = access.program
-    form = ProgramForm(request.POST or None, instance=program)
+    form = ProgramForm(request.POST or None, instance=program, organization=program.organization)
     if request.method == "POST" and form.is_valid():
         try:
             services.program_update(program=program, by=request.user, **form.cleaned_data)

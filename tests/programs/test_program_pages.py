@@ -44,7 +44,7 @@ def test_manager_creates_a_program_with_its_first_cycle(world, as_user):
     [
         ({"name": ""}, "name", "This field is required."),
         ({"name": "x" * 121}, "name", "at most 120 characters"),
-        ({"name": "web SHOP"}, None, "already has a program with this name"),
+        ({"name": "web SHOP"}, "name", "already has a program with this name"),
         ({"ends_on": "2026-10-01"}, "ends_on", "must end after it starts"),
         ({"starts_on": "yesterday"}, "starts_on", "Enter a valid date."),
     ],
