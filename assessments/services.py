@@ -24,16 +24,9 @@ from assessments.models import (
     MeasurementDriver,
 )
 from programs.models import Cycle, Organization, Program
+from programs.services import ensure_cycle_open
 
 log = structlog.get_logger(__name__)
-
-
-def ensure_cycle_open(cycle: Cycle) -> None:
-    if not cycle.is_open:
-        raise ValidationError(
-            _("Cycle %(n)s is closed; its answers can be read but no longer changed.")
-            % {"n": cycle.number}
-        )
 
 
 # --- Dimensions -----------------------------------------------------------------------

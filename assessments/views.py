@@ -22,6 +22,7 @@ from assessments.models import Dimension, Gap, MeasurementDriver
 from programs.access import Need, ProgramAccess, cycle_for, membership_for, program_for
 from programs.http import HtmxHttpRequest
 from programs.models import Cycle
+from programs.services import ensure_cycle_open
 
 
 def _base_context(access: ProgramAccess, cycle: Cycle, section: str) -> dict:
@@ -452,7 +453,7 @@ def gaps_regenerate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     access = program_for(request.user, pk, need=Need.MANAGE)
     cycle = cycle_for(access.program)
     try:
-        services.ensure_cycle_open(cycle)
+        ensure_cycle_open(cycle)
     except ValidationError as error:
         return _refuse_closed(request, error, pk)
     plan = services.gaps_regenerate(cycle=cycle)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("programs.urls")),
     path("", include("assessments.urls")),
+    path("", include("kpis.urls")),
 ]
 
 admin.site.site_header = "Fourfold administration"

@@ -102,3 +102,210 @@ def seed_assessment(*, program: Program, by: AbstractBaseUser) -> None:
             frequency="monthly",
         )
         assessment_services.driver_validate(driver=revenue, by=by, note="Reconciled with the books")
+
+
+def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
+    """Three segments, two goals with five KPIs, an ROI target and strategic answers."""
+    from decimal import Decimal
+
+    from kpis import services as kpi_services
+    from kpis.models import Attribute, StrategicQuestion
+
+    organization = program.organization
+    cycle = program.cycles.get(closed_at__isnull=True)
+    if not organization.attributes.exists():
+        kpi_services.attribute_save(
+            organization=organization,
+            key="visitor_type",
+            label="Visitor type",
+            type="category",
+            allowed_values=["new", "returning"],
+        )
+        kpi_services.attribute_save(
+            organization=organization,
+            key="cart_value",
+            label="Cart value",
+            type="number",
+            allowed_values=[],
+        )
+        kpi_services.attribute_save(
+            organization=organization,
+            key="has_account",
+            label="Has an account",
+            type="boolean",
+            allowed_values=[],
+        )
+        kpi_services.attribute_save(
+            organization=organization,
+            key="country",
+            label="Country",
+            type="category",
+            allowed_values=["NL", "BE", "DE"],
+        )
+    attributes = {a.key: a for a in Attribute.objects.filter(organization=organization)}
+    if not organization.segments.exists():
+        for name, description, size, value, conditions in [
+            (
+                "New visitors",
+                "First visit to the shop.",
+                420_000,
+                Decimal("1900000"),
+                [("visitor_type", "is", "new")],
+            ),
+            (
+                "Loyal customers",
+                "Returning, with an account.",
+                38_000,
+                Decimal("5200000"),
+                [("visitor_type", "is", "returning"), ("has_account", "is_true", True)],
+            ),
+            (
+                "Big baskets",
+                "Carts of 150 or more.",
+                12_000,
+                Decimal("2400000"),
+                [("cart_value", "at_least", "150")],
+            ),
+        ]:
+            segment = kpi_services.segment_save(
+                organization=organization,
+                by=by,
+                name=name,
+                description=description,
+                estimated_size=size,
+                estimated_value=value,
+            )
+            for key, operator, raw in conditions:
+                kpi_services.segment_condition_add(
+                    segment=segment, attribute=attributes[key], operator=operator, value=raw, by=by
+                )
+    if cycle.goals.exists():
+        return
+    segments = {s.name: s for s in organization.segments.all()}
+    conversion_driver = program.drivers.filter(name="Conversion rate").first()
+    revenue_driver = program.drivers.filter(name="Net revenue").first()
+    start, end = cycle.starts_on, cycle.ends_on
+    grow = kpi_services.goal_save(
+        cycle=cycle,
+        by=by,
+        title="Convert more first-time visitors",
+        why="Half of our traffic is new and converts at half the rate of returning visitors.",
+        line="top",
+        horizon="short",
+        owner=by,
+        segments=[segments["New visitors"]],
+    )
+    loyal = kpi_services.goal_save(
+        cycle=cycle,
+        by=by,
+        title="Grow the value of loyal customers",
+        why="Loyal customers bring most of the margin; recommendations should raise it.",
+        line="bottom",
+        horizon="long",
+        owner=by,
+        segments=[segments["Loyal customers"]],
+    )
+    for goal, name, key, unit, direction, baseline, target, driver, targeted in [
+        (
+            grow,
+            "Conversion rate",
+            "conversion_rate",
+            "percent",
+            "higher",
+            "2.1",
+            "2.5",
+            conversion_driver,
+            ["New visitors"],
+        ),
+        (
+            grow,
+            "Bounce rate",
+            "bounce_rate",
+            "percent",
+            "lower",
+            "48",
+            "42",
+            None,
+            ["New visitors"],
+        ),
+        (
+            grow,
+            "Conversion lift (personalized vs control)",
+            "conversion_lift",
+            "percent_change",
+            "higher",
+            "0",
+            "8",
+            conversion_driver,
+            [],
+        ),
+        (
+            loyal,
+            "Average order value",
+            "average_order_value",
+            "currency",
+            "higher",
+            "64",
+            "70",
+            revenue_driver,
+            ["Loyal customers"],
+        ),
+        (
+            loyal,
+            "Repeat-purchase rate",
+            "repeat_purchase_rate",
+            "percent",
+            "higher",
+            "22",
+            "26",
+            None,
+            ["Loyal customers"],
+        ),
+    ]:
+        kpi_services.kpi_save(
+            goal=goal,
+            by=by,
+            library_key=key,
+            name=name,
+            definition="",
+            unit=unit,
+            currency_code="EUR" if unit == "currency" else "",
+            direction=direction,
+            baseline=Decimal(baseline),
+            baseline_date=start,
+            target=Decimal(target),
+            target_date=end,
+            driver=driver,
+            segments=[segments[s] for s in targeted],
+        )
+    kpi_services.roi_target_save(
+        cycle=cycle,
+        by=by,
+        currency_code="EUR",
+        one_off_investment=Decimal("60000"),
+        running_cost_per_month=Decimal("4000"),
+        return_basis="margin",
+        expected_return_per_month=Decimal("14000"),
+        horizon_months=12,
+        acceptable_roi_percent=Decimal("50"),
+    )
+    answers = {
+        StrategicQuestion.SEGMENTS: (
+            "New visitors and loyal customers: most traffic, most margin.",
+            "medium",
+        ),
+        StrategicQuestion.LINE: (
+            "Top line for new visitors, bottom line for loyal customers.",
+            "high",
+        ),
+        StrategicQuestion.GOALS: ("Yes for this cycle; revisit after the first results.", "medium"),
+        StrategicQuestion.ROI: ("At least 50% over twelve months.", "high"),
+        StrategicQuestion.RESOURCES: (
+            "Four people, one day a week each, and the testing tool.",
+            "high",
+        ),
+    }
+    for question, (text, confidence) in answers.items():
+        kpi_services.strategic_answer_save(
+            cycle=cycle, question=question, answer=text, confidence=confidence, by=by
+        )

@@ -16,7 +16,9 @@ class StyledForm:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.Select | forms.SelectMultiple):
+            if isinstance(widget, forms.RadioSelect):  # also CheckboxSelectMultiple
+                css = "ff-choices"  # Django puts it on the group and on each box
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
                 css = "form-select"
             elif isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"

@@ -14,13 +14,21 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from assessments.services import dimensions_ensure_defaults
 from programs.models import Cycle, Invitation, Membership, Organization, Phase, Program, Role
 
 log = structlog.get_logger(__name__)
 User = get_user_model()
 
 DEFAULT_CYCLE_LENGTH = datetime.timedelta(weeks=13)
+
+
+def ensure_cycle_open(cycle: Cycle) -> None:
+    """Every write to a cycle's answers goes through this: a closed cycle is history."""
+    if not cycle.is_open:
+        raise ValidationError(
+            _("Cycle %(n)s is closed; its answers can be read but no longer changed.")
+            % {"n": cycle.number}
+        )
 
 
 def organization_create(*, name: str, admin: AbstractBaseUser | None = None) -> Organization:
@@ -175,6 +183,8 @@ def program_create(
     )
     program.full_clean()
     program.save()
+    from assessments.services import dimensions_ensure_defaults  # the core seeds question 1
+
     dimensions_ensure_defaults(organization=organization)
     starts_on = starts_on or timezone.localdate()
     cycle_open(

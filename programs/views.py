@@ -78,8 +78,12 @@ def program_create(request: HtmxHttpRequest, org: str) -> HttpResponse:
 def _wheel_completeness(cycle) -> dict[str, int]:
     """Percent answered per question, from each question's app."""
     from assessments.selectors import completeness as assessment_completeness
+    from kpis.selectors import completeness as goals_completeness
 
-    return {Phase.WHERE_ARE_WE.value: assessment_completeness(cycle=cycle).percent}
+    return {
+        Phase.WHERE_ARE_WE.value: assessment_completeness(cycle=cycle).percent,
+        Phase.WHERE_ARE_WE_GOING.value: goals_completeness(cycle=cycle).percent,
+    }
 
 
 def _program_home_context(access, cycle) -> dict:

@@ -39,6 +39,7 @@ QUESTIONS: tuple[Question, ...] = (
         phase=Phase.WHERE_ARE_WE_GOING,
         number=2,
         pdca=_("Plan the target"),
+        url_name="kpis:summary",
         summary=_("Set goals with KPIs, baselines and targets, and the ROI you accept."),
         parts=(
             _("Goals, each with KPIs: baseline, target, direction, date"),

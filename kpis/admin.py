@@ -1,0 +1,73 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from kpis.models import (
+    Attribute,
+    Goal,
+    Kpi,
+    KpiPeriodTarget,
+    RoiTarget,
+    Segment,
+    SegmentCondition,
+    StrategicAnswer,
+)
+
+
+@admin.register(Attribute)
+class AttributeAdmin(admin.ModelAdmin):
+    list_display = ["label", "key", "type", "organization"]
+    list_filter = ["organization", "type"]
+
+
+class SegmentConditionInline(admin.TabularInline):
+    model = SegmentCondition
+    extra = 0
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "estimated_size", "estimated_value"]
+    list_filter = ["organization"]
+    inlines = [SegmentConditionInline]
+
+
+@admin.register(SegmentCondition)
+class SegmentConditionAdmin(admin.ModelAdmin):
+    list_display = ["segment", "attribute", "operator", "value"]
+
+
+class KpiInline(admin.TabularInline):
+    model = Kpi
+    extra = 0
+    fields = ["name", "unit", "direction", "baseline", "target", "target_date"]
+
+
+@admin.register(Goal)
+class GoalAdmin(admin.ModelAdmin):
+    list_display = ["title", "cycle", "line", "horizon", "owner"]
+    inlines = [KpiInline]
+
+
+@admin.register(Kpi)
+class KpiAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "goal", "unit", "direction", "baseline", "target", "target_date"]
+
+
+@admin.register(KpiPeriodTarget)
+class KpiPeriodTargetAdmin(admin.ModelAdmin):
+    list_display = ["kpi", "period", "target"]
+
+
+@admin.register(RoiTarget)
+class RoiTargetAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "cycle",
+        "one_off_investment",
+        "running_cost_per_month",
+        "expected_return_per_month",
+    ]
+
+
+@admin.register(StrategicAnswer)
+class StrategicAnswerAdmin(SimpleHistoryAdmin):
+    list_display = ["cycle", "question", "confidence", "updated_at"]

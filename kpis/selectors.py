@@ -1,0 +1,71 @@
+"""Reads of question 2, shaped for its pages, in a fixed number of queries."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from assessments.rules import Completeness
+from kpis.models import (
+    Goal,
+    Kpi,
+    RoiTarget,
+    Segment,
+    SegmentCondition,
+    StrategicAnswer,
+    StrategicQuestion,
+)
+from programs.models import Cycle, Organization
+
+
+def goals_with_kpis(*, cycle: Cycle) -> list[Goal]:
+    """Goals with `.kpi_list` (each with segments and driver) and their segments."""
+    return list(
+        cycle.goals.select_related("owner").prefetch_related(
+            "segments",
+            Prefetch(
+                "kpis",
+                queryset=Kpi.objects.select_related("driver").prefetch_related("segments"),
+                to_attr="kpi_list",
+            ),
+        )
+    )
+
+
+def roi_target(*, cycle: Cycle) -> RoiTarget | None:
+    return RoiTarget.objects.filter(cycle=cycle).first()
+
+
+@dataclass
+class StrategicRow:
+    question: StrategicQuestion
+    answer: StrategicAnswer | None
+
+
+def strategic_rows(*, cycle: Cycle) -> list[StrategicRow]:
+    answers = {a.question: a for a in cycle.strategic_answers.select_related("updated_by")}
+    return [StrategicRow(question=q, answer=answers.get(q.value)) for q in StrategicQuestion]
+
+
+def segment_list(*, organization: Organization) -> QuerySet[Segment]:
+    return organization.segments.prefetch_related(
+        Prefetch("conditions", queryset=SegmentCondition.objects.select_related("attribute"))
+    )
+
+
+def completeness(*, cycle: Cycle, goals=None, roi=None, rows=None) -> Completeness:
+    """Goals set, every goal with a KPI, the ROI target, the eight strategic answers."""
+    goals = goals_with_kpis(cycle=cycle) if goals is None else goals
+    roi = roi_target(cycle=cycle) if roi is None else roi
+    rows = strategic_rows(cycle=cycle) if rows is None else rows
+    missing = []
+    if not goals:
+        missing.append("Set at least one goal")
+    without = [g.title for g in goals if not g.kpi_list]
+    if not goals or without:
+        missing.append("Give every goal a KPI" + (f" ({', '.join(without)})" if without else ""))
+    if roi is None:
+        missing.append("Set the ROI target")
+    unanswered = [r for r in rows if not (r.answer and r.answer.is_answered)]
+    missing += [f"Answer: {r.question.label}" for r in unanswered]
+    total = 3 + len(rows)
+    return Completeness(done=total - len(missing), total=total, missing=tuple(missing))

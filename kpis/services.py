@@ -1,0 +1,260 @@
+"""Writes of question 2. Every number is checked by kpis.rules before it is stored."""
+
+import datetime
+from decimal import Decimal
+
+import structlog
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kpis import conditions, rules
+from kpis.models import (
+    Attribute,
+    Goal,
+    Kpi,
+    KpiPeriodTarget,
+    RoiTarget,
+    Segment,
+    SegmentCondition,
+    StrategicAnswer,
+)
+from programs.models import Cycle, Organization
+from programs.services import ensure_cycle_open
+
+log = structlog.get_logger(__name__)
+
+
+# --- Attributes and segments (of the organization) ------------------------------------
+
+
+def attribute_save(
+    *, organization: Organization, key: str, label: str, type: str, allowed_values: list[str]
+) -> Attribute:
+    values = [v.strip() for v in allowed_values if v.strip()]
+    if type == conditions.AttributeType.CATEGORY and not values:
+        raise ValidationError({"allowed_values": _("A category needs its allowed values.")})
+    attribute = Attribute(
+        organization=organization,
+        key=key,
+        label=label.strip(),
+        type=type,
+        allowed_values=values if type == conditions.AttributeType.CATEGORY else [],
+    )
+    attribute.full_clean()
+    attribute.save()
+    return attribute
+
+
+def segment_save(
+    *,
+    organization: Organization,
+    by: AbstractBaseUser,
+    segment: Segment | None = None,
+    name: str,
+    description: str = "",
+    estimated_size: int | None = None,
+    estimated_value: Decimal | None = None,
+) -> Segment:
+    segment = segment or Segment(organization=organization)
+    segment.name = name.strip()
+    segment.description = description
+    segment.estimated_size = estimated_size
+    segment.estimated_value = estimated_value
+    segment.full_clean()
+    segment.save()
+    log.info("segment_saved", segment=segment.pk, by=by.pk)
+    return segment
+
+
+def segment_condition_add(
+    *, segment: Segment, attribute: Attribute, operator: str, value: object, by: AbstractBaseUser
+) -> SegmentCondition:
+    """Add one positive statement to a segment's definition, checked against its type."""
+    if attribute.organization_id != segment.organization_id:
+        raise ValidationError({"attribute": _("This attribute belongs to another organization.")})
+    try:
+        stored = conditions.normalize_value(attribute.as_plain(), operator, value)
+    except conditions.ConditionError as error:
+        raise ValidationError({"value": str(error)}) from error
+    condition = SegmentCondition.objects.create(
+        segment=segment, attribute=attribute, operator=operator, value=stored
+    )
+    log.info("segment_condition_added", segment=segment.pk, by=by.pk)
+    return condition
+
+
+# --- Goals and KPIs (of a cycle) ------------------------------------------------------
+
+
+@transaction.atomic
+def goal_save(
+    *,
+    cycle: Cycle,
+    by: AbstractBaseUser,
+    goal: Goal | None = None,
+    title: str,
+    why: str = "",
+    line: str = "top",
+    horizon: str = "short",
+    owner: AbstractBaseUser | None = None,
+    segments=(),
+) -> Goal:
+    ensure_cycle_open(cycle)
+    _same_organization(cycle, segments)
+    goal = goal or Goal(cycle=cycle)
+    goal.title, goal.why, goal.line, goal.horizon, goal.owner = (
+        title.strip(),
+        why,
+        line,
+        horizon,
+        owner,
+    )
+    goal.full_clean()
+    goal.save()
+    goal.segments.set(segments)
+    log.info("goal_saved", goal=goal.pk, by=by.pk)
+    return goal
+
+
+def goal_delete(*, goal: Goal, by: AbstractBaseUser) -> None:
+    ensure_cycle_open(goal.cycle)
+    log.info("goal_deleted", goal=goal.pk, by=by.pk)
+    goal.delete()
+
+
+def _same_organization(cycle: Cycle, segments) -> None:
+    if any(s.organization_id != cycle.program.organization_id for s in segments):
+        raise ValidationError({"segments": _("A segment of another organization was chosen.")})
+
+
+KPI_FIELDS = (
+    "name",
+    "definition",
+    "unit",
+    "currency_code",
+    "direction",
+    "baseline",
+    "baseline_date",
+    "target",
+    "target_date",
+    "driver",
+)
+
+
+@transaction.atomic
+def kpi_save(
+    *,
+    goal: Goal,
+    by: AbstractBaseUser,
+    kpi: Kpi | None = None,
+    segments=(),
+    library_key: str = "",
+    **values,
+) -> Kpi:
+    """Create or change a KPI. A change of target or baseline is kept in its history."""
+    ensure_cycle_open(goal.cycle)
+    _same_organization(goal.cycle, segments)
+    driver = values.get("driver")
+    if driver is not None and driver.program_id != goal.cycle.program_id:
+        raise ValidationError({"driver": _("This driver belongs to another program.")})
+    kpi = kpi or Kpi(goal=goal, library_key=library_key)
+    for name in KPI_FIELDS:
+        if name in values:
+            setattr(kpi, name, values[name])
+    kpi.name = kpi.name.strip()
+    kpi.currency_code = (kpi.currency_code or "").strip().upper() if kpi.unit == "currency" else ""
+    errors = rules.kpi_errors(
+        unit=kpi.unit,
+        direction=kpi.direction,
+        baseline=kpi.baseline,
+        target=kpi.target,
+        baseline_date=kpi.baseline_date,
+        target_date=kpi.target_date,
+        currency_code=kpi.currency_code,
+    )
+    if errors:
+        raise ValidationError(errors)
+    kpi.updated_by = by
+    kpi.full_clean(validate_constraints=False)
+    kpi._history_user = by
+    kpi.save()
+    kpi.segments.set(segments)
+    log.info("kpi_saved", kpi=kpi.pk, by=by.pk)
+    return kpi
+
+
+def kpi_delete(*, kpi: Kpi, by: AbstractBaseUser) -> None:
+    ensure_cycle_open(kpi.goal.cycle)
+    kpi._history_user = by
+    log.info("kpi_deleted", kpi=kpi.pk, by=by.pk)
+    kpi.delete()
+
+
+@transaction.atomic
+def kpi_period_targets_save(
+    *, kpi: Kpi, targets: dict[datetime.date, Decimal | None], by: AbstractBaseUser
+) -> int:
+    """Replace the KPI's monthly targets; months left empty have none. Returns how many."""
+    ensure_cycle_open(kpi.goal.cycle)
+    errors = {}
+    for month, value in targets.items():
+        if value is None:
+            continue
+        if month.day != 1:
+            errors[month.isoformat()] = _("Periods are whole months.")
+        problem = rules.kpi_errors(
+            unit=kpi.unit,
+            direction=kpi.direction,
+            baseline=None,
+            target=value,
+            baseline_date=None,
+            target_date=None,
+            currency_code=kpi.currency_code,
+        ).get("target")
+        if problem:
+            errors[month.isoformat()] = problem
+    if errors:
+        raise ValidationError(errors)
+    kpi.period_targets.all().delete()
+    KpiPeriodTarget.objects.bulk_create(
+        [
+            KpiPeriodTarget(kpi=kpi, period=m, target=v)
+            for m, v in sorted(targets.items())
+            if v is not None
+        ]
+    )
+    log.info("kpi_period_targets_saved", kpi=kpi.pk, by=by.pk)
+    return kpi.period_targets.count()
+
+
+# --- ROI and strategy -----------------------------------------------------------------
+
+
+def roi_target_save(*, cycle: Cycle, by: AbstractBaseUser, **values) -> RoiTarget:
+    ensure_cycle_open(cycle)
+    roi = RoiTarget.objects.filter(cycle=cycle).first() or RoiTarget(cycle=cycle)
+    for name, value in values.items():
+        setattr(roi, name, value)
+    roi.currency_code = roi.currency_code.strip().upper()
+    roi.updated_by = by
+    roi.full_clean()
+    roi._history_user = by
+    roi.save()
+    log.info("roi_target_saved", cycle=cycle.pk, by=by.pk)
+    return roi
+
+
+def strategic_answer_save(
+    *, cycle: Cycle, question: str, answer: str, confidence: str, by: AbstractBaseUser
+) -> StrategicAnswer:
+    ensure_cycle_open(cycle)
+    row = StrategicAnswer.objects.filter(cycle=cycle, question=question).first() or StrategicAnswer(
+        cycle=cycle, question=question
+    )
+    row.answer, row.confidence, row.updated_by = answer, confidence, by
+    row.full_clean(validate_constraints=False)
+    row._history_user = by
+    row.save()
+    return row

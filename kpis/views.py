@@ -1,0 +1,509 @@
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kpis import selectors, services
+from kpis.forms import (
+    AttributeForm,
+    ConditionForm,
+    GoalForm,
+    KpiForm,
+    RoiForm,
+    SegmentForm,
+    StrategicAnswerForm,
+)
+from kpis.library import LIBRARY, LIBRARY_BY_KEY
+from kpis.models import Confidence, Goal, Kpi, Segment, SegmentCondition, StrategicQuestion
+from programs.access import Need, ProgramAccess, cycle_for, membership_for, program_for
+from programs.http import HtmxHttpRequest
+from programs.models import Cycle
+
+
+def _context(access: ProgramAccess, cycle: Cycle, section: str) -> dict:
+    return {
+        "program": access.program,
+        "membership": access.membership,
+        "organization": access.program.organization,
+        "cycle": cycle,
+        "section": section,
+        "can_edit": access.membership.can_manage and cycle.is_open,
+    }
+
+
+def _save(form, call) -> bool:
+    """Run a service for a valid form; its ValidationError lands on the form's fields."""
+    if not form.is_valid():
+        return False
+    try:
+        call(form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
+
+
+# --- Summary --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def summary(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    access = program_for(request.user, pk)
+    cycle = cycle_for(access.program, request.GET.get("cycle"))
+    goals = selectors.goals_with_kpis(cycle=cycle)
+    roi = selectors.roi_target(cycle=cycle)
+    rows = selectors.strategic_rows(cycle=cycle)
+    return render(
+        request,
+        "kpis/summary.html",
+        {
+            **_context(access, cycle, _("Where are we going?")),
+            "goals": goals,
+            "roi": roi,
+            "roi_figures": roi.figures() if roi else None,
+            "open_questions": [r for r in rows if not (r.answer and r.answer.is_answered)],
+            "segments": selectors.segment_list(organization=access.program.organization),
+            "completeness": selectors.completeness(cycle=cycle, goals=goals, roi=roi, rows=rows),
+            "today": timezone.localdate(),
+            "library": LIBRARY,
+        },
+    )
+
+
+# --- Goals ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_form(request: HtmxHttpRequest, pk: int, goal_pk: int | None = None) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.MANAGE)
+    cycle = cycle_for(access.program)
+    goal = get_object_or_404(Goal, pk=goal_pk, cycle=cycle) if goal_pk else None
+    form = GoalForm(request.POST or None, instance=goal, cycle=cycle)
+    if request.method == "POST" and _save(
+        form, lambda data: services.goal_save(cycle=cycle, goal=goal, by=request.user, **data)
+    ):
+        messages.success(request, _("Goal saved."))
+        return redirect("kpis:summary", pk=pk)
+    return render(
+        request,
+        "kpis/goal_form.html",
+        {**_context(access, cycle, _("Goal")), "form": form, "goal": goal},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def goal_delete(request: HtmxHttpRequest, pk: int, goal_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.MANAGE)
+    goal = get_object_or_404(Goal, pk=goal_pk, cycle__program=access.program)
+    try:
+        services.goal_delete(goal=goal, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Goal “%(title)s” deleted.") % {"title": goal.title})
+    return redirect("kpis:summary", pk=pk)
+
+
+# --- KPIs -----------------------------------------------------------------------------
+
+
+def _kpi(access: ProgramAccess, kpi_pk: int) -> Kpi:
+    return get_object_or_404(
+        Kpi.objects.select_related("goal__cycle", "driver"),
+        pk=kpi_pk,
+        goal__cycle__program=access.program,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_create(request: HtmxHttpRequest, pk: int, goal_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.MANAGE)
+    cycle = cycle_for(access.program)
+    goal = get_object_or_404(Goal, pk=goal_pk, cycle=cycle)
+    template = LIBRARY_BY_KEY.get(request.GET.get("library", ""))
+    initial = {"baseline_date": timezone.localdate(), "target_date": cycle.ends_on}
+    if template:
+        initial |= {
+            "name": template.name,
+            "definition": template.definition,
+            "unit": template.unit,
+            "direction": template.direction,
+        }
+    form = KpiForm(request.POST or None, initial=initial, cycle=cycle)
+    library_key = request.POST.get("library_key", template.key if template else "")
+    if request.method == "POST" and _save(
+        form,
+        lambda data: services.kpi_save(
+            goal=goal,
+            by=request.user,
+            library_key=library_key if library_key in LIBRARY_BY_KEY else "",
+            **data,
+        ),
+    ):
+        messages.success(request, _("KPI added to “%(goal)s”.") % {"goal": goal.title})
+        return redirect("kpis:summary", pk=pk)
+    return render(
+        request,
+        "kpis/kpi_form.html",
+        {
+            **_context(access, cycle, _("New KPI")),
+            "form": form,
+            "goal": goal,
+            "library": LIBRARY,
+            "library_key": library_key,
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_edit(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.MANAGE)
+    kpi = _kpi(access, kpi_pk)
+    cycle = kpi.goal.cycle
+    form = KpiForm(request.POST or None, instance=kpi, cycle=cycle)
+    if request.method == "POST" and _save(
+        form, lambda data: services.kpi_save(goal=kpi.goal, kpi=kpi, by=request.user, **data)
+    ):
+        messages.success(request, _("KPI saved; the change is in its history."))
+        return redirect("kpis:kpi", pk=pk, kpi_pk=kpi.pk)
+    kpi.refresh_from_db()
+    return render(
+        request,
+        "kpis/kpi_form.html",
+        {**_context(access, cycle, kpi.name), "form": form, "goal": kpi.goal, "kpi": kpi},
+        status=422 if form.errors else 200,
+    )
+
+
+def _months(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    months, month = [], start.replace(day=1)
+    while month <= end and len(months) < 60:
+        months.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+TRACKED_FIELDS = {
+    "baseline": _("baseline"),
+    "baseline_date": _("baseline date"),
+    "target": _("target"),
+    "target_date": _("target date"),
+    "direction": _("direction"),
+    "unit": _("unit"),
+    "name": _("name"),
+}
+
+
+def _history_rows(kpi: Kpi) -> list[dict]:
+    """Each saved change of the KPI: who, when, and old → new for the fields that moved."""
+    records = list(kpi.history.select_related("history_user").order_by("-history_date"))
+    rows = []
+    for newer, older in zip(records, [*records[1:], None], strict=True):
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older, included_fields=list(TRACKED_FIELDS))
+            changes = [(TRACKED_FIELDS[c.field], c.old, c.new) for c in delta.changes]
+        rows.append({"record": newer, "changes": changes, "created": older is None})
+    return rows
+
+
+@login_required
+@require_GET
+def kpi_detail(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk)
+    kpi = _kpi(access, kpi_pk)
+    cycle = kpi.goal.cycle
+    targets = {t.period: t.target for t in kpi.period_targets.all()}
+    return render(
+        request,
+        "kpis/kpi_detail.html",
+        {
+            **_context(access, cycle, kpi.name),
+            "kpi": kpi,
+            "history": _history_rows(kpi),
+            "months": [(m, targets.get(m)) for m in _months(kpi.baseline_date, kpi.target_date)],
+            "segments": kpi.segments.all(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def kpi_period_targets(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.MANAGE)
+    kpi = _kpi(access, kpi_pk)
+    targets, errors = {}, []
+    for month in _months(kpi.baseline_date, kpi.target_date):
+        raw = request.POST.get(f"month-{month:%Y-%m}", "").strip().replace(",", ".")
+        if not raw:
+            targets[month] = None
+            continue
+        try:
+            targets[month] = Decimal(raw)
+        except InvalidOperation:
+            errors.append(
+                _("%(month)s: “%(raw)s” is not a number.") % {"month": f"{month:%b %Y}", "raw": raw}
+            )
+    if not errors:
+        try:
+            count = services.kpi_period_targets_save(kpi=kpi, targets=targets, by=request.user)
+        except ValidationError as error:
+            errors = [f"{key}: {' '.join(msgs)}" for key, msgs in error.message_dict.items()]
+        else:
+            messages.success(request, _("%(n)s monthly targets saved.") % {"n": count})
+    for error in errors:
+        messages.error(request, error)
+    if errors:
+        messages.error(request, _("Nothing was saved."))
+    return redirect("kpis:kpi", pk=pk, kpi_pk=kpi.pk)
+
+
+@login_required
+@require_POST
+def kpi_delete(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.MANAGE)
+    kpi = _kpi(access, kpi_pk)
+    try:
+        services.kpi_delete(kpi=kpi, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("KPI “%(name)s” deleted.") % {"name": kpi.name})
+    return redirect("kpis:summary", pk=pk)
+
+
+# --- ROI target -----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roi(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    need = Need.MANAGE if request.method == "POST" else Need.VIEW
+    access = program_for(request.user, pk, need=need)
+    cycle = cycle_for(
+        access.program, None if request.method == "POST" else request.GET.get("cycle")
+    )
+    current = selectors.roi_target(cycle=cycle)
+    form = RoiForm(request.POST or None, instance=current)
+    if request.method == "POST" and _save(
+        form, lambda data: services.roi_target_save(cycle=cycle, by=request.user, **data)
+    ):
+        messages.success(request, _("ROI target saved."))
+        return redirect("kpis:roi", pk=pk)
+    history = (
+        current.history.select_related("history_user").order_by("-history_date")[:20]
+        if current
+        else []
+    )
+    return render(
+        request,
+        "kpis/roi.html",
+        {
+            **_context(access, cycle, _("ROI target")),
+            "form": form,
+            "roi": current,
+            "figures": current.figures() if current else None,
+            "history": history,
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+# --- Strategic questions --------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def questions(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    access = program_for(request.user, pk)
+    cycle = cycle_for(access.program, request.GET.get("cycle"))
+    return render(
+        request,
+        "kpis/questions.html",
+        {
+            **_context(access, cycle, _("Strategic questions")),
+            "rows": selectors.strategic_rows(cycle=cycle),
+            "completeness": selectors.completeness(cycle=cycle),
+            "confidence_choices": Confidence.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def question_save(request: HtmxHttpRequest, pk: int, question: str) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.MANAGE)
+    cycle = cycle_for(access.program)
+    if question not in StrategicQuestion.values:
+        raise Http404
+    form = StrategicAnswerForm(request.POST)
+    error, saved = None, False
+    if form.is_valid():
+        try:
+            services.strategic_answer_save(
+                cycle=cycle, question=question, by=request.user, **form.cleaned_data
+            )
+            saved = True
+        except ValidationError as e:
+            error = " ".join(e.messages)
+    else:
+        error = " ".join(m for ms in form.errors.values() for m in ms)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("kpis:questions", pk=pk)
+    row = next(r for r in selectors.strategic_rows(cycle=cycle) if r.question.value == question)
+    return render(
+        request,
+        "kpis/_question_status.html",
+        {
+            "row": row,
+            "saved": saved,
+            "save_error": error,
+            "completeness": selectors.completeness(cycle=cycle),
+            "oob": True,
+        },
+        status=422 if error else 200,
+    )
+
+
+# --- Segments and attributes (of the organization) ------------------------------------
+
+
+def _org_context(membership, **extra) -> dict:
+    return {"membership": membership, "organization": membership.organization, **extra}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def segment_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    need = Need.MANAGE if request.method == "POST" else Need.VIEW
+    membership = membership_for(request.user, org, need=need)
+    organization = membership.organization
+    form = SegmentForm(request.POST or None, organization=organization)
+    if request.method == "POST" and _save(
+        form, lambda data: services.segment_save(organization=organization, by=request.user, **data)
+    ):
+        messages.success(request, _("Segment added. Define it with conditions below its name."))
+        return redirect("kpis:segments", org=org)
+    return render(
+        request,
+        "kpis/segment_list.html",
+        _org_context(
+            membership,
+            segments=selectors.segment_list(organization=organization),
+            form=form,
+            attributes=organization.attributes.all(),
+        ),
+        status=422 if form.errors else 200,
+    )
+
+
+def _segment(membership, segment_pk: int) -> Segment:
+    return get_object_or_404(Segment, pk=segment_pk, organization=membership.organization)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def segment_detail(request: HtmxHttpRequest, org: str, segment_pk: int) -> HttpResponse:
+    need = Need.MANAGE if request.method == "POST" else Need.VIEW
+    membership = membership_for(request.user, org, need=need)
+    segment = _segment(membership, segment_pk)
+    form = SegmentForm(request.POST or None, instance=segment, organization=membership.organization)
+    if request.method == "POST" and _save(
+        form,
+        lambda data: services.segment_save(
+            organization=membership.organization, segment=segment, by=request.user, **data
+        ),
+    ):
+        messages.success(request, _("Segment saved."))
+        return redirect("kpis:segment", org=org, segment_pk=segment.pk)
+    return _segment_page(request, membership, segment, form=form)
+
+
+def _segment_page(request, membership, segment, *, form=None, condition_form=None):
+    segment.refresh_from_db()
+    organization = membership.organization
+    return render(
+        request,
+        "kpis/segment_detail.html",
+        _org_context(
+            membership,
+            segment=segment,
+            conditions=segment.conditions.select_related("attribute"),
+            form=form or SegmentForm(instance=segment, organization=organization),
+            condition_form=condition_form or ConditionForm(organization=organization),
+            attributes=organization.attributes.all(),
+            goals=segment.goals.select_related("cycle__program"),
+        ),
+        status=422 if (form and form.errors) or (condition_form and condition_form.errors) else 200,
+    )
+
+
+@login_required
+@require_POST
+def segment_condition_add(request: HtmxHttpRequest, org: str, segment_pk: int) -> HttpResponse:
+    membership = membership_for(request.user, org, need=Need.MANAGE)
+    segment = _segment(membership, segment_pk)
+    form = ConditionForm(request.POST, organization=membership.organization)
+    if _save(
+        form, lambda data: services.segment_condition_add(segment=segment, by=request.user, **data)
+    ):
+        messages.success(request, _("Condition added."))
+        return redirect("kpis:segment", org=org, segment_pk=segment.pk)
+    return _segment_page(request, membership, segment, condition_form=form)
+
+
+@login_required
+@require_POST
+def segment_condition_delete(
+    request: HtmxHttpRequest, org: str, segment_pk: int, condition_pk: int
+) -> HttpResponse:
+    membership = membership_for(request.user, org, need=Need.MANAGE)
+    segment = _segment(membership, segment_pk)
+    get_object_or_404(SegmentCondition, pk=condition_pk, segment=segment).delete()
+    messages.success(request, _("Condition removed."))
+    return redirect("kpis:segment", org=org, segment_pk=segment.pk)
+
+
+@login_required
+@require_POST
+def segment_delete(request: HtmxHttpRequest, org: str, segment_pk: int) -> HttpResponse:
+    membership = membership_for(request.user, org, need=Need.MANAGE)
+    segment = _segment(membership, segment_pk)
+    segment.delete()
+    messages.success(request, _("Segment “%(name)s” deleted.") % {"name": segment.name})
+    return redirect("kpis:segments", org=org)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attribute_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    need = Need.MANAGE if request.method == "POST" else Need.VIEW
+    membership = membership_for(request.user, org, need=need)
+    form = AttributeForm(request.POST or None)
+    if request.method == "POST" and _save(
+        form, lambda data: services.attribute_save(organization=membership.organization, **data)
+    ):
+        messages.success(request, _("Attribute added."))
+        return redirect("kpis:attributes", org=org)
+    return render(
+        request,
+        "kpis/attribute_list.html",
+        _org_context(membership, attributes=membership.organization.attributes.all(), form=form),
+        status=422 if form.errors else 200,
+    )
