@@ -52,10 +52,13 @@ def segment_list(*, organization: Organization) -> QuerySet[Segment]:
     )
 
 
-def completeness(*, cycle: Cycle, goals=None, roi=None, rows=None) -> Completeness:
+_UNKNOWN = object()
+
+
+def completeness(*, cycle: Cycle, goals=None, roi=_UNKNOWN, rows=None) -> Completeness:
     """Goals set, every goal with a KPI, the ROI target, the eight strategic answers."""
     goals = goals_with_kpis(cycle=cycle) if goals is None else goals
-    roi = roi_target(cycle=cycle) if roi is None else roi
+    roi = roi_target(cycle=cycle) if roi is _UNKNOWN else roi
     rows = strategic_rows(cycle=cycle) if rows is None else rows
     missing = []
     if not goals:

@@ -6,12 +6,15 @@ Globex, another organization, and must never see Acme's data.
 
 import os
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 
 from assessments.models import Dimension, Gap, MeasurementDriver
 from assessments.services import driver_save, gap_create
+from kpis.models import Goal, Kpi, Segment
+from kpis.services import goal_save, kpi_save, segment_save
 from programs.models import Invitation, Membership, Organization, Program, Role
 from programs.services import program_create
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
@@ -35,6 +38,9 @@ class World:
     driver: MeasurementDriver
     gap: Gap
     dimension: Dimension
+    goal: Goal
+    kpi: Kpi
+    segment: Segment
 
     def user(self, who: str):
         return self.outsider.user if who == "outsider" else self.members[who].user
@@ -71,17 +77,34 @@ def world(db) -> World:
         cycle=program.cycles.get(), title="No control group", priority="high", by=manager
     )
     dimension = acme.dimensions.first()
+    cycle = program.cycles.get()
+    segment = segment_save(organization=acme, by=manager, name="Returning visitors")
+    goal = goal_save(cycle=cycle, by=manager, title="Convert more visitors", segments=[segment])
+    kpi = kpi_save(
+        goal=goal,
+        by=manager,
+        name="Conversion rate",
+        unit="percent",
+        direction="higher",
+        baseline=Decimal("2.0"),
+        baseline_date=cycle.starts_on,
+        target=Decimal("2.4"),
+        target_date=cycle.ends_on,
+    )
     return World(
-        acme,
-        globex,
-        members,
-        outsider,
-        program,
-        foreign_program,
-        invitation,
-        driver,
-        gap,
-        dimension,
+        acme=acme,
+        globex=globex,
+        members=members,
+        outsider=outsider,
+        program=program,
+        foreign_program=foreign_program,
+        invitation=invitation,
+        driver=driver,
+        gap=gap,
+        dimension=dimension,
+        goal=goal,
+        kpi=kpi,
+        segment=segment,
     )
 
 

@@ -141,6 +141,48 @@ MATRIX |= {
     ),
 }
 
+
+def kpi(w: World) -> dict:
+    return {"pk": w.program.pk, "kpi_pk": w.kpi.pk}
+
+
+def goal(w: World) -> dict:
+    return {"pk": w.program.pk, "goal_pk": w.goal.pk}
+
+
+def segment(w: World) -> dict:
+    return {"org": w.acme.slug, "segment_pk": w.segment.pk}
+
+
+MATRIX |= {
+    "kpis:summary": Rule(kwargs=program, allowed=EVERYONE),
+    "kpis:goal_create": Rule(kwargs=program, allowed=MANAGERS),
+    "kpis:goal_edit": Rule(kwargs=goal, allowed=MANAGERS),
+    "kpis:goal_delete": Rule(kwargs=goal, allowed=MANAGERS, method="post", ok=302),
+    "kpis:kpi_create": Rule(kwargs=goal, allowed=MANAGERS),
+    "kpis:kpi": Rule(kwargs=kpi, allowed=EVERYONE),
+    "kpis:kpi_edit": Rule(kwargs=kpi, allowed=MANAGERS),
+    "kpis:kpi_delete": Rule(kwargs=kpi, allowed=MANAGERS, method="post", ok=302),
+    "kpis:kpi_period_targets": Rule(kwargs=kpi, allowed=MANAGERS, method="post", ok=302),
+    "kpis:roi": Rule(kwargs=program, allowed=EVERYONE),
+    "kpis:questions": Rule(kwargs=program, allowed=EVERYONE),
+    "kpis:question_save": Rule(
+        kwargs=lambda w: {"pk": w.program.pk, "question": "goals"},
+        allowed=MANAGERS,
+        method="post",
+        data=lambda w: {"answer": "Yes", "confidence": "high"},
+        ok=302,
+    ),
+    "kpis:segments": Rule(kwargs=org, allowed=EVERYONE),
+    "kpis:segment": Rule(kwargs=segment, allowed=EVERYONE),
+    "kpis:segment_delete": Rule(kwargs=segment, allowed=MANAGERS, method="post", ok=302),
+    "kpis:segment_condition_add": Rule(kwargs=segment, allowed=MANAGERS, method="post", ok=422),
+    "kpis:segment_condition_delete": Rule(
+        kwargs=lambda w: {**segment(w), "condition_pk": 0}, allowed=MANAGERS, method="post", ok=404
+    ),
+    "kpis:attributes": Rule(kwargs=org, allowed=EVERYONE),
+}
+
 # URLs with access rules of their own, checked elsewhere.
 EXEMPT_PREFIXES = ("admin:",)  # Django's admin: staff only (tests/programs/test_admin.py)
 EXEMPT = {
