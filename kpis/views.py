@@ -22,6 +22,7 @@ from kpis.forms import (
 )
 from kpis.library import LIBRARY, LIBRARY_BY_KEY
 from kpis.models import Confidence, Goal, Kpi, Segment, SegmentCondition, StrategicQuestion
+from kpis.rules import fiscal_period
 from programs.access import Need, ProgramAccess, cycle_for, membership_for, program_for
 from programs.http import HtmxHttpRequest
 from programs.models import Cycle
@@ -228,6 +229,11 @@ def kpi_detail(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
     kpi = _kpi(access, kpi_pk)
     cycle = kpi.goal.cycle
     targets = {t.period: t.target for t in kpi.period_targets.all()}
+    fiscal_start = kpi.driver.fiscal_start_month if kpi.driver else None
+    months = [
+        (m, targets.get(m), fiscal_period(m, start_month=fiscal_start) if fiscal_start else "")
+        for m in _months(kpi.baseline_date, kpi.target_date)
+    ]
     return render(
         request,
         "kpis/kpi_detail.html",
@@ -235,7 +241,8 @@ def kpi_detail(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
             **_context(access, cycle, kpi.name),
             "kpi": kpi,
             "history": _history_rows(kpi),
-            "months": [(m, targets.get(m)) for m in _months(kpi.baseline_date, kpi.target_date)],
+            "months": months,
+            "fiscal": bool(fiscal_start),
             "segments": kpi.segments.all(),
         },
     )

@@ -336,3 +336,18 @@ def test_a_closed_cycle_refuses_goal_edits(world, as_user):
     world.program.cycles.update(closed_at=timezone.now())
     with pytest.raises(Exception, match="closed"):
         services.goal_save(cycle=world.program.cycles.get(), by=world.user("manager"), title="Late")
+
+
+def test_monthly_targets_are_named_in_the_drivers_fiscal_calendar(world, as_user):
+    from assessments.services import driver_save
+
+    revenue = driver_save(
+        program=world.program,
+        by=world.user("manager"),
+        name="Net revenue",
+        calendar="fiscal",
+        fiscal_start_month=4,
+    )
+    Kpi.objects.filter(pk=world.kpi.pk).update(driver=revenue)
+    body = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
+    assert "fiscal calendar of the KPI" in body and " P" in body and "FY" in body
