@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("programs.urls")),
     path("", include("assessments.urls")),
     path("", include("kpis.urls")),
+    path("", include("initiatives.urls")),
 ]
 
 admin.site.site_header = "Fourfold administration"

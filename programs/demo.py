@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from assessments import services as assessment_services
 from assessments.models import ChangeKind
+from kpis.models import Kpi
 from programs.models import Program
 
 # Dimension name → (score, evidence, opportunity)
@@ -309,3 +310,223 @@ def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
         kpi_services.strategic_answer_save(
             cycle=cycle, question=question, answer=text, confidence=confidence, by=by
         )
+
+
+def seed_initiatives(*, program: Program, by: AbstractBaseUser) -> None:
+    """About ten initiatives across departments and channels, colliding in each way."""
+    from decimal import Decimal
+
+    from initiatives import services as plan_services
+
+    cycle = program.cycles.get(closed_at__isnull=True)
+    if cycle.initiatives.exists():
+        return
+    organization = program.organization
+    plan_services.plan_defaults_ensure(organization=organization)
+    departments = {d.name: d for d in organization.departments.all()}
+    channels = {c.name: c for c in organization.channels.all()}
+    kpis = {k.name: k for k in Kpi.objects.filter(goal__cycle=cycle)}
+
+    def cause(gap) -> str:
+        source = gap.dimension or gap.driver
+        return f"{gap.origin_key.split(':')[0]}:{source.name if source else ''}"
+
+    gaps = {
+        cause(g): g for g in cycle.gaps.exclude(origin_key="").select_related("dimension", "driver")
+    }
+    start = cycle.starts_on
+    week = datetime.timedelta(weeks=1)
+    plan = [
+        # name, owner, others, channels, stages, from week, weeks (None: open-ended),
+        # status, kind, cost, expected effects, gaps it closes
+        (
+            "Homepage hero by visitor type",
+            "E-commerce",
+            ["Marketing", "IT"],
+            ["Website"],
+            ["Discover"],
+            0,
+            6,
+            "in_progress",
+            "main",
+            12000,
+            [("Conversion rate", "up", "+0.2 pt"), ("Bounce rate", "down", "-3 pt")],
+            ["dimension:Design & content"],
+        ),
+        (
+            "Product recommendations on product pages",
+            "Merchandising",
+            ["IT", "Analytics"],
+            ["Website"],
+            ["Consider", "Purchase"],
+            2,
+            8,
+            "planned",
+            "main",
+            18000,
+            [("Average order value", "up", "+EUR 3")],
+            ["dimension:Decisioning"],
+        ),
+        (
+            "Free-shipping threshold banner",
+            "Marketing",
+            ["E-commerce"],
+            ["Website"],
+            ["Purchase"],
+            4,
+            4,
+            "planned",
+            "main",
+            3000,
+            [("Average order value", "up", ""), ("Conversion rate", "down", "small")],
+            [],
+        ),
+        (
+            "Exit-intent discount for new visitors",
+            "Marketing",
+            [],
+            ["Website"],
+            ["Purchase"],
+            5,
+            3,
+            "idea",
+            "main",
+            2000,
+            [("Conversion rate", "up", "+0.1 pt")],
+            [],
+        ),
+        (
+            "Welcome e-mail series",
+            "Marketing",
+            ["Customer service"],
+            ["E-mail"],
+            [],
+            1,
+            10,
+            "in_progress",
+            "main",
+            6000,
+            [("Repeat-purchase rate", "up", "+1 pt")],
+            [],
+        ),
+        (
+            "Loyalty tier e-mails",
+            "Marketing",
+            ["Analytics"],
+            ["E-mail"],
+            ["Loyalty"],
+            8,
+            5,
+            "planned",
+            "main",
+            4000,
+            [("Repeat-purchase rate", "up", "+2 pt")],
+            [],
+        ),
+        (
+            "Daily customer view in the warehouse",
+            "IT",
+            ["Analytics"],
+            [],
+            [],
+            -6,
+            12,
+            "in_progress",
+            "software",
+            25000,
+            [],
+            ["dimension:Data"],
+        ),
+        (
+            "Monthly cycle review",
+            "Analytics",
+            ["Marketing", "E-commerce"],
+            [],
+            [],
+            0,
+            None,
+            "planned",
+            "best_practice",
+            0,
+            [],
+            ["dimension:Process"],
+        ),
+        (
+            "Re-validate conversion rate after GA4",
+            "Analytics",
+            [],
+            [],
+            [],
+            0,
+            2,
+            "planned",
+            "best_practice",
+            1000,
+            [],
+            ["driver:Conversion rate"],
+        ),
+        (
+            "Personalization newsletter to all staff",
+            "Marketing",
+            [],
+            [],
+            [],
+            2,
+            None,
+            "idea",
+            "communication",
+            0,
+            [],
+            [],
+        ),
+        (
+            "Search results re-ranking",
+            "E-commerce",
+            ["IT"],
+            ["Mobile app"],
+            [],
+            3,
+            6,
+            "planned",
+            "main",
+            9000,
+            [("Conversion rate", "up", "+0.1 pt")],
+            [],
+        ),
+    ]
+    for (
+        name,
+        owner,
+        others,
+        on,
+        stages,
+        from_week,
+        weeks,
+        status,
+        kind,
+        cost,
+        effects,
+        closes,
+    ) in plan:
+        starts_on = start + from_week * week
+        initiative = plan_services.initiative_save(
+            cycle=cycle,
+            by=by,
+            name=name,
+            owner_department=departments[owner],
+            departments=[departments[d] for d in others],
+            channels=[channels[c] for c in on],
+            stages=stages,
+            starts_on=starts_on,
+            ends_on=None
+            if weeks is None
+            else starts_on + weeks * week - datetime.timedelta(days=1),
+            cost=Decimal(cost),
+            status=status,
+            kind=kind,
+            gaps=[gaps[g] for g in closes if g in gaps],
+        )
+        for kpi_name, direction, size in effects:
+            plan_services.effect_add(
+                initiative=initiative, kpi=kpis[kpi_name], direction=direction, size=size, by=by
+            )

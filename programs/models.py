@@ -20,6 +20,11 @@ class Role(models.TextChoices):
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("short name in addresses"), max_length=60, unique=True)
+    overload_limit = models.PositiveSmallIntegerField(
+        _("significant initiatives per channel at once"),
+        default=2,
+        help_text=_("More than this many at once on one channel is flagged as overload."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -78,12 +78,21 @@ def program_create(request: HtmxHttpRequest, org: str) -> HttpResponse:
 def _wheel_completeness(cycle) -> dict[str, int]:
     """Percent answered per question, from each question's app."""
     from assessments.selectors import completeness as assessment_completeness
+    from initiatives.selectors import completeness as plan_completeness
     from kpis.selectors import completeness as goals_completeness
 
     return {
         Phase.WHERE_ARE_WE.value: assessment_completeness(cycle=cycle).percent,
         Phase.WHERE_ARE_WE_GOING.value: goals_completeness(cycle=cycle).percent,
+        Phase.HOW_DO_WE_GET_THERE.value: plan_completeness(cycle=cycle).percent,
     }
+
+
+def _open_collisions(cycle) -> int:
+    from initiatives import selectors as plan
+
+    shown = plan.collisions(cycle=cycle, initiatives=plan.initiative_list(cycle=cycle))
+    return sum(1 for c in shown if c.acknowledgement is None)
 
 
 def _program_home_context(access, cycle) -> dict:
@@ -98,6 +107,7 @@ def _program_home_context(access, cycle) -> dict:
         if cycle
         else [],
         "phase_form": PhaseForm(initial={"phase": cycle.phase}) if cycle else None,
+        "open_collisions": _open_collisions(cycle) if cycle else 0,
     }
 
 

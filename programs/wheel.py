@@ -52,6 +52,7 @@ QUESTIONS: tuple[Question, ...] = (
         phase=Phase.HOW_DO_WE_GET_THERE,
         number=3,
         pdca=_("Do"),
+        url_name="initiatives:map",
         summary=_("Plan initiatives across departments and channels, and the blueprint."),
         parts=(
             _("Initiatives: owners, channels, dates, cost, expected effects"),
