@@ -49,7 +49,9 @@ class Collision:
     def key(self) -> str:
         """Stable across runs, so that an acknowledgement finds its collision again."""
         ids = "-".join(str(i) for i in self.initiative_ids)
-        return f"{self.kind}:{ids}:{self.subject}"
+        key = f"{self.kind}:{ids}:{self.subject}"
+        # One channel can be overloaded by the same initiatives in separate stretches.
+        return f"{key}:{self.starts_on.isoformat()}" if self.kind == "overload" else key
 
 
 def overlap(

@@ -183,6 +183,67 @@ MATRIX |= {
     "kpis:attributes": Rule(kwargs=org, allowed=EVERYONE),
 }
 
+
+def initiative(w: World) -> dict:
+    """An initiative of Acme's program, made on first use."""
+    if not hasattr(w, "initiative"):
+        import datetime
+
+        from initiatives.services import initiative_save, plan_defaults_ensure
+
+        plan_defaults_ensure(organization=w.acme)
+        w.initiative = initiative_save(
+            cycle=w.program.cycles.get(),
+            by=w.user("team"),
+            name="Homepage hero",
+            owner_department=w.acme.departments.first(),
+            starts_on=datetime.date(2026, 12, 1),
+        )
+    return {"pk": w.program.pk, "initiative_pk": w.initiative.pk}
+
+
+PLANNERS = frozenset({"admin", "manager", "team"})
+
+MATRIX |= {
+    "initiatives:map": Rule(kwargs=program, allowed=EVERYONE),
+    "initiatives:backlog": Rule(kwargs=program, allowed=EVERYONE),
+    "initiatives:export_csv": Rule(kwargs=program, allowed=EVERYONE),
+    "initiatives:import_csv": Rule(kwargs=program, allowed=PLANNERS, method="post", ok=302),
+    "initiatives:initiative_create": Rule(kwargs=program, allowed=PLANNERS),
+    "initiatives:collision_acknowledge": Rule(
+        kwargs=program, allowed=PLANNERS, method="post", ok=302
+    ),
+    "initiatives:initiative": Rule(kwargs=initiative, allowed=EVERYONE),
+    "initiatives:initiative_edit": Rule(kwargs=initiative, allowed=PLANNERS),
+    "initiatives:initiative_delete": Rule(
+        kwargs=initiative, allowed=PLANNERS, method="post", ok=302
+    ),
+    "initiatives:effect_add": Rule(
+        kwargs=initiative,
+        allowed=PLANNERS,
+        method="post",
+        data=lambda w: {"kpi": w.kpi.pk, "direction": "up", "size": ""},
+        ok=302,
+    ),
+    "initiatives:effect_delete": Rule(
+        kwargs=lambda w: {**initiative(w), "effect_pk": 0}, allowed=PLANNERS, method="post", ok=404
+    ),
+    "initiatives:pie_score": Rule(
+        kwargs=initiative,
+        allowed=PLANNERS,
+        method="post",
+        data=lambda w: {"potential": 5, "importance": 6, "ease": 7},
+        ok=302,
+    ),
+    "initiatives:settings": Rule(kwargs=org, allowed=ADMINS),
+    "initiatives:vocabulary_delete": Rule(
+        kwargs=lambda w: {"org": w.acme.slug, "kind": "channel", "item_pk": 0},
+        allowed=ADMINS,
+        method="post",
+        ok=404,
+    ),
+}
+
 # URLs with access rules of their own, checked elsewhere.
 EXEMPT_PREFIXES = ("admin:",)  # Django's admin: staff only (tests/programs/test_admin.py)
 EXEMPT = {
