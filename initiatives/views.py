@@ -323,7 +323,8 @@ def import_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_for(access.program)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("file", [_("Choose a CSV file to import.")])))
+        problems = form.errors.get("file", [_("Choose a CSV file to import.")])
+        messages.error(request, " ".join(problems))
     elif form.cleaned_data["file"].size > MAX_IMPORT_BYTES:
         messages.error(request, _("The file is larger than 5 MB; split it."))
     else:

@@ -137,3 +137,185 @@ def describe(attribute: Attribute, operator: str, value: object) -> str:
 
 def operators_for(attribute_type: str) -> Sequence[Operator]:
     return OPERATORS_BY_TYPE[AttributeType(attribute_type)]
+
+
+# --- Reading conditions typed as sentences ---------------------------------------------
+
+NEGATIONS = (
+    "is not ",
+    "isn't ",
+    "not ",
+    "does not ",
+    "doesn't ",
+    "never ",
+    "no longer ",
+    "without ",
+)
+
+# Phrases after the attribute, longest first so "is at least" wins over "is".
+PHRASES: tuple[tuple[str, Operator], ...] = (
+    ("is one of", Operator.IS_ONE_OF),
+    ("is at least", Operator.AT_LEAST),
+    ("is at most", Operator.AT_MOST),
+    ("is between", Operator.BETWEEN),
+    ("is true", Operator.IS_TRUE),
+    ("contains", Operator.CONTAINS),
+    ("is a", Operator.IS),
+    ("is an", Operator.IS),
+    ("is", Operator.IS),
+)
+
+
+@dataclass(frozen=True)
+class ParsedCondition:
+    attribute: Attribute
+    operator: Operator
+    value: object
+
+    def __str__(self) -> str:
+        return describe(self.attribute, self.operator, self.value)
+
+
+def _positive_suggestion(attribute: Attribute, rest: str) -> str:
+    """What to write instead of a negation, where the attribute's values allow it."""
+    rest = rest.strip()
+    if attribute.type is AttributeType.CATEGORY:
+        excluded = {v.strip() for v in rest.replace(" or ", ",").split(",")}
+        excluded = {v.removeprefix("one of ").strip() for v in excluded}
+        others = [v for v in attribute.allowed_values if v not in excluded]
+        if len(others) == 1:
+            return f"“{attribute.label} is {others[0]}”"
+        if others:
+            return f"“{attribute.label} is one of {', '.join(others)}”"
+    if attribute.type is AttributeType.NUMBER:
+        if rest.startswith("at least "):
+            return f"“{attribute.label} is at most …” with the highest value that qualifies"
+        if rest.startswith("at most "):
+            return f"“{attribute.label} is at least …” with the lowest value that qualifies"
+    if attribute.type is AttributeType.BOOLEAN:
+        return f"a positive attribute for the opposite of “{attribute.label}” (e.g. “is a guest”)"
+    return ""
+
+
+def parse(text: str, attributes: Sequence[Attribute]) -> ParsedCondition:
+    """Read "cart value is at least 50" against the organization's attributes.
+
+    Negated statements are refused, with the positive form suggested when the attribute's
+    values allow one: "visitor type is not new" → "visitor type is returning".
+    Raises ConditionError with a message for the person who typed it.
+    """
+    sentence = " ".join(str(text).split())
+    lowered = sentence.lower()
+    if not sentence:
+        raise ConditionError("Write a condition, e.g. “cart value is at least 50”.")
+    candidates = sorted(
+        ((name.lower(), a) for a in attributes for name in (a.label, a.key) if name),
+        key=lambda pair: -len(pair[0]),
+    )
+    attribute, rest = None, ""
+    for name, candidate in candidates:
+        if lowered.startswith(name + " ") or lowered == name:
+            attribute, rest = candidate, sentence[len(name) :].strip()
+            break
+    if attribute is None:
+        known = ", ".join(a.label for a in attributes) or "none defined yet"
+        raise ConditionError(f"“{sentence}” names no known attribute (known: {known}).")
+    lowered_rest = rest.lower()
+    for negation in NEGATIONS:
+        if lowered_rest.startswith(negation) or f" {negation}" in f" {lowered_rest}":
+            after = lowered_rest.split(negation.strip(), 1)[1]
+            suggestion = _positive_suggestion(attribute, after)
+            hint = (
+                f" Write {suggestion} instead."
+                if suggestion
+                else " Say who qualifies, not who does not."
+            )
+            raise ConditionError(
+                f"Conditions are positive statements: “{sentence}” is a negation.{hint}"
+            )
+    for phrase, operator in PHRASES:
+        if lowered_rest == phrase or lowered_rest.startswith(phrase + " "):
+            raw = rest[len(phrase) :].strip()
+            if operator is Operator.BETWEEN:
+                raw = raw.replace(" and ", ",")
+            if (
+                operator is Operator.IS
+                and attribute.type is AttributeType.BOOLEAN
+                and raw.lower() in ("true", "yes")
+            ):
+                operator, raw = Operator.IS_TRUE, ""
+            value = normalize_value(attribute, operator, raw)
+            return ParsedCondition(attribute, operator, value)
+    raise ConditionError(
+        f"“{sentence}”: after “{attribute.label}” write is, is one of, is at least, is at most, "
+        "is between … and …, contains or is true."
+    )
+
+
+# --- Checking a set of conditions ------------------------------------------------------
+
+
+def _as_set(operator: Operator, value) -> set[str] | None:
+    if operator is Operator.IS:
+        return {str(value)}
+    if operator is Operator.IS_ONE_OF:
+        return {str(v) for v in value}
+    return None
+
+
+def _as_range(operator: Operator, value) -> tuple[Decimal, Decimal] | None:
+    inf = Decimal("Infinity")
+    if operator is Operator.AT_LEAST:
+        return Decimal(value), inf
+    if operator is Operator.AT_MOST:
+        return -inf, Decimal(value)
+    if operator is Operator.BETWEEN:
+        return Decimal(value[0]), Decimal(value[1])
+    if operator is Operator.IS:
+        return Decimal(value), Decimal(value)
+    return None
+
+
+def contradiction(conditions: Sequence[tuple[Attribute, str, object]]) -> str | None:
+    """Why no customer can satisfy all these conditions together, or None if one can."""
+    by_key: dict[str, list[tuple[Attribute, Operator, object]]] = {}
+    for attribute, operator, value in conditions:
+        by_key.setdefault(attribute.key, []).append((attribute, Operator(operator), value))
+    for group in by_key.values():
+        attribute = group[0][0]
+        if attribute.type is AttributeType.CATEGORY or attribute.type is AttributeType.TEXT:
+            allowed: set[str] | None = None
+            for _a, op, value in group:
+                values = _as_set(op, value)
+                if values is not None:
+                    allowed = values if allowed is None else allowed & values
+            if allowed is not None and not allowed:
+                return f"{attribute.label} cannot be all of: " + "; ".join(
+                    describe(a, o, v) for a, o, v in group if _as_set(o, v) is not None
+                )
+        if attribute.type is AttributeType.NUMBER:
+            low, high = Decimal("-Infinity"), Decimal("Infinity")
+            for _a, op, value in group:
+                bounds = _as_range(op, value)
+                if bounds:
+                    low, high = max(low, bounds[0]), min(high, bounds[1])
+            if low > high:
+                return f"{attribute.label} cannot be all of: " + "; ".join(
+                    describe(a, o, v) for a, o, v in group
+                )
+    return None
+
+
+def duplicates(conditions: Sequence[tuple[Attribute, str, object]]) -> list[str]:
+    """Conditions stated twice."""
+    seen, twice = set(), []
+    for attribute, operator, value in conditions:
+        key = (
+            attribute.key,
+            str(operator),
+            repr(sorted(value) if isinstance(value, list) else value),
+        )
+        if key in seen:
+            twice.append(describe(attribute, operator, value))
+        seen.add(key)
+    return twice

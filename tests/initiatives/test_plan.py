@@ -255,7 +255,10 @@ def test_plan_coverage_lists_uncovered_gaps_and_unmoved_kpis(plan, as_user):
     assert selectors.completeness(cycle=cycle).percent == 100
 
 
-CSV_HEADER = "name,objective,kind,owner_department,departments,channels,stages,starts_on,ends_on,cost,status\n"
+CSV_HEADER = (
+    "name,objective,kind,owner_department,departments,channels,stages,starts_on,ends_on,cost,"
+    "status\n"
+)
 
 
 def upload(client, world, text, name="plan.csv"):
@@ -270,7 +273,8 @@ def upload(client, world, text, name="plan.csv"):
 
 def test_csv_import_loads_all_rows(plan, as_user):
     body = CSV_HEADER + (
-        "Hero,Show the right hero,main,Marketing,IT|Analytics,Website,Discover,2026-12-01,2026-12-31,5000,planned\n"
+        "Hero,Show the right hero,main,Marketing,IT|Analytics,Website,Discover,"
+        "2026-12-01,2026-12-31,5000,planned\n"
         "Newsletter,,communication,marketing,,E-mail,,2026-12-05,,0,idea\n"
     )
     response = upload(as_user("team"), plan, body)
