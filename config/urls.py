@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("kpis.urls")),
     path("", include("initiatives.urls")),
+    path("", include("blueprints.urls")),
 ]
 
 admin.site.site_header = "Fourfold administration"

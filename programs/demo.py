@@ -530,3 +530,123 @@ def seed_initiatives(*, program: Program, by: AbstractBaseUser) -> None:
             plan_services.effect_add(
                 initiative=initiative, kpi=kpis[kpi_name], direction=direction, size=size, by=by
             )
+
+
+def seed_blueprint(*, program: Program, by: AbstractBaseUser) -> None:
+    """The web shop's blueprint: five stages, fourteen offers, chosen by propensity."""
+    from decimal import Decimal
+
+    from blueprints import services as blueprint_services
+
+    cycle = program.cycles.get(closed_at__isnull=True)
+    if cycle.blueprints.exists():
+        return
+    blueprint = blueprint_services.blueprint_create(
+        cycle=cycle, name="Web shop — desktop and mobile", context="Web shop", by=by
+    )
+    kpis = {k.name: k for k in Kpi.objects.filter(goal__cycle=cycle)}
+    stages = {s.name: s for s in blueprint.stages.all()}
+    offers = {
+        "Discover": [
+            (
+                "Welcome hero for first visits",
+                "content",
+                "0.030",
+                "40",
+                "Conversion rate",
+                ["visitor type is new"],
+            ),
+            ("Bestsellers carousel", "recommendation", "0.025", "45", "Conversion rate", []),
+            (
+                "Pick up where you left off",
+                "recommendation",
+                "0.060",
+                "45",
+                "Conversion rate",
+                ["visitor type is returning"],
+            ),
+        ],
+        "Consider": [
+            ("Similar products", "recommendation", "0.040", "50", "Average order value", []),
+            (
+                "Reviews from Dutch buyers",
+                "content",
+                "0.035",
+                "40",
+                "Conversion rate",
+                ["country is NL"],
+            ),
+            (
+                "Size advice chat",
+                "service_action",
+                "0.050",
+                "35",
+                "Conversion rate",
+                ["visitor type is returning", "has an account is true"],
+            ),
+        ],
+        "Purchase": [
+            (
+                "Free shipping from 75",
+                "promotion",
+                "0.080",
+                "30",
+                "Average order value",
+                ["cart value is between 50 and 75"],
+            ),
+            (
+                "Complete the look",
+                "recommendation",
+                "0.060",
+                "55",
+                "Average order value",
+                ["cart value is at least 30"],
+            ),
+            (
+                "10% off the first order",
+                "promotion",
+                "0.120",
+                "18",
+                "Conversion rate",
+                ["visitor type is new"],
+            ),
+        ],
+        "Service": [
+            ("Track your parcel", "service_action", "0.300", "5", None, ["has an account is true"]),
+            ("Easy returns explained", "content", "0.150", "8", None, []),
+        ],
+        "Loyalty": [
+            (
+                "Members' early access",
+                "next_best_action",
+                "0.070",
+                "60",
+                "Repeat-purchase rate",
+                ["has an account is true", "visitor type is returning"],
+            ),
+            (
+                "Replenish favourites",
+                "next_best_action",
+                "0.090",
+                "40",
+                "Repeat-purchase rate",
+                ["visitor type is returning"],
+            ),
+            ("Join the club", "next_best_action", "0.040", "25", "Repeat-purchase rate", []),
+        ],
+    }
+    for stage_name, stage_offers in offers.items():
+        for name, kind, propensity, value, kpi, sentences in stage_offers:
+            offer = blueprint_services.offer_save(
+                stage=stages[stage_name],
+                by=by,
+                name=name,
+                kind=kind,
+                description="",
+                propensity=Decimal(propensity),
+                value=Decimal(value),
+                weight=Decimal(1),
+                kpi=kpis.get(kpi) if kpi else None,
+            )
+            for sentence in sentences:
+                blueprint_services.condition_add(offer=offer, sentence=sentence, by=by)

@@ -1,0 +1,48 @@
+from django.contrib import admin
+
+from blueprints.models import Blueprint, Offer, OfferCondition, SimulationBatch, Stage
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    extra = 0
+
+
+@admin.register(Blueprint)
+class BlueprintAdmin(admin.ModelAdmin):
+    list_display = ["name", "cycle", "context", "updated_at"]
+    inlines = [StageInline]
+
+
+class OfferInline(admin.TabularInline):
+    model = Offer
+    extra = 0
+    fields = ["name", "kind", "propensity", "value", "weight", "position"]
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = ["name", "blueprint", "position"]
+    inlines = [OfferInline]
+
+
+class OfferConditionInline(admin.TabularInline):
+    model = OfferCondition
+    extra = 0
+
+
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
+    list_display = ["name", "stage", "kind", "propensity", "value", "weight"]
+    inlines = [OfferConditionInline]
+
+
+@admin.register(OfferCondition)
+class OfferConditionAdmin(admin.ModelAdmin):
+    list_display = ["offer", "attribute", "operator", "value"]
+
+
+@admin.register(SimulationBatch)
+class SimulationBatchAdmin(admin.ModelAdmin):
+    list_display = ["file_name", "blueprint", "status", "rows_total", "rows_done", "created_at"]
+    exclude = ["profiles_csv", "result_csv"]

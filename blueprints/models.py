@@ -1,0 +1,219 @@
+"""Question 3's design half: the personalization blueprint of a context or channel.
+
+Journey stages in order; offers per stage; conditions that decide who is eligible. Among
+the eligible offers, the one with the highest propensity x value wins (blueprints.engine).
+A blueprint belongs to a cycle, so each cycle keeps the version it ran.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from kpis.conditions import Operator
+from kpis.models import Attribute, Kpi
+from programs.models import Cycle
+
+DEFAULT_STAGES = ("Discover", "Consider", "Purchase", "Service", "Loyalty")
+
+
+class Blueprint(models.Model):
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="blueprints")
+    name = models.CharField(_("name"), max_length=120)
+    context = models.CharField(
+        _("context or channel"),
+        max_length=120,
+        blank=True,
+        help_text=_("Where it applies, e.g. “Web shop — desktop” or “E-mail”."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("blueprint")
+        verbose_name_plural = _("blueprints")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "cycle",
+                name="blueprint_name_unique_in_cycle",
+                violation_error_message=_("This cycle already has a blueprint with this name."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(models.Model):
+    blueprint = models.ForeignKey(Blueprint, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(_("name"), max_length=60)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("journey stage")
+        verbose_name_plural = _("journey stages")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "blueprint",
+                name="stage_name_unique_in_blueprint",
+                violation_error_message=_("The blueprint already has a stage with this name."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OfferKind(models.TextChoices):
+    CONTENT = "content", _("Content")
+    RECOMMENDATION = "recommendation", _("Product recommendation")
+    PROMOTION = "promotion", _("Promotion")
+    SERVICE_ACTION = "service_action", _("Service action")
+    NEXT_BEST_ACTION = "next_best_action", _("Next-best-action")
+
+
+class Offer(models.Model):
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="offers")
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=OfferKind.choices, default=OfferKind.CONTENT
+    )
+    description = models.TextField(_("description"), blank=True)
+    value = models.DecimalField(
+        _("value to the business"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        help_text=_("What one conversion is worth, e.g. the margin of an order."),
+    )
+    propensity = models.DecimalField(
+        _("propensity"),
+        max_digits=5,
+        decimal_places=4,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("Estimated chance an eligible customer converts, 0 to 1 (0.05 = 5%)."),
+    )
+    weight = models.DecimalField(
+        _("business weight"),
+        max_digits=6,
+        decimal_places=2,
+        default=1,
+        validators=[MinValueValidator(0)],
+        help_text=_("Optional: 1 is neutral; 2 doubles its score."),
+    )
+    kpi = models.ForeignKey(
+        Kpi,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="offers",
+        verbose_name=_("serves KPI"),
+    )
+    active_from = models.DateField(_("active from"), null=True, blank=True)
+    active_to = models.DateField(_("active to"), null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(propensity__gte=0, propensity__lte=1),
+                name="offer_propensity_0_to_1",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__gte=0), name="offer_value_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weight__gte=0), name="offer_weight_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(active_to__isnull=True)
+                | models.Q(active_from__isnull=True)
+                | models.Q(active_to__gte=models.F("active_from")),
+                name="offer_active_to_after_from",
+                violation_error_message=_("An offer cannot stop before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def expected_value(self):
+        return self.propensity * self.value * self.weight
+
+    def is_active_on(self, day) -> bool:
+        return (self.active_from is None or self.active_from <= day) and (
+            self.active_to is None or day <= self.active_to
+        )
+
+
+class OfferCondition(models.Model):
+    """One positive statement on a customer attribute; all of an offer's must hold."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="conditions")
+    attribute = models.ForeignKey(Attribute, on_delete=models.PROTECT, related_name="+")
+    operator = models.CharField(max_length=12, choices=[(o.value, o.value) for o in Operator])
+    value = models.JSONField(default=str, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("offer condition")
+        verbose_name_plural = _("offer conditions")
+
+    def __str__(self) -> str:
+        from kpis.conditions import describe
+
+        return describe(self.attribute.as_plain(), self.operator, self.value)
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class SimulationBatch(models.Model):
+    """A CSV of customer profiles decided in the background; the result is a CSV too."""
+
+    blueprint = models.ForeignKey(Blueprint, on_delete=models.CASCADE, related_name="batches")
+    status = models.CharField(
+        max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED
+    )
+    file_name = models.CharField(max_length=200)
+    profiles_csv = models.TextField()
+    result_csv = models.TextField(blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    wins = models.JSONField(default=dict, blank=True)  # offer name -> times chosen
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (BatchStatus.SUCCEEDED, BatchStatus.FAILED)

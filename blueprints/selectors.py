@@ -1,0 +1,137 @@
+"""Reads of the blueprint: the page's structure, its flags, coverage, and the engine's input."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from blueprints import engine
+from blueprints.models import Blueprint, Offer, OfferCondition, Stage
+from kpis.conditions import contradiction, duplicates
+from kpis.models import Segment, SegmentCondition
+
+
+@dataclass
+class OfferView:
+    offer: Offer
+    conditions: list[OfferCondition]
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StageView:
+    stage: Stage
+    offers: list[OfferView]
+    flags: list[str] = field(default_factory=list)
+
+
+def blueprint_structure(*, blueprint: Blueprint) -> list[StageView]:
+    """Stages in order with their offers and conditions, each flagged where it is wrong:
+    duplicate or contradictory conditions in an offer, offers of a stage with identical
+    conditions."""
+    stages = blueprint.stages.prefetch_related(
+        Prefetch(
+            "offers",
+            queryset=Offer.objects.select_related("kpi").prefetch_related(
+                Prefetch("conditions", queryset=OfferCondition.objects.select_related("attribute"))
+            ),
+        )
+    )
+    views = []
+    for stage in stages:
+        offer_views = []
+        signatures: dict[frozenset, str] = {}
+        stage_flags = []
+        for offer in stage.offers.all():
+            conds = list(offer.conditions.all())
+            triples = [(c.attribute.as_plain(), c.operator, c.value) for c in conds]
+            flags = [f"Stated twice: {d}" for d in duplicates(triples)]
+            reason = contradiction(triples)
+            if reason:
+                flags.append(f"No customer can qualify: {reason}")
+            signature = frozenset((c.attribute_id, c.operator, repr(c.value)) for c in conds)
+            if signature in signatures:
+                stage_flags.append(
+                    f"“{offer.name}” and “{signatures[signature]}” have identical conditions"
+                )
+            else:
+                signatures[signature] = offer.name
+            offer_views.append(OfferView(offer, conds, flags))
+        views.append(StageView(stage, offer_views, stage_flags))
+    return views
+
+
+def to_engine(structure: list[StageView], *, on: datetime.date | None = None) -> engine.Blueprint:
+    """The engine's plain blueprint; offers outside their active dates are left out."""
+    return engine.Blueprint(
+        tuple(
+            engine.Stage(
+                view.stage.pk,
+                view.stage.name,
+                tuple(
+                    engine.Offer(
+                        id=o.offer.pk,
+                        name=o.offer.name,
+                        propensity=float(o.offer.propensity),
+                        value=float(o.offer.value),
+                        weight=float(o.offer.weight),
+                        conditions=tuple(
+                            engine.Condition(c.attribute.as_plain(), c.operator, c.value)
+                            for c in o.conditions
+                        ),
+                    )
+                    for o in view.offers
+                    if on is None or o.offer.is_active_on(on)
+                ),
+            )
+            for view in structure
+        )
+    )
+
+
+@dataclass
+class CoverageCell:
+    reachable: bool
+    offers: list[str]
+
+
+def segment_coverage(
+    *, blueprint: Blueprint, structure: list[StageView]
+) -> list[tuple[Segment, list[CoverageCell]]]:
+    """For each segment and stage, whether an offer can reach the segment's customers: an
+    offer reaches it unless its conditions contradict the segment's definition."""
+    segments = blueprint.cycle.program.organization.segments.prefetch_related(
+        Prefetch("conditions", queryset=SegmentCondition.objects.select_related("attribute"))
+    )
+    rows = []
+    for segment in segments:
+        definition = [
+            (c.attribute.as_plain(), c.operator, c.value) for c in segment.conditions.all()
+        ]
+        cells = []
+        for view in structure:
+            reaching = [
+                o.offer.name
+                for o in view.offers
+                if contradiction(
+                    definition
+                    + [(c.attribute.as_plain(), c.operator, c.value) for c in o.conditions]
+                )
+                is None
+            ]
+            cells.append(CoverageCell(bool(reaching), reaching))
+        rows.append((segment, cells))
+    return rows
+
+
+def segment_profile(segment: Segment) -> dict[str, object]:
+    """A customer that fits a segment's definition, for the simulator."""
+    profile: dict[str, object] = {}
+    for c in segment.conditions.select_related("attribute"):
+        if c.operator == "is_true":
+            profile[c.attribute.key] = "true"
+        elif c.operator in ("is_one_of", "between"):
+            profile[c.attribute.key] = c.value[0]
+        else:
+            profile[c.attribute.key] = c.value
+    return profile

@@ -1,0 +1,376 @@
+"""Writes of the blueprint: stages, offers, conditions, JSON exchange and batch runs."""
+
+import csv
+import io
+import json
+from decimal import Decimal, InvalidOperation
+
+import structlog
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from blueprints.models import (
+    DEFAULT_STAGES,
+    BatchStatus,
+    Blueprint,
+    Offer,
+    OfferCondition,
+    OfferKind,
+    SimulationBatch,
+    Stage,
+)
+from kpis import conditions
+from kpis.models import Attribute, Kpi
+from programs.models import Cycle
+from programs.services import ensure_cycle_open
+
+log = structlog.get_logger(__name__)
+
+MAX_BATCH_ROWS = 100_000
+
+
+def _open(blueprint: Blueprint) -> None:
+    ensure_cycle_open(blueprint.cycle)
+
+
+@transaction.atomic
+def blueprint_create(
+    *, cycle: Cycle, name: str, context: str = "", by: AbstractBaseUser, stages=DEFAULT_STAGES
+) -> Blueprint:
+    ensure_cycle_open(cycle)
+    blueprint = Blueprint(cycle=cycle, name=name.strip(), context=context.strip(), updated_by=by)
+    blueprint.full_clean()
+    blueprint.save()
+    Stage.objects.bulk_create(
+        [Stage(blueprint=blueprint, name=n, position=i) for i, n in enumerate(stages)]
+    )
+    log.info("blueprint_created", blueprint=blueprint.pk, by=by.pk)
+    return blueprint
+
+
+def stage_add(*, blueprint: Blueprint, name: str, by: AbstractBaseUser) -> Stage:
+    _open(blueprint)
+    last = blueprint.stages.aggregate(m=Max("position"))["m"]
+    stage = Stage(blueprint=blueprint, name=name.strip(), position=(last or 0) + 1)
+    stage.full_clean()
+    stage.save()
+    return stage
+
+
+def stage_rename(*, stage: Stage, name: str, by: AbstractBaseUser) -> Stage:
+    _open(stage.blueprint)
+    stage.name = name.strip()
+    stage.full_clean()
+    stage.save(update_fields=["name"])
+    return stage
+
+
+def stage_delete(*, stage: Stage, by: AbstractBaseUser) -> None:
+    _open(stage.blueprint)
+    stage.delete()
+
+
+@transaction.atomic
+def move(*, item: Stage | Offer, step: int, by: AbstractBaseUser) -> None:
+    """Swap a stage or an offer with its neighbour (step -1: earlier, +1: later)."""
+    blueprint = item.blueprint if isinstance(item, Stage) else item.stage.blueprint
+    _open(blueprint)
+    siblings = list(
+        (blueprint.stages if isinstance(item, Stage) else item.stage.offers).select_for_update()
+    )
+    index = next(i for i, s in enumerate(siblings) if s.pk == item.pk)
+    target = index + step
+    if not 0 <= target < len(siblings):
+        return
+    siblings[index], siblings[target] = siblings[target], siblings[index]
+    for position, sibling in enumerate(siblings):
+        if sibling.position != position:
+            sibling.position = position
+            sibling.save(update_fields=["position"])
+
+
+OFFER_FIELDS = (
+    "name",
+    "kind",
+    "description",
+    "value",
+    "propensity",
+    "weight",
+    "kpi",
+    "active_from",
+    "active_to",
+)
+
+
+def offer_save(
+    *, stage: Stage, by: AbstractBaseUser, offer: Offer | None = None, **values
+) -> Offer:
+    _open(stage.blueprint)
+    kpi = values.get("kpi")
+    if kpi is not None and kpi.goal.cycle.program_id != stage.blueprint.cycle.program_id:
+        raise ValidationError({"kpi": _("This KPI belongs to another program.")})
+    if offer is None:
+        last = stage.offers.aggregate(m=Max("position"))["m"]
+        offer = Offer(stage=stage, position=0 if last is None else last + 1)
+    for name in OFFER_FIELDS:
+        if name in values:
+            setattr(offer, name, values[name])
+    offer.name = offer.name.strip()
+    offer.full_clean()
+    offer.save()
+    log.info("offer_saved", offer=offer.pk, by=by.pk)
+    return offer
+
+
+def offer_delete(*, offer: Offer, by: AbstractBaseUser) -> None:
+    _open(offer.stage.blueprint)
+    offer.delete()
+
+
+def condition_add(*, offer: Offer, sentence: str, by: AbstractBaseUser) -> OfferCondition:
+    """Add a condition written as a sentence ("cart value is at least 50")."""
+    blueprint = offer.stage.blueprint
+    _open(blueprint)
+    attributes = list(
+        Attribute.objects.filter(organization_id=blueprint.cycle.program.organization_id)
+    )
+    try:
+        parsed = conditions.parse(sentence, [a.as_plain() for a in attributes])
+    except conditions.ConditionError as error:
+        raise ValidationError({"sentence": str(error)}) from error
+    attribute = next(a for a in attributes if a.key == parsed.attribute.key)
+    condition = OfferCondition.objects.create(
+        offer=offer, attribute=attribute, operator=parsed.operator.value, value=parsed.value
+    )
+    log.info("offer_condition_added", offer=offer.pk, by=by.pk)
+    return condition
+
+
+# --- JSON exchange --------------------------------------------------------------------
+
+FORMAT = "fourfold.blueprint/1"
+
+
+def blueprint_export(*, blueprint: Blueprint) -> dict:
+    """The blueprint as plain JSON data (the format is documented in the README)."""
+    return {
+        "format": FORMAT,
+        "name": blueprint.name,
+        "context": blueprint.context,
+        "attributes": [
+            {"key": a.key, "label": a.label, "type": a.type, "allowed_values": a.allowed_values}
+            for a in Attribute.objects.filter(
+                pk__in=OfferCondition.objects.filter(offer__stage__blueprint=blueprint).values(
+                    "attribute"
+                )
+            ).order_by("key")
+        ],
+        "stages": [
+            {
+                "name": stage.name,
+                "offers": [
+                    {
+                        "name": offer.name,
+                        "kind": offer.kind,
+                        "description": offer.description,
+                        "value": str(offer.value),
+                        "propensity": str(offer.propensity),
+                        "weight": str(offer.weight),
+                        "kpi": offer.kpi.name if offer.kpi else None,
+                        "active_from": offer.active_from.isoformat() if offer.active_from else None,
+                        "active_to": offer.active_to.isoformat() if offer.active_to else None,
+                        "conditions": [
+                            {"attribute": c.attribute.key, "operator": c.operator, "value": c.value}
+                            for c in offer.conditions.all()
+                        ],
+                    }
+                    for offer in stage.offers.all()
+                ],
+            }
+            for stage in blueprint.stages.prefetch_related(
+                "offers__conditions__attribute", "offers__kpi"
+            )
+        ],
+    }
+
+
+def _decimal(raw, where: str, errors: list[str], low=None, high=None) -> Decimal:
+    try:
+        value = Decimal(str(raw))
+        if not value.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError, TypeError):
+        errors.append(f"{where}: “{raw}” is not a number")
+        return Decimal(0)
+    if (low is not None and value < low) or (high is not None and value > high):
+        errors.append(f"{where}: {value} is outside {low} to {high if high is not None else 'any'}")
+    return value
+
+
+@transaction.atomic
+def blueprint_import(
+    *, cycle: Cycle, data: bytes | str, by: AbstractBaseUser, name: str = ""
+) -> Blueprint:
+    """Create a blueprint from exported JSON. Everything is checked first; on any error
+    nothing is written and every problem is listed."""
+    ensure_cycle_open(cycle)
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValidationError(_("The file is not JSON: %(e)s") % {"e": error}) from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ValidationError(
+            _('This is not a Fourfold blueprint (expected "format": "%(f)s").') % {"f": FORMAT}
+        )
+    errors: list[str] = []
+    organization = cycle.program.organization
+    attributes = {a.key: a for a in Attribute.objects.filter(organization=organization)}
+    kpis = {k.name: k for k in Kpi.objects.filter(goal__cycle=cycle)}
+    stages = doc.get("stages")
+    if not isinstance(stages, list) or not stages:
+        errors.append("stages: a list of at least one stage is required")
+        stages = []
+    planned = []
+    for s_index, stage in enumerate(stages, start=1):
+        where = f"stage {s_index}"
+        if not isinstance(stage, dict) or not str(stage.get("name", "")).strip():
+            errors.append(f"{where}: a name is required")
+            continue
+        offers = []
+        raw_offers = stage.get("offers") or []
+        if not isinstance(raw_offers, list):
+            errors.append(f"{where}: offers must be a list")
+            raw_offers = []
+        for o_index, offer in enumerate(raw_offers, start=1):
+            here = f"{where} “{stage['name']}”, offer {o_index}"
+            if not isinstance(offer, dict) or not str(offer.get("name", "")).strip():
+                errors.append(f"{here}: a name is required")
+                continue
+            kind = offer.get("kind", OfferKind.CONTENT)
+            if kind not in OfferKind.values:
+                errors.append(f"{here}: kind must be one of {', '.join(OfferKind.values)}")
+            values = {
+                "name": str(offer["name"]).strip()[:120],
+                "kind": kind,
+                "description": str(offer.get("description") or ""),
+                "value": _decimal(offer.get("value", 0), f"{here}, value", errors, low=0),
+                "propensity": _decimal(
+                    offer.get("propensity", 0), f"{here}, propensity", errors, low=0, high=1
+                ),
+                "weight": _decimal(offer.get("weight", 1), f"{here}, weight", errors, low=0),
+                "kpi": None,
+            }
+            if offer.get("kpi"):
+                values["kpi"] = kpis.get(offer["kpi"])
+                if values["kpi"] is None:
+                    errors.append(f"{here}: no KPI “{offer['kpi']}” in this cycle")
+            for field in ("active_from", "active_to"):
+                if offer.get(field):
+                    try:
+                        values[field] = timezone.datetime.fromisoformat(offer[field]).date()
+                    except (TypeError, ValueError):
+                        errors.append(f"{here}, {field}: not a date")
+            parsed_conditions = []
+            raw_conditions = offer.get("conditions") or []
+            if not isinstance(raw_conditions, list):
+                errors.append(f"{here}: conditions must be a list")
+                raw_conditions = []
+            for c_index, condition in enumerate(raw_conditions, start=1):
+                at = f"{here}, condition {c_index}"
+                if not isinstance(condition, dict):
+                    errors.append(f"{at}: expected an object with attribute, operator, value")
+                    continue
+                key = str(condition.get("attribute"))
+                attribute = attributes.get(key)
+                if attribute is None:
+                    errors.append(f"{at}: no attribute “{key}” in this organization")
+                    continue
+                try:
+                    value = conditions.normalize_value(
+                        attribute.as_plain(), condition.get("operator"), condition.get("value")
+                    )
+                except conditions.ConditionError as error:
+                    errors.append(f"{at}: {error}")
+                    continue
+                parsed_conditions.append((attribute, condition["operator"], value))
+            offers.append((values, parsed_conditions))
+        planned.append((str(stage["name"]).strip()[:60], offers))
+    if errors:
+        raise ValidationError([_("Nothing was imported:"), *errors[:100]])
+    blueprint = blueprint_create(
+        cycle=cycle,
+        name=name or str(doc.get("name") or "Imported blueprint"),
+        context=str(doc.get("context") or ""),
+        by=by,
+        stages=[n for n, _o in planned],
+    )
+    for stage, (_name, offers) in zip(blueprint.stages.all(), planned, strict=True):
+        for values, parsed_conditions in offers:
+            offer = offer_save(stage=stage, by=by, **values)
+            OfferCondition.objects.bulk_create(
+                [
+                    OfferCondition(offer=offer, attribute=a, operator=o, value=v)
+                    for a, o, v in parsed_conditions
+                ]
+            )
+    log.info("blueprint_imported", blueprint=blueprint.pk, by=by.pk)
+    return blueprint
+
+
+# --- Batch simulation -----------------------------------------------------------------
+
+
+def batch_create(
+    *, blueprint: Blueprint, file_name: str, data: bytes, by: AbstractBaseUser
+) -> SimulationBatch:
+    """Check a CSV of profiles and queue it; the worker decides every row."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(_("The file is not UTF-8 text. Save it as CSV UTF-8.")) from None
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header:
+        raise ValidationError(_("The file is empty."))
+    rows = sum(1 for _row in reader)
+    if rows == 0:
+        raise ValidationError(_("The file has a header but no profiles."))
+    if rows > MAX_BATCH_ROWS:
+        raise ValidationError(
+            _("At most %(n)s profiles per batch; this file has %(rows)s.")
+            % {"n": f"{MAX_BATCH_ROWS:,}", "rows": f"{rows:,}"}
+        )
+    known = set(
+        Attribute.objects.filter(
+            organization_id=blueprint.cycle.program.organization_id
+        ).values_list("key", flat=True)
+    )
+    if not known & {h.strip() for h in header}:
+        raise ValidationError(
+            _("No column is a customer attribute. Name columns by attribute key: %(keys)s.")
+            % {"keys": ", ".join(sorted(known))}
+        )
+    batch = SimulationBatch.objects.create(
+        blueprint=blueprint,
+        file_name=file_name[:200],
+        profiles_csv=text,
+        rows_total=rows,
+        created_by=by,
+    )
+    from blueprints.tasks import run_batch
+
+    transaction.on_commit(lambda: run_batch.delay(batch_id=batch.pk))
+    return batch
+
+
+def batch_claim(*, batch_id: int) -> bool:
+    """Only one worker runs a batch: the claim is a conditional update."""
+    return bool(
+        SimulationBatch.objects.filter(pk=batch_id, status=BatchStatus.QUEUED).update(
+            status=BatchStatus.RUNNING
+        )
+    )

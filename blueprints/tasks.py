@@ -1,0 +1,53 @@
+import csv
+import io
+from collections import Counter
+
+import structlog
+from celery import shared_task
+from django.utils import timezone
+
+from blueprints import engine, selectors, services
+from blueprints.models import BatchStatus, SimulationBatch
+
+log = structlog.get_logger(__name__)
+PROGRESS_EVERY = 5_000
+
+
+@shared_task(ignore_result=True)
+def run_batch(*, batch_id: int) -> None:
+    """Decide every profile of a batch; progress is written as it goes. Safe to run twice:
+    only the run that claims the batch works on it."""
+    if not services.batch_claim(batch_id=batch_id):
+        return
+    batch = SimulationBatch.objects.select_related("blueprint").get(pk=batch_id)
+    try:
+        structure = selectors.blueprint_structure(blueprint=batch.blueprint)
+        compiled = engine.compile_blueprint(selectors.to_engine(structure, on=timezone.localdate()))
+        names = {o.offer.pk: o.offer.name for view in structure for o in view.offers}
+        stages = [view.stage.name for view in structure]
+        reader = csv.DictReader(io.StringIO(batch.profiles_csv))
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([*(reader.fieldnames or []), *stages])
+        wins: Counter[str] = Counter()
+        for done, row in enumerate(reader, start=1):
+            chosen = [names.get(w, "") if w else "" for w in engine.decide_winners(compiled, row)]
+            wins.update(c for c in chosen if c)
+            writer.writerow([*row.values(), *chosen])
+            if done % PROGRESS_EVERY == 0:
+                SimulationBatch.objects.filter(pk=batch_id).update(rows_done=done)
+        SimulationBatch.objects.filter(pk=batch_id).update(
+            status=BatchStatus.SUCCEEDED,
+            rows_done=batch.rows_total,
+            result_csv=out.getvalue(),
+            wins=dict(wins.most_common()),
+            finished_at=timezone.now(),
+        )
+        log.info("batch_decided", batch=batch_id, rows=batch.rows_total)
+    except Exception as error:
+        SimulationBatch.objects.filter(pk=batch_id).update(
+            status=BatchStatus.FAILED,
+            error=f"{type(error).__name__}: {error}",
+            finished_at=timezone.now(),
+        )
+        log.exception("batch_failed", batch=batch_id)

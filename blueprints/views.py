@@ -1,0 +1,391 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from blueprints import charts, engine, selectors, services
+from blueprints.forms import BlueprintForm, ConditionForm, FileForm, OfferForm, StageForm
+from blueprints.models import Blueprint, Offer, OfferCondition, SimulationBatch, Stage
+from kpis.models import Attribute
+from programs.access import Need, ProgramAccess, cycle_for, program_for
+from programs.http import HtmxHttpRequest
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def _context(access: ProgramAccess, blueprint: Blueprint | None, cycle, section: str) -> dict:
+    return {
+        "program": access.program,
+        "membership": access.membership,
+        "organization": access.program.organization,
+        "cycle": cycle,
+        "blueprint": blueprint,
+        "section": section,
+        "can_edit": access.membership.can_plan and cycle.is_open,
+    }
+
+
+def _blueprint(access: ProgramAccess, blueprint_pk: int) -> Blueprint:
+    return get_object_or_404(
+        Blueprint.objects.select_related("cycle__program__organization"),
+        pk=blueprint_pk,
+        cycle__program=access.program,
+    )
+
+
+def _refused(request, error: ValidationError, blueprint: Blueprint):
+    for message in error.messages:
+        messages.error(request, message)
+    return redirect(
+        "blueprints:blueprint", pk=blueprint.cycle.program_id, blueprint_pk=blueprint.pk
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def blueprint_list(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    need = Need.PLAN if request.method == "POST" else Need.VIEW
+    access = program_for(request.user, pk, need=need)
+    cycle = cycle_for(
+        access.program, None if request.method == "POST" else request.GET.get("cycle")
+    )
+    form = BlueprintForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            blueprint = services.blueprint_create(cycle=cycle, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Blueprint created with the five default stages."))
+            return redirect("blueprints:blueprint", pk=pk, blueprint_pk=blueprint.pk)
+    return render(
+        request,
+        "blueprints/blueprint_list.html",
+        {
+            **_context(access, None, cycle, _("Blueprints")),
+            "blueprints": cycle.blueprints.prefetch_related("stages__offers"),
+            "form": form,
+            "import_form": FileForm(),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def blueprint_detail(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk)
+    blueprint = _blueprint(access, blueprint_pk)
+    structure = selectors.blueprint_structure(blueprint=blueprint)
+    return render(
+        request,
+        "blueprints/blueprint_detail.html",
+        {
+            **_context(access, blueprint, blueprint.cycle, blueprint.name),
+            "structure": structure,
+            "coverage": selectors.segment_coverage(blueprint=blueprint, structure=structure),
+            "chart": charts.expected_value(structure) if any(v.offers for v in structure) else None,
+            "stage_form": StageForm(),
+            "condition_form": ConditionForm(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _stage(access, blueprint_pk, stage_pk) -> Stage:
+    return get_object_or_404(
+        Stage.objects.select_related("blueprint__cycle"),
+        pk=stage_pk,
+        blueprint_id=blueprint_pk,
+        blueprint__cycle__program=access.program,
+    )
+
+
+def _offer(access, blueprint_pk, offer_pk) -> Offer:
+    return get_object_or_404(
+        Offer.objects.select_related("stage__blueprint__cycle"),
+        pk=offer_pk,
+        stage__blueprint_id=blueprint_pk,
+        stage__blueprint__cycle__program=access.program,
+    )
+
+
+@login_required
+@require_POST
+def stage_add(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.PLAN)
+    blueprint = _blueprint(access, blueprint_pk)
+    form = StageForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Give the stage a name."))
+        services.stage_add(blueprint=blueprint, by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        return _refused(request, error, blueprint)
+    return redirect("blueprints:blueprint", pk=pk, blueprint_pk=blueprint.pk)
+
+
+@login_required
+@require_POST
+def stage_action(
+    request: HtmxHttpRequest, pk: int, blueprint_pk: int, stage_pk: int, action: str
+) -> HttpResponse:
+    """Rename, move earlier or later, or delete a stage."""
+    access = program_for(request.user, pk, need=Need.PLAN)
+    stage = _stage(access, blueprint_pk, stage_pk)
+    try:
+        if action in ("earlier", "later"):
+            services.move(item=stage, step=-1 if action == "earlier" else 1, by=request.user)
+        elif action == "rename":
+            form = StageForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Give the stage a name."))
+            services.stage_rename(stage=stage, by=request.user, **form.cleaned_data)
+        elif action == "delete":
+            services.stage_delete(stage=stage, by=request.user)
+        else:
+            raise Http404
+    except ValidationError as error:
+        return _refused(request, error, stage.blueprint)
+    return redirect("blueprints:blueprint", pk=pk, blueprint_pk=blueprint_pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offer_form(
+    request: HtmxHttpRequest,
+    pk: int,
+    blueprint_pk: int,
+    stage_pk: int | None = None,
+    offer_pk: int | None = None,
+) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.PLAN)
+    offer = _offer(access, blueprint_pk, offer_pk) if offer_pk else None
+    stage = offer.stage if offer else _stage(access, blueprint_pk, stage_pk)
+    cycle = stage.blueprint.cycle
+    form = OfferForm(
+        request.POST or None, instance=offer, cycle=cycle, initial=None if offer else {"weight": 1}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.offer_save(
+                stage=stage, offer=offer, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Offer “%(name)s” saved.") % {"name": saved.name})
+            return redirect("blueprints:blueprint", pk=pk, blueprint_pk=blueprint_pk)
+    return render(
+        request,
+        "blueprints/offer_form.html",
+        {
+            **_context(access, stage.blueprint, cycle, _("Offer")),
+            "form": form,
+            "stage": stage,
+            "offer": offer,
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def offer_action(
+    request: HtmxHttpRequest, pk: int, blueprint_pk: int, offer_pk: int, action: str
+) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.PLAN)
+    offer = _offer(access, blueprint_pk, offer_pk)
+    try:
+        if action in ("earlier", "later"):
+            services.move(item=offer, step=-1 if action == "earlier" else 1, by=request.user)
+        elif action == "delete":
+            services.offer_delete(offer=offer, by=request.user)
+        elif action == "condition":
+            form = ConditionForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Write a condition, e.g. “cart value is at least 50”."))
+            services.condition_add(offer=offer, by=request.user, **form.cleaned_data)
+        else:
+            raise Http404
+    except ValidationError as error:
+        return _refused(request, error, offer.stage.blueprint)
+    if action == "delete":
+        return redirect("blueprints:blueprint", pk=pk, blueprint_pk=blueprint_pk)
+    url = reverse("blueprints:blueprint", kwargs={"pk": pk, "blueprint_pk": blueprint_pk})
+    return redirect(f"{url}#offer-{offer.pk}")
+
+
+@login_required
+@require_POST
+def condition_delete(
+    request: HtmxHttpRequest, pk: int, blueprint_pk: int, condition_pk: int
+) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.PLAN)
+    condition = get_object_or_404(
+        OfferCondition.objects.select_related("offer__stage__blueprint__cycle"),
+        pk=condition_pk,
+        offer__stage__blueprint_id=blueprint_pk,
+        offer__stage__blueprint__cycle__program=access.program,
+    )
+    blueprint = condition.offer.stage.blueprint
+    if not blueprint.cycle.is_open:
+        return _refused(request, ValidationError(_("The cycle is closed.")), blueprint)
+    condition.delete()
+    return redirect("blueprints:blueprint", pk=pk, blueprint_pk=blueprint_pk)
+
+
+# --- Simulator ------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def simulator(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> HttpResponse:
+    """Pick a segment or type a profile; see each stage's decision and why."""
+    access = program_for(request.user, pk)
+    blueprint = _blueprint(access, blueprint_pk)
+    organization = access.program.organization
+    attributes = list(Attribute.objects.filter(organization=organization))
+    segments = list(organization.segments.all())
+    profile = {
+        a.key: request.GET.get(a.key, "").strip()
+        for a in attributes
+        if request.GET.get(a.key, "").strip()
+    }
+    chosen_segment = None
+    if request.GET.get("segment", "").isdigit():
+        chosen_segment = next((s for s in segments if s.pk == int(request.GET["segment"])), None)
+        if chosen_segment and not profile:
+            profile = {k: str(v) for k, v in selectors.segment_profile(chosen_segment).items()}
+    structure = selectors.blueprint_structure(blueprint=blueprint)
+    decisions = None
+    if profile:
+        compiled = engine.compile_blueprint(selectors.to_engine(structure, on=timezone.localdate()))
+        decisions = engine.decide(compiled, profile)
+    context = {
+        **_context(access, blueprint, blueprint.cycle, _("Decision simulator")),
+        "attributes": attributes,
+        "segments": segments,
+        "chosen_segment": chosen_segment,
+        "profile": profile,
+        "decisions": decisions,
+        "batch_form": FileForm(),
+        "batches": blueprint.batches.all()[:5],
+    }
+    template = "blueprints/simulator.html"
+    if request.htmx and request.htmx.target == "decisions":
+        template += "#decisions"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def batch_create(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.PLAN)
+    blueprint = _blueprint(access, blueprint_pk)
+    form = FileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("file", [_("Choose a CSV file.")])))
+    elif form.cleaned_data["file"].size > MAX_UPLOAD_BYTES:
+        messages.error(request, _("The file is larger than 20 MB."))
+    else:
+        upload = form.cleaned_data["file"]
+        try:
+            batch = services.batch_create(
+                blueprint=blueprint, file_name=upload.name, data=upload.read(), by=request.user
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            return redirect("blueprints:batch", pk=pk, blueprint_pk=blueprint.pk, batch_pk=batch.pk)
+    return redirect("blueprints:simulator", pk=pk, blueprint_pk=blueprint.pk)
+
+
+@login_required
+@require_GET
+def batch_detail(
+    request: HtmxHttpRequest, pk: int, blueprint_pk: int, batch_pk: int
+) -> HttpResponse:
+    access = program_for(request.user, pk)
+    blueprint = _blueprint(access, blueprint_pk)
+    batch = get_object_or_404(
+        SimulationBatch.objects.defer("profiles_csv", "result_csv"),
+        pk=batch_pk,
+        blueprint=blueprint,
+    )
+    context = {
+        **_context(access, blueprint, blueprint.cycle, _("Batch simulation")),
+        "batch": batch,
+        "chart": charts.wins(batch.wins) if batch.wins else None,
+    }
+    template = "blueprints/batch.html"
+    if request.htmx:
+        template += "#batch-status"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def batch_download(
+    request: HtmxHttpRequest, pk: int, blueprint_pk: int, batch_pk: int
+) -> HttpResponse:
+    access = program_for(request.user, pk)
+    blueprint = _blueprint(access, blueprint_pk)
+    batch = get_object_or_404(SimulationBatch, pk=batch_pk, blueprint=blueprint, status="succeeded")
+    response = HttpResponse("\ufeff" + batch.result_csv, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="decisions-{slugify(blueprint.name)}-{batch.pk}.csv"'
+    )
+    return response
+
+
+# --- JSON exchange --------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def export_json(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk)
+    blueprint = _blueprint(access, blueprint_pk)
+    body = json.dumps(services.blueprint_export(blueprint=blueprint), indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="blueprint-{slugify(blueprint.name)}.json"'
+    )
+    return response
+
+
+@login_required
+@require_POST
+def import_json(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.PLAN)
+    cycle = cycle_for(access.program)
+    form = FileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("file", [_("Choose a JSON file.")])))
+        return redirect("blueprints:list", pk=pk)
+    if form.cleaned_data["file"].size > MAX_UPLOAD_BYTES:
+        messages.error(request, _("The file is larger than 20 MB."))
+        return redirect("blueprints:list", pk=pk)
+    try:
+        blueprint = services.blueprint_import(
+            cycle=cycle,
+            data=form.cleaned_data["file"].read(),
+            by=request.user,
+            name=form.cleaned_data["name"],
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("blueprints:list", pk=pk)
+    messages.success(request, _("Blueprint “%(name)s” imported.") % {"name": blueprint.name})
+    return redirect("blueprints:blueprint", pk=pk, blueprint_pk=blueprint.pk)
