@@ -141,16 +141,8 @@ def operators_for(attribute_type: str) -> Sequence[Operator]:
 
 # --- Reading conditions typed as sentences ---------------------------------------------
 
-NEGATIONS = (
-    "is not ",
-    "isn't ",
-    "not ",
-    "does not ",
-    "doesn't ",
-    "never ",
-    "no longer ",
-    "without ",
-)
+# Words that make a statement negative ("isn't" is read as "is not").
+NEGATION_WORDS = frozenset({"not", "never", "no", "without", "neither", "nor"})
 
 # Phrases after the attribute, longest first so "is at least" wins over "is".
 PHRASES: tuple[tuple[str, Operator], ...] = (
@@ -180,9 +172,10 @@ def _positive_suggestion(attribute: Attribute, rest: str) -> str:
     """What to write instead of a negation, where the attribute's values allow it."""
     rest = rest.strip()
     if attribute.type is AttributeType.CATEGORY:
-        excluded = {v.strip() for v in rest.replace(" or ", ",").split(",")}
-        excluded = {v.removeprefix("one of ").strip() for v in excluded}
-        others = [v for v in attribute.allowed_values if v not in excluded]
+        for prefix in ("one of ", "a ", "an ", "is "):
+            rest = rest.removeprefix(prefix)
+        excluded = {v.strip().lower() for v in rest.replace(" or ", ",").split(",")}
+        others = [v for v in attribute.allowed_values if v.lower() not in excluded]
         if len(others) == 1:
             return f"“{attribute.label} is {others[0]}”"
         if others:
@@ -220,19 +213,20 @@ def parse(text: str, attributes: Sequence[Attribute]) -> ParsedCondition:
     if attribute is None:
         known = ", ".join(a.label for a in attributes) or "none defined yet"
         raise ConditionError(f"“{sentence}” names no known attribute (known: {known}).")
+    words = rest.lower().replace("n't", " not").split()
+    negated = next((i for i, w in enumerate(words) if w in NEGATION_WORDS), None)
+    if negated is not None:
+        after = " ".join(w for w in words[negated + 1 :] if w not in ("longer",))
+        suggestion = _positive_suggestion(attribute, after)
+        hint = (
+            f" Write {suggestion} instead."
+            if suggestion
+            else " Say who qualifies, not who does not."
+        )
+        raise ConditionError(
+            f"Conditions are positive statements: “{sentence}” is a negation.{hint}"
+        )
     lowered_rest = rest.lower()
-    for negation in NEGATIONS:
-        if lowered_rest.startswith(negation) or f" {negation}" in f" {lowered_rest}":
-            after = lowered_rest.split(negation.strip(), 1)[1]
-            suggestion = _positive_suggestion(attribute, after)
-            hint = (
-                f" Write {suggestion} instead."
-                if suggestion
-                else " Say who qualifies, not who does not."
-            )
-            raise ConditionError(
-                f"Conditions are positive statements: “{sentence}” is a negation.{hint}"
-            )
     for phrase, operator in PHRASES:
         if lowered_rest == phrase or lowered_rest.startswith(phrase + " "):
             raw = rest[len(phrase) :].strip()

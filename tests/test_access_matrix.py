@@ -244,6 +244,84 @@ MATRIX |= {
     ),
 }
 
+
+def blueprint(w: World) -> dict:
+    """A blueprint of Acme's program with one offer and condition, made on first use."""
+    if not hasattr(w, "blueprint"):
+        from decimal import Decimal
+
+        from blueprints import services
+        from kpis.services import attribute_save
+
+        attribute_save(
+            organization=w.acme,
+            key="visitor_type",
+            label="Visitor type",
+            type="category",
+            allowed_values=["new", "returning"],
+        )
+        w.blueprint = services.blueprint_create(
+            cycle=w.program.cycles.get(), name="Web", by=w.user("team")
+        )
+        w.stage = w.blueprint.stages.first()
+        w.offer = services.offer_save(
+            stage=w.stage,
+            by=w.user("team"),
+            name="Hero",
+            propensity=Decimal("0.1"),
+            value=Decimal(5),
+        )
+        w.condition = services.condition_add(
+            offer=w.offer, sentence="visitor type is new", by=w.user("team")
+        )
+        w.batch = services.batch_create(
+            blueprint=w.blueprint, file_name="p.csv", data=b"visitor_type\nnew\n", by=w.user("team")
+        )
+    return {"pk": w.program.pk, "blueprint_pk": w.blueprint.pk}
+
+
+def blueprint_and(**extra):
+    return lambda w: {**blueprint(w), **{k: getattr(w, v).pk for k, v in extra.items()}}
+
+
+MATRIX |= {
+    "blueprints:list": Rule(kwargs=program, allowed=EVERYONE),
+    "blueprints:import": Rule(kwargs=program, allowed=PLANNERS, method="post", ok=302),
+    "blueprints:blueprint": Rule(kwargs=blueprint, allowed=EVERYONE),
+    "blueprints:export": Rule(kwargs=blueprint, allowed=EVERYONE),
+    "blueprints:stage_add": Rule(
+        kwargs=blueprint,
+        allowed=PLANNERS,
+        method="post",
+        data=lambda w: {"name": "Advocacy"},
+        ok=302,
+    ),
+    "blueprints:stage_action": Rule(
+        kwargs=lambda w: {**blueprint_and(stage_pk="stage")(w), "action": "later"},
+        allowed=PLANNERS,
+        method="post",
+        ok=302,
+    ),
+    "blueprints:offer_create": Rule(kwargs=blueprint_and(stage_pk="stage"), allowed=PLANNERS),
+    "blueprints:offer_edit": Rule(kwargs=blueprint_and(offer_pk="offer"), allowed=PLANNERS),
+    "blueprints:offer_action": Rule(
+        kwargs=lambda w: {**blueprint_and(offer_pk="offer")(w), "action": "condition"},
+        allowed=PLANNERS,
+        method="post",
+        data=lambda w: {"sentence": "visitor type is returning"},
+        ok=302,
+    ),
+    "blueprints:condition_delete": Rule(
+        kwargs=blueprint_and(condition_pk="condition"), allowed=PLANNERS, method="post", ok=302
+    ),
+    "blueprints:simulator": Rule(kwargs=blueprint, allowed=EVERYONE),
+    "blueprints:batch_create": Rule(kwargs=blueprint, allowed=PLANNERS, method="post", ok=302),
+    "blueprints:batch": Rule(kwargs=blueprint_and(batch_pk="batch"), allowed=EVERYONE),
+    "blueprints:batch_download": Rule(
+        kwargs=blueprint_and(batch_pk="batch"), allowed=EVERYONE, ok=404
+    ),
+}
+
 # URLs with access rules of their own, checked elsewhere.
 EXEMPT_PREFIXES = ("admin:",)  # Django's admin: staff only (tests/programs/test_admin.py)
 EXEMPT = {
