@@ -263,24 +263,30 @@ def test_export_then_import_gives_an_equal_blueprint(shop, as_user):
     assert {**again, "name": "Web shop"} == document
 
 
+def doc(*offers) -> str:
+    stage = {"name": "A", "offers": list(offers)}
+    return json.dumps({"format": "fourfold.blueprint/1", "stages": [stage]})
+
+
+def condition(attribute, value) -> dict:
+    return {
+        "name": "X",
+        "propensity": "0.1",
+        "value": "1",
+        "conditions": [{"attribute": attribute, "operator": "is", "value": value}],
+    }
+
+
 @pytest.mark.parametrize(
     ("document", "message"),
     [
         ("not json", "not JSON"),
         ('{"format": "other"}', "not a Fourfold blueprint"),
         ('{"format": "fourfold.blueprint/1", "stages": []}', "at least one stage"),
-        (
-            '{"format": "fourfold.blueprint/1", "stages": [{"name": "A", "offers": [{"name": "X", "propensity": "2", "value": "-1"}]}]}',
-            "propensity: 2 is outside 0 to 1",
-        ),
-        (
-            '{"format": "fourfold.blueprint/1", "stages": [{"name": "A", "offers": [{"name": "X", "propensity": "0.1", "value": "1", "conditions": [{"attribute": "visitor_type", "operator": "is", "value": "loyal"}]}]}]}',
-            "no value “loyal”",
-        ),
-        (
-            '{"format": "fourfold.blueprint/1", "stages": [{"name": "A", "offers": [{"name": "X", "propensity": "0.1", "value": "1", "conditions": [{"attribute": "shoe", "operator": "is", "value": "1"}]}]}]}',
-            "no attribute “shoe”",
-        ),
+        (doc({"name": "X", "propensity": "2", "value": "-1"}), "propensity: 2 is outside 0 to 1"),
+        (doc(condition("visitor_type", "loyal")), "no value “loyal”"),
+        (doc(condition("shoe", "1")), "no attribute “shoe”"),
+        (doc("not an offer"), "a name is required"),
     ],
 )
 def test_a_bad_import_writes_nothing_and_says_why(shop, as_user, document, message):
