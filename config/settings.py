@@ -40,6 +40,8 @@ def _read_settings() -> dict:
             "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
         )
         values["CELERY_BROKER_URL"] = env.str("CELERY_BROKER_URL", default="filesystem://")
+        values["PULL_RETRY_BACKOFF"] = env.int("FOURFOLD_PULL_RETRY_BACKOFF", default=30)
+        values["PULL_MAX_RETRIES"] = env.int("FOURFOLD_PULL_MAX_RETRIES", default=5)
         values["EMAIL_URL"] = env.dj_email_url("EMAIL_URL", default="console://")
         if "EMAIL_BACKEND" not in values["EMAIL_URL"]:
             raise EnvError(
@@ -293,3 +295,9 @@ LOGGING = {
         "django_structlog": {"level": "INFO"},
     },
 }
+
+# --- Result pulls ---------------------------------------------------------------------
+FOURFOLD_PULL_RETRY_BACKOFF = env.int(
+    "FOURFOLD_PULL_RETRY_BACKOFF", default=30
+)  # seconds, doubling
+FOURFOLD_PULL_MAX_RETRIES = env.int("FOURFOLD_PULL_MAX_RETRIES", default=5)

@@ -25,3 +25,5 @@ WHITENOISE_USE_FINDERS = True
 # test database at the end.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 LOGGING["loggers"]["django_structlog"]["level"] = "WARNING"  # noqa: F405
+FOURFOLD_PULL_RETRY_BACKOFF = 1
+FOURFOLD_PULL_MAX_RETRIES = 3

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from kpis.api import api
 from programs import views as program_views
 from programs.health import HealthView
 
@@ -20,6 +22,7 @@ urlpatterns = [
         name="health_worker",
     ),
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
     path("", include("programs.urls")),
     path("", include("assessments.urls")),
     path("", include("kpis.urls")),
@@ -29,3 +32,9 @@ urlpatterns = [
 
 admin.site.site_header = "Fourfold administration"
 admin.site.site_title = "Fourfold"
+
+if settings.DEBUG:
+    # The demo program's HTTP result source pulls from here (programs/demo.py).
+    urlpatterns.append(
+        path("demo/results-feed/", program_views.demo_results_feed, name="demo_results_feed")
+    )

@@ -157,3 +157,59 @@ class AttributeForm(StyledForm, forms.Form):
 
     def clean_allowed_values(self):
         return [v.strip() for v in self.cleaned_data["allowed_values"].split(",") if v.strip()]
+
+
+class SourceForm(StyledForm, forms.ModelForm):
+    header_names = forms.CharField(
+        label=_("Request headers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "One per line as Name: value, e.g. Authorization: Bearer …. Stored values are "
+            "never shown again; write “Name:” alone to keep a stored value."
+        ),
+    )
+
+    class Meta:
+        from kpis.models import ResultSource
+
+        model = ResultSource
+        fields = ["name", "kind", "url", "dsn", "query", "schedule", "schedule_time", "paused"]
+        widgets = {
+            "query": forms.Textarea(attrs={"rows": 3, "class": "font-monospace"}),
+            "schedule_time": forms.TimeInput(attrs={"type": "time"}),
+            "dsn": forms.PasswordInput(render_value=False),
+        }
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.program = program
+        self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] != "push"]
+        if self.instance.pk:
+            self.fields["header_names"].initial = "\n".join(f"{k}:" for k in self.instance.headers)
+            self.fields["dsn"].required = False
+            self.fields["dsn"].help_text = _("Stored and hidden; leave empty to keep it.")
+
+    def clean_header_names(self):
+        headers = {}
+        for number, line in enumerate(self.cleaned_data["header_names"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            name, sep, value = line.partition(":")
+            if not sep or not name.strip():
+                raise forms.ValidationError(_("Line %(n)s: write Name: value.") % {"n": number})
+            headers[name.strip()] = value.strip()
+        return headers
+
+    def clean_dsn(self):
+        return self.cleaned_data["dsn"] or (self.instance.dsn if self.instance.pk else "")
+
+
+class UploadForm(StyledForm, forms.Form):
+    file = forms.FileField(label=_("CSV or Excel file"))
+
+
+class TokenForm(StyledForm, forms.Form):
+    name = forms.CharField(
+        label=_("Token name"), max_length=80, help_text=_("Which system uses it.")
+    )

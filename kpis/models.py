@@ -375,3 +375,192 @@ class StrategicAnswer(models.Model):
     @property
     def is_answered(self) -> bool:
         return bool(self.answer.strip()) and bool(self.confidence)
+
+
+# --- Question 4: results ----------------------------------------------------------------
+
+
+class PeriodKind(models.TextChoices):
+    DAY = "day", _("Day")
+    WEEK = "week", _("Week")
+    MONTH = "month", _("Month")
+
+
+class Variant(models.TextChoices):
+    ALL = "", _("All traffic")
+    PERSONALIZED = "personalized", _("Personalized")
+    CONTROL = "control", _("Control")
+    HOLDOUT = "holdout", _("Holdout")
+
+
+class SourceKind(models.TextChoices):
+    UPLOAD = "upload", _("File upload")
+    HTTP = "http", _("HTTP pull")
+    SQL = "sql", _("SQL pull")
+    PUSH = "push", _("Push API")
+
+
+class Schedule(models.TextChoices):
+    NONE = "", _("Not scheduled")
+    HOURLY = "hourly", _("Every hour")
+    DAILY = "daily", _("Every day")
+    WEEKLY = "weekly", _("Every week")
+
+
+class ResultSource(models.Model):
+    """Where measurements come from. Pulls (HTTP, SQL) run on a schedule kept by beat."""
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="sources"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=10, choices=SourceKind.choices)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    # Header values are secrets: stored, sent with the pull, never shown back.
+    headers = models.JSONField(_("request headers"), default=dict, blank=True)
+    dsn = models.CharField(_("PostgreSQL DSN"), max_length=500, blank=True)
+    query = models.TextField(_("SQL query"), blank=True)
+    schedule = models.CharField(_("schedule"), max_length=10, choices=Schedule.choices, blank=True)
+    schedule_time = models.TimeField(
+        _("at"), null=True, blank=True, help_text=_("For daily and weekly pulls (UTC).")
+    )
+    paused = models.BooleanField(_("paused"), default=False)
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("result source")
+        verbose_name_plural = _("result sources")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "program",
+                name="source_name_unique_in_program",
+                violation_error_message=_("This program already has a source with this name."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_pulled(self) -> bool:
+        return self.kind in (SourceKind.HTTP, SourceKind.SQL)
+
+
+class PullStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class Pull(models.Model):
+    """One run of a source: read, check every row, load all or nothing."""
+
+    source = models.ForeignKey(ResultSource, on_delete=models.CASCADE, related_name="pulls")
+    status = models.CharField(max_length=10, choices=PullStatus.choices, default=PullStatus.QUEUED)
+    trigger = models.CharField(max_length=20, default="manual")
+    file_name = models.CharField(max_length=200, blank=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    rows_read = models.PositiveIntegerField(default=0)
+    inserted = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    rejected_rows = models.JSONField(default=list, blank=True)  # the first 100
+    error = models.TextField(blank=True)
+    # An uploaded file waits here between its preview and its load, then is cleared.
+    payload = models.BinaryField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-queued_at"]
+        constraints = [
+            # Two runs of one source never overlap.
+            models.UniqueConstraint(
+                fields=["source"],
+                condition=models.Q(status="running"),
+                name="pull_one_running_per_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.queued_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (PullStatus.SUCCEEDED, PullStatus.FAILED)
+
+
+class Measurement(models.Model):
+    """A KPI's value for a period, optionally for a segment and a variant.
+
+    The natural key (KPI, period, segment, variant) is unique, so loading the same data
+    again updates in place and never duplicates.
+    """
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="measurements")
+    period_kind = models.CharField(max_length=5, choices=PeriodKind.choices, default=PeriodKind.DAY)
+    period_start = models.DateField()
+    segment = models.ForeignKey(
+        Segment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    variant = models.CharField(max_length=12, choices=Variant.choices, blank=True, default="")
+    value = models.DecimalField(max_digits=18, decimal_places=6)
+    numerator = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    denominator = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    source = models.ForeignKey(
+        ResultSource, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kpi_id", "period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "period_kind", "period_start", "segment", "variant"],
+                nulls_distinct=False,
+                name="measurement_natural_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["kpi", "period_start"], name="measurement_kpi_period")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.period_start}: {self.value}"
+
+
+class ApiToken(models.Model):
+    """A program's token for the push API. Shown once; only its hash is kept."""
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=8)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -341,3 +341,14 @@ def invitation_accept(request: HtmxHttpRequest, token: str) -> HttpResponse:
     return render(
         request, "programs/invitation_accept.html", {"invitation": invitation, "form": form}
     )
+
+
+@require_GET
+def demo_results_feed(request: HtmxHttpRequest) -> HttpResponse:
+    """The demo's HTTP result source: the last three days of the demo series as JSON.
+    Served only with DJANGO_DEBUG on (see config/urls.py)."""
+    from django.http import JsonResponse
+
+    from programs.demo import demo_series
+
+    return JsonResponse({"results": demo_series(days=3)})

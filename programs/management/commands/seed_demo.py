@@ -13,7 +13,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from programs.demo import seed_assessment, seed_blueprint, seed_goals, seed_initiatives
+from programs.demo import (
+    seed_assessment,
+    seed_blueprint,
+    seed_goals,
+    seed_initiatives,
+    seed_results,
+)
 from programs.models import Membership, Organization, Program, Role
 from programs.services import membership_add, program_create
 
@@ -97,4 +103,5 @@ class Command(BaseCommand):
         seed_goals(program=program, by=manager)
         seed_initiatives(program=program, by=manager)
         seed_blueprint(program=program, by=manager)
+        seed_results(program=program, by=manager)
         return created_logins

@@ -1,0 +1,287 @@
+"""Reading measurements from files and feeds, as plain functions (no Django).
+
+A source's rows (CSV, XLSX, JSON) are mapped to the fields of a measurement and checked
+one by one. Nothing is loaded unless every row is good: the caller gets the records, or the
+row errors (line, column, reason) to show.
+"""
+
+import csv
+import datetime
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+FIELDS = ("kpi", "period", "value", "segment", "variant", "numerator", "denominator")
+REQUIRED = ("kpi", "period", "value")
+VARIANTS = ("", "personalized", "control", "holdout")
+MAX_FIELD = 10_000  # characters; a longer cell is not a measurement
+MAX_ERRORS_SHOWN = 100
+
+
+class FileProblem(ValueError):
+    """The file as a whole cannot be read; the message says why."""
+
+
+@dataclass(frozen=True)
+class Record:
+    kpi_id: int
+    period_kind: str  # "day", "week" or "month"
+    period_start: datetime.date
+    segment_id: int | None
+    variant: str
+    value: Decimal
+    numerator: Decimal | None
+    denominator: Decimal | None
+
+    @property
+    def key(self) -> tuple:
+        return (self.kpi_id, self.period_kind, self.period_start, self.segment_id, self.variant)
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    reason: str
+
+
+@dataclass
+class Checked:
+    records: list[Record] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows_read: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class KpiInfo:
+    id: int
+    unit: str
+
+
+WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_period(raw: str) -> tuple[str, datetime.date]:
+    """ "2026-03-14" (a day), "2026-W11" (an ISO week), "2026-03" (a month)."""
+    raw = raw.strip()
+    if match := WEEK.match(raw):
+        return "week", datetime.date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    if match := MONTH.match(raw):
+        return "month", datetime.date(int(match[1]), int(match[2]), 1)
+    if "T" in raw:
+        raw = raw.split("T", 1)[0]
+    return "day", datetime.date.fromisoformat(raw)
+
+
+def _number(raw: object) -> Decimal:
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        value = Decimal(str(raw))
+    else:
+        value = Decimal(str(raw).strip().replace(" ", ""))
+    if not value.is_finite():
+        raise InvalidOperation
+    return value
+
+
+def check_rows(
+    rows: Iterable[tuple[int, Mapping[str, object]]],
+    mapping: Mapping[str, str],
+    *,
+    kpis: Mapping[str, KpiInfo],
+    segments: Mapping[str, int],
+    today: datetime.date,
+) -> Checked:
+    """Check every row; `mapping` names the column for each field (FIELDS).
+
+    `kpis` and `segments` are keyed by lower-cased name. Lines are numbered as the
+    person sees them (the header is line 1 in a file).
+    """
+    checked = Checked()
+    seen: dict[tuple, int] = {}
+    for line, row in rows:
+        checked.rows_read += 1
+        problems: list[RowError] = []
+
+        def cell(name: str, row=row) -> str:
+            column = mapping.get(name) or ""
+            value = row.get(column) if column else None
+            return "" if value is None else str(value).strip()
+
+        def fail(name: str, reason: str, problems=problems, line=line) -> None:
+            problems.append(RowError(line, mapping.get(name) or name, reason))
+
+        kpi = kpis.get(cell("kpi").lower())
+        if not cell("kpi"):
+            fail("kpi", "empty")
+        elif kpi is None:
+            fail("kpi", f"no KPI “{cell('kpi')}” in this program")
+        period = None
+        try:
+            period = parse_period(cell("period"))
+        except ValueError:
+            fail("period", f"not a date, week or month: “{cell('period')[:40]}”")
+        else:
+            if period[1] > today:
+                fail("period", f"{period[1].isoformat()} is in the future")
+        value = None
+        try:
+            value = _number(row.get(mapping.get("value") or "", ""))
+        except (InvalidOperation, ValueError):
+            fail("value", f"not a number: “{cell('value')[:40]}”")
+        if value is not None and kpi is not None:
+            if kpi.unit == "percent" and not 0 <= value <= 100:
+                fail("value", f"{value} is not a percent between 0 and 100")
+            elif kpi.unit in ("count", "duration", "currency", "ratio") and value < 0:
+                fail("value", f"{value} is negative")
+        segment_id = None
+        if cell("segment"):
+            segment_id = segments.get(cell("segment").lower())
+            if segment_id is None:
+                fail("segment", f"no segment “{cell('segment')}”")
+        variant = cell("variant").lower()
+        if variant not in VARIANTS:
+            fail("variant", "must be personalized, control, holdout or empty")
+        parts = {}
+        for name in ("numerator", "denominator"):
+            parts[name] = None
+            if cell(name):
+                try:
+                    parts[name] = _number(cell(name))
+                except (InvalidOperation, ValueError):
+                    fail(name, f"not a number: “{cell(name)[:40]}”")
+                    continue
+                if parts[name] < 0:
+                    fail(name, "is negative")
+        if parts["denominator"] == 0:
+            fail("denominator", "is zero")
+        if problems:
+            checked.errors.extend(problems)
+            continue
+        record = Record(
+            kpi.id,
+            period[0],
+            period[1],
+            segment_id,
+            variant,
+            value,
+            parts["numerator"],
+            parts["denominator"],
+        )
+        if record.key in seen:
+            checked.errors.append(
+                RowError(
+                    line,
+                    mapping.get("period") or "period",
+                    f"the same measurement as line {seen[record.key]}",
+                )
+            )
+            continue
+        seen[record.key] = line
+        checked.records.append(record)
+    if checked.rows_read == 0:
+        raise FileProblem("The file has no rows of data.")
+    return checked
+
+
+def read_csv(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """Header and numbered rows of a CSV; FileProblem for what makes it unreadable."""
+    if not data.strip():
+        raise FileProblem("The file is empty.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FileProblem(
+            f"The file is not UTF-8 text (byte {error.start}). "
+            "Save it as “CSV UTF-8” and try again."
+        ) from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except (StopIteration, csv.Error) as error:
+        raise FileProblem(f"The first line is not a header: {error}") from None
+    if len(set(header)) != len(header):
+        raise FileProblem(
+            "Two columns have the same name: "
+            + ", ".join(sorted({h for h in header if header.count(h) > 1}))
+        )
+
+    def rows() -> Iterator[tuple[int, dict]]:
+        line = 1
+        try:
+            for values in reader:
+                line += 1
+                if not any(v.strip() for v in values):
+                    continue
+                if any(len(v) > MAX_FIELD for v in values):
+                    raise FileProblem(f"Line {line} has a cell over {MAX_FIELD:,} characters.")
+                yield line, dict(zip(header, values, strict=False))
+        except csv.Error as error:
+            raise FileProblem(f"Line {line + 1} cannot be read: {error}") from None
+
+    return header, rows()
+
+
+def read_xlsx(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises several kinds for a broken file
+        raise FileProblem(
+            f"The file is not an Excel workbook (.xlsx): {type(error).__name__}"
+        ) from None
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    try:
+        header = [str(h).strip() if h is not None else "" for h in next(rows)]
+    except StopIteration:
+        raise FileProblem("The first sheet is empty.") from None
+
+    def numbered() -> Iterator[tuple[int, dict]]:
+        for line, values in enumerate(rows, start=2):
+            if values is None or all(v is None or str(v).strip() == "" for v in values):
+                continue
+            row = {}
+            for name, value in zip(header, values, strict=False):
+                if isinstance(value, datetime.datetime):
+                    value = value.date().isoformat()
+                elif isinstance(value, datetime.date):
+                    value = value.isoformat()
+                row[name] = "" if value is None else value
+            yield line, row
+
+    return header, numbered()
+
+
+def read_file(name: str, data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        return read_xlsx(data)
+    return read_csv(data)
+
+
+def guess_mapping(header: list[str]) -> dict[str, str]:
+    """Columns named like the fields map themselves (e.g. "KPI", "date", "value")."""
+    synonyms = {
+        "kpi": ("kpi", "metric", "measure"),
+        "period": ("period", "date", "day", "week", "month"),
+        "value": ("value", "amount"),
+        "segment": ("segment",),
+        "variant": ("variant", "group", "arm"),
+        "numerator": ("numerator", "conversions", "successes"),
+        "denominator": ("denominator", "visits", "sessions", "trials"),
+    }
+    lowered = {h.lower(): h for h in header}
+    return {
+        f: next((lowered[s] for s in names if s in lowered), "") for f, names in synonyms.items()
+    }

@@ -1,0 +1,35 @@
+import structlog
+from celery import shared_task
+from django.conf import settings
+
+from kpis import sources
+from kpis.models import PullStatus, ResultSource
+
+log = structlog.get_logger(__name__)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(sources.TransientPullError,),
+    retry_backoff=settings.FOURFOLD_PULL_RETRY_BACKOFF,
+    retry_backoff_max=600,
+    retry_jitter=False,
+    max_retries=settings.FOURFOLD_PULL_MAX_RETRIES,
+    acks_late=True,
+)
+def run_pull(self, *, pull_id: int) -> None:
+    """Run one queued pull. Network trouble and 5xx answers are retried with exponential
+    backoff; a 4xx answer or a wrong mapping fails at once. Safe to deliver twice."""
+    sources.pull_execute(pull_id=pull_id, final_attempt=self.request.retries >= self.max_retries)
+
+
+@shared_task(ignore_result=True)
+def pull_source(*, source_id: int) -> None:
+    """Beat's entry point for a scheduled source: queue a pull unless one is under way."""
+    source = ResultSource.objects.filter(pk=source_id, paused=False).first()
+    if source is None:
+        return
+    if source.pulls.filter(status__in=[PullStatus.QUEUED, PullStatus.RUNNING]).exists():
+        log.info("pull_skipped_busy", source=source_id)
+        return
+    sources.pull_queue(source=source, by=None, trigger="schedule")

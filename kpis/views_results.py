@@ -1,0 +1,308 @@
+"""Pages of question 4's data side: result sources, their runs, and the measurements."""
+
+import csv
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kpis import ingest, sources
+from kpis.forms import SourceForm, TokenForm, UploadForm
+from kpis.models import ApiToken, Kpi, Measurement, Pull, ResultSource, Variant
+from programs.access import Need, ProgramAccess, cycle_for, program_for
+from programs.http import HtmxHttpRequest
+
+
+def _context(access: ProgramAccess, section: str) -> dict:
+    return {
+        "program": access.program,
+        "membership": access.membership,
+        "organization": access.program.organization,
+        "cycle": cycle_for(access.program),
+        "section": section,
+        "can_edit": access.membership.can_manage,
+    }
+
+
+def _source(access: ProgramAccess, source_pk: int) -> ResultSource:
+    return get_object_or_404(
+        ResultSource.objects.select_related("periodic_task__crontab"),
+        pk=source_pk,
+        program=access.program,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def source_list(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    need = Need.MANAGE if request.method == "POST" else Need.VIEW
+    access = program_for(request.user, pk, need=need)
+    form = SourceForm(request.POST or None, program=access.program)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["headers"] = data.pop("header_names")
+        try:
+            source = sources.source_save(program=access.program, by=request.user, **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Source “%(name)s” connected.") % {"name": source.name})
+            return redirect("kpis:source", pk=pk, source_pk=source.pk)
+    latest = Pull.objects.filter(source=OuterRef("pk")).order_by("-queued_at").values("pk")[:1]
+    listed = list(
+        access.program.sources.select_related("periodic_task__crontab")
+        .annotate(last_pull_id=Subquery(latest))
+        .order_by("name")
+    )
+    last = Pull.objects.defer("payload").in_bulk([s.last_pull_id for s in listed if s.last_pull_id])
+    rows = [(s, last.get(s.last_pull_id), sources.next_run(s)) for s in listed]
+    return render(
+        request,
+        "kpis/source_list.html",
+        {
+            **_context(access, _("Result sources")),
+            "rows": rows,
+            "form": form,
+            "tokens": access.program.api_tokens.all() if access.membership.can_administer else [],
+            "token_form": TokenForm(),
+            "new_token": request.session.pop("new_token", None),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def source_detail(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResponse:
+    need = Need.MANAGE if request.method == "POST" else Need.VIEW
+    access = program_for(request.user, pk, need=need)
+    source = _source(access, source_pk)
+    form = SourceForm(request.POST or None, instance=source, program=access.program)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["headers"] = data.pop("header_names")
+        try:
+            sources.source_save(program=access.program, source=source, by=request.user, **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Source saved."))
+            return redirect("kpis:source", pk=pk, source_pk=source.pk)
+    source.refresh_from_db()
+    return render(
+        request,
+        "kpis/source_detail.html",
+        {
+            **_context(access, source.name),
+            "source": source,
+            "form": form,
+            "upload_form": UploadForm(),
+            "pulls": source.pulls.defer("payload")[:25],
+            "next_run": sources.next_run(source),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def pull_now(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.MANAGE)
+    source = _source(access, source_pk)
+    try:
+        pull = sources.pull_queue(source=source, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("kpis:source", pk=pk, source_pk=source.pk)
+    except Exception:  # the broker is down: nothing was queued, and the page says so
+        messages.error(
+            request,
+            _("The job queue cannot be reached, so the pull was not queued. Try again shortly."),
+        )
+        return redirect("kpis:source", pk=pk, source_pk=source.pk)
+    return redirect("kpis:pull", pk=pk, source_pk=source.pk, pull_pk=pull.pk)
+
+
+@login_required
+@require_GET
+def pull_detail(request: HtmxHttpRequest, pk: int, source_pk: int, pull_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk)
+    source = _source(access, source_pk)
+    pull = get_object_or_404(Pull.objects.defer("payload"), pk=pull_pk, source=source)
+    template = "kpis/pull_detail.html"
+    if request.htmx:
+        template += "#pull-status"
+    return render(request, template, {**_context(access, _("Run")), "source": source, "pull": pull})
+
+
+@login_required
+@require_POST
+def upload(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.MANAGE)
+    source = _source(access, source_pk)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("file", [_("Choose a file.")])))
+        return redirect("kpis:source", pk=pk, source_pk=source.pk)
+    file = form.cleaned_data["file"]
+    try:
+        pull, _header, _preview = sources.upload_receive(
+            source=source, file_name=file.name, data=file.read(), by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("kpis:source", pk=pk, source_pk=source.pk)
+    return redirect("kpis:upload_preview", pk=pk, source_pk=source.pk, pull_pk=pull.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload_preview(request: HtmxHttpRequest, pk: int, source_pk: int, pull_pk: int) -> HttpResponse:
+    """The first rows and the column mapping; loading happens on confirmation."""
+    access = program_for(request.user, pk, need=Need.MANAGE)
+    source = _source(access, source_pk)
+    pull = get_object_or_404(
+        Pull, pk=pull_pk, source=source, status="queued", payload__isnull=False
+    )
+    header, rows = ingest.read_file(pull.file_name, bytes(pull.payload))
+    if request.method == "POST":
+        mapping = {f: request.POST.get(f, "") for f in ingest.FIELDS}
+        mapping = {f: (c if c in header else "") for f, c in mapping.items()}
+        pull = sources.upload_load(pull=pull, mapping=mapping, by=request.user)
+        if pull.status == "succeeded":
+            messages.success(
+                request,
+                _("Loaded %(n)s rows: %(i)s new, %(u)s updated, %(s)s unchanged.")
+                % {"n": pull.rows_read, "i": pull.inserted, "u": pull.updated, "s": pull.unchanged},
+            )
+        return redirect("kpis:pull", pk=pk, source_pk=source.pk, pull_pk=pull.pk)
+    preview = []
+    for _line, row in rows:
+        preview.append(row)
+        if len(preview) == 10:
+            break
+    mapping = {
+        **ingest.guess_mapping(header),
+        **{k: v for k, v in source.mapping.items() if v in header},
+    }
+    return render(
+        request,
+        "kpis/upload_preview.html",
+        {
+            **_context(access, _("Check the upload")),
+            "source": source,
+            "pull": pull,
+            "header": header,
+            "preview": [[row.get(h, "") for h in header] for row in preview],
+            "fields": [(f, mapping.get(f, ""), f in ingest.REQUIRED) for f in ingest.FIELDS],
+        },
+    )
+
+
+@login_required
+@require_POST
+def token_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.ADMINISTER)
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        token, secret = sources.token_create(
+            program=access.program, by=request.user, **form.cleaned_data
+        )
+        request.session["new_token"] = {"name": token.name, "secret": secret}
+    return redirect("kpis:sources", pk=pk)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HtmxHttpRequest, pk: int, token_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.ADMINISTER)
+    token = get_object_or_404(ApiToken, pk=token_pk, program=access.program)
+    sources.token_revoke(token=token, by=request.user)
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("kpis:sources", pk=pk)
+
+
+@login_required
+@require_GET
+def measurements(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
+    """A KPI's measurements, filtered by segment, variant and dates; CSV with ?format=csv."""
+    access = program_for(request.user, pk)
+    kpi = get_object_or_404(
+        Kpi.objects.select_related("goal__cycle"), pk=kpi_pk, goal__cycle__program=access.program
+    )
+    rows = (
+        Measurement.objects.filter(kpi=kpi)
+        .select_related("segment", "source")
+        .order_by("-period_start", "variant")
+    )
+    segment = request.GET.get("segment", "")
+    if segment == "all":
+        rows = rows.filter(segment__isnull=True)
+    elif segment.isdigit():
+        rows = rows.filter(segment_id=int(segment))
+    variant = request.GET.get("variant")
+    if variant in Variant.values and variant != "" and request.GET.get("variant") is not None:
+        rows = rows.filter(variant=variant)
+    for name, lookup in (("from", "period_start__gte"), ("to", "period_start__lte")):
+        try:
+            if request.GET.get(name):
+                rows = rows.filter(**{lookup: datetime.date.fromisoformat(request.GET[name])})
+        except ValueError:
+            messages.error(
+                request, _("“%(v)s” is not a date (YYYY-MM-DD).") % {"v": request.GET[name]}
+            )
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="measurements-{kpi.pk}.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "kpi",
+                "period",
+                "period_kind",
+                "segment",
+                "variant",
+                "value",
+                "numerator",
+                "denominator",
+                "source",
+                "loaded_at",
+            ]
+        )
+        for m in rows.iterator(chunk_size=5000):
+            writer.writerow(
+                [
+                    kpi.name,
+                    m.period_start.isoformat(),
+                    m.period_kind,
+                    m.segment.name if m.segment else "",
+                    m.variant,
+                    m.value,
+                    m.numerator if m.numerator is not None else "",
+                    m.denominator if m.denominator is not None else "",
+                    m.source.name if m.source else "",
+                    m.loaded_at.isoformat(),
+                ]
+            )
+        return response
+    page = list(rows[:500])
+    return render(
+        request,
+        "kpis/measurements.html",
+        {
+            **_context(access, kpi.name),
+            "kpi": kpi,
+            "rows": page,
+            "total": rows.count(),
+            "segments": access.program.organization.segments.all(),
+            "variants": [v for v in Variant.choices if v[0]],
+            "query": request.GET.urlencode(),
+        },
+    )
