@@ -7,7 +7,7 @@ second description to keep in step. No interactive docs page: it would load from
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
@@ -86,26 +86,32 @@ def push_measurements(request: HttpRequest, batch: Batch):
     segment, a variant (personalized, control, holdout) and a numerator and denominator.
     Loading the same measurement again updates it in place."""
     if not batch.measurements:
-        return 400, {"detail": _("The batch is empty."), "errors": []}
+        return Status(400, {"detail": _("The batch is empty."), "errors": []})
     if len(batch.measurements) > MAX_ITEMS:
-        return 400, {
-            "detail": _("At most %(n)s measurements per batch.") % {"n": MAX_ITEMS},
-            "errors": [],
-        }
+        return Status(
+            400,
+            {"detail": _("At most %(n)s measurements per batch.") % {"n": MAX_ITEMS}, "errors": []},
+        )
     items = [{k: ("" if v is None else v) for k, v in m.dict().items()} for m in batch.measurements]
     pull = sources.push_load(token=request.auth, items=items)
     if pull.status != PullStatus.SUCCEEDED:
-        return 400, {
-            "detail": pull.error,
-            "errors": [
-                {"item": r["line"], "field": r["column"], "reason": r["reason"]}
-                for r in pull.rejected_rows
-            ],
-        }
-    return 200, {
-        "pull": pull.pk,
-        "rows": pull.rows_read,
-        "inserted": pull.inserted,
-        "updated": pull.updated,
-        "unchanged": pull.unchanged,
-    }
+        return Status(
+            400,
+            {
+                "detail": pull.error,
+                "errors": [
+                    {"item": r["line"], "field": r["column"], "reason": r["reason"]}
+                    for r in pull.rejected_rows
+                ],
+            },
+        )
+    return Status(
+        200,
+        {
+            "pull": pull.pk,
+            "rows": pull.rows_read,
+            "inserted": pull.inserted,
+            "updated": pull.updated,
+            "unchanged": pull.unchanged,
+        },
+    )

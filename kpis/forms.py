@@ -160,6 +160,7 @@ class AttributeForm(StyledForm, forms.Form):
 
 
 class SourceForm(StyledForm, forms.ModelForm):
+    url = forms.URLField(label=_("URL"), required=False, max_length=500, assume_scheme="https")
     header_names = forms.CharField(
         label=_("Request headers"),
         required=False,

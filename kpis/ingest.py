@@ -80,6 +80,14 @@ def parse_period(raw: str) -> tuple[str, datetime.date]:
     return "day", datetime.date.fromisoformat(raw)
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def shown(raw: object) -> str:
+    """A value as it may be quoted back in a message: no control characters, not too long."""
+    return CONTROL.sub("?", str(raw))[:40]
+
+
 def _number(raw: object) -> Decimal:
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         value = Decimal(str(raw))
@@ -121,12 +129,12 @@ def check_rows(
         if not cell("kpi"):
             fail("kpi", "empty")
         elif kpi is None:
-            fail("kpi", f"no KPI “{cell('kpi')}” in this program")
+            fail("kpi", f"no KPI “{shown(cell('kpi'))}” in this program")
         period = None
         try:
             period = parse_period(cell("period"))
         except ValueError:
-            fail("period", f"not a date, week or month: “{cell('period')[:40]}”")
+            fail("period", f"not a date, week or month: “{shown(cell('period'))}”")
         else:
             if period[1] > today:
                 fail("period", f"{period[1].isoformat()} is in the future")
@@ -134,7 +142,7 @@ def check_rows(
         try:
             value = _number(row.get(mapping.get("value") or "", ""))
         except (InvalidOperation, ValueError):
-            fail("value", f"not a number: “{cell('value')[:40]}”")
+            fail("value", f"not a number: “{shown(cell('value'))}”")
         if value is not None and kpi is not None:
             if kpi.unit == "percent" and not 0 <= value <= 100:
                 fail("value", f"{value} is not a percent between 0 and 100")
@@ -144,7 +152,7 @@ def check_rows(
         if cell("segment"):
             segment_id = segments.get(cell("segment").lower())
             if segment_id is None:
-                fail("segment", f"no segment “{cell('segment')}”")
+                fail("segment", f"no segment “{shown(cell('segment'))}”")
         variant = cell("variant").lower()
         if variant not in VARIANTS:
             fail("variant", "must be personalized, control, holdout or empty")
@@ -155,7 +163,7 @@ def check_rows(
                 try:
                     parts[name] = _number(cell(name))
                 except (InvalidOperation, ValueError):
-                    fail(name, f"not a number: “{cell(name)[:40]}”")
+                    fail(name, f"not a number: “{shown(cell(name))}”")
                     continue
                 if parts[name] < 0:
                     fail(name, "is negative")
@@ -201,6 +209,8 @@ def read_csv(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
             f"The file is not UTF-8 text (byte {error.start}). "
             "Save it as “CSV UTF-8” and try again."
         ) from None
+    if "\x00" in text:
+        raise FileProblem("The file contains NUL bytes: it is not a text (CSV) file.")
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:

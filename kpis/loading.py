@@ -22,6 +22,8 @@ class LoadCounts:
     unchanged: int
 
 
+NULL = "\\N"
+
 STAGING = """
 CREATE TEMPORARY TABLE measurement_staging (
     kpi_id bigint, period_kind varchar(5), period_start date, segment_id bigint,
@@ -61,23 +63,19 @@ def _load_postgresql(records: list[Record], source_id: int | None) -> LoadCounts
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS measurement_staging")
         cursor.execute(STAGING)
+        # Text COPY: each record written as one tab-separated line (\N for NULL).
+        buffer = "".join(
+            f"{r.kpi_id}\t{r.period_kind}\t{r.period_start.isoformat()}\t"
+            f"{NULL if r.segment_id is None else r.segment_id}\t{r.variant}\t{r.value}\t"
+            f"{NULL if r.numerator is None else r.numerator}\t"
+            f"{NULL if r.denominator is None else r.denominator}\n"
+            for r in records
+        )
         with cursor.copy(
             "COPY measurement_staging (kpi_id, period_kind, period_start, segment_id, variant,"
             " value, numerator, denominator) FROM STDIN"
         ) as copy:
-            for r in records:
-                copy.write_row(
-                    (
-                        r.kpi_id,
-                        r.period_kind,
-                        r.period_start,
-                        r.segment_id,
-                        r.variant,
-                        r.value,
-                        r.numerator,
-                        r.denominator,
-                    )
-                )
+            copy.write(buffer)
         cursor.execute(MERGE, {"source": source_id, "now": timezone.now()})
         inserted, updated = cursor.fetchone()
         cursor.execute("DROP TABLE measurement_staging")

@@ -112,7 +112,8 @@ def next_run(source: ResultSource) -> datetime.datetime | None:
         return None
     now = timezone.now()
     remaining = task.crontab.schedule.remaining_estimate(task.last_run_at or now)
-    return max(now, (task.last_run_at or now) + remaining)
+    due = max(now, (task.last_run_at or now) + remaining) + datetime.timedelta(seconds=30)
+    return due.replace(second=0, microsecond=0)  # to the nearest minute
 
 
 # --- Pulls ----------------------------------------------------------------------------

@@ -322,8 +322,52 @@ MATRIX |= {
     ),
 }
 
+
+def source(w: World) -> dict:
+    if not hasattr(w, "source"):
+        from kpis import sources
+
+        w.source = sources.source_save(
+            program=w.program,
+            by=w.user("manager"),
+            name="Feed",
+            kind="http",
+            url="http://127.0.0.1:9/feed",
+            headers={},
+        )
+        w.pull = w.source.pulls.create(status="failed", error="unreachable")
+        w.token, _secret = sources.token_create(program=w.program, name="T", by=w.user("admin"))
+    return {"pk": w.program.pk, "source_pk": w.source.pk}
+
+
+MATRIX |= {
+    "kpis:sources": Rule(kwargs=program, allowed=EVERYONE),
+    "kpis:source": Rule(kwargs=source, allowed=EVERYONE),
+    "kpis:pull": Rule(kwargs=lambda w: {**source(w), "pull_pk": w.pull.pk}, allowed=EVERYONE),
+    "kpis:pull_now": Rule(kwargs=source, allowed=MANAGERS, method="post", ok=302),
+    "kpis:upload": Rule(kwargs=source, allowed=MANAGERS, method="post", ok=302),
+    "kpis:upload_preview": Rule(
+        kwargs=lambda w: {**source(w), "pull_pk": w.pull.pk}, allowed=MANAGERS, ok=404
+    ),
+    "kpis:token_create": Rule(
+        kwargs=program, allowed=ADMINS, method="post", data=lambda w: {"name": "CI"}, ok=302
+    ),
+    "kpis:token_revoke": Rule(
+        kwargs=lambda w: {"pk": w.program.pk, "token_pk": (source(w), w.token)[1].pk},
+        allowed=ADMINS,
+        method="post",
+        ok=302,
+    ),
+    "kpis:measurements": Rule(
+        kwargs=lambda w: {"pk": w.program.pk, "kpi_pk": w.kpi.pk}, allowed=EVERYONE
+    ),
+}
+
 # URLs with access rules of their own, checked elsewhere.
-EXEMPT_PREFIXES = ("admin:",)  # Django's admin: staff only (tests/programs/test_admin.py)
+EXEMPT_PREFIXES = (
+    "admin:",  # Django's admin: staff only (tests/programs/test_admin.py)
+    "api:",  # token-authenticated push API (tests/kpis/test_results.py)
+)
 EXEMPT = {
     "login",  # public by nature
     "logout",  # POST only, for anyone

@@ -1,0 +1,164 @@
+"""Pulls run by a real Celery worker against Redis, from a real HTTP server and PostgreSQL."""
+
+import datetime
+import http.server
+import json
+import threading
+
+import pytest
+from django.db import connection
+
+from kpis import sources
+from kpis.models import Measurement, Pull, SourceKind
+from programs.services import program_create
+from tests.factories import OrganizationFactory, UserFactory
+from tests.test_celery_worker import redis_worker, wait_for  # noqa: F401 (fixture)
+
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+
+DAYS = [(datetime.date.today() - datetime.timedelta(days=d)).isoformat() for d in range(1, 8)]
+ROWS = [{"kpi": "Orders", "period": d, "value": 100 + n} for n, d in enumerate(DAYS)]
+
+
+class Feed(http.server.BaseHTTPRequestHandler):
+    """Answers from a script: a list of (status, body) pairs, the last one repeated."""
+
+    script: list = []
+    calls = 0
+
+    def do_GET(self):
+        Feed.calls += 1
+        status, body = Feed.script[min(Feed.calls, len(Feed.script)) - 1]
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def feed():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Feed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    Feed.calls = 0
+    yield f"http://127.0.0.1:{server.server_address[1]}/feed"
+    server.shutdown()
+
+
+@pytest.fixture
+def program():
+    from decimal import Decimal
+
+    from kpis.services import goal_save, kpi_save
+
+    user = UserFactory()
+    program = program_create(organization=OrganizationFactory(), name="Shop", by=user)
+    cycle = program.cycles.get()
+    goal = goal_save(cycle=cycle, by=user, title="Sell more")
+    kpi_save(
+        goal=goal,
+        by=user,
+        name="Orders",
+        unit="count",
+        direction="higher",
+        baseline=Decimal(100),
+        baseline_date=cycle.starts_on,
+        target=Decimal(120),
+        target_date=cycle.ends_on,
+    )
+    program.user = user
+    return program
+
+
+def http_source(program, url):
+    return sources.source_save(
+        program=program,
+        by=program.user,
+        name="Feed",
+        kind=SourceKind.HTTP,
+        url=url,
+        mapping={"kpi": "kpi", "period": "period", "value": "value"},
+        headers={"X-Token": "s3cret"},
+    )
+
+
+def finished(pull_id):
+    return lambda: Pull.objects.get(pk=pull_id).is_finished
+
+
+def rows():
+    return sorted(Measurement.objects.values_list("period_start", "value"))
+
+
+def test_the_same_pull_twice_leaves_identical_rows(redis_worker, feed, program):  # noqa: F811
+    Feed.script = [(200, {"results": ROWS})]
+    source = http_source(program, feed)
+    first = sources.pull_queue(source=source, by=program.user)
+    assert wait_for(finished(first.pk))
+    after_first = rows()
+    second = sources.pull_queue(source=source, by=program.user)
+    assert wait_for(finished(second.pk))
+    second.refresh_from_db()
+    assert (second.status, second.inserted, second.unchanged) == ("succeeded", 0, 7)
+    assert rows() == after_first and len(after_first) == 7
+
+
+def test_a_server_failing_twice_then_answering_succeeds_after_retries(redis_worker, feed, program):  # noqa: F811
+    Feed.script = [(500, {"error": "boom"}), (503, {"error": "busy"}), (200, ROWS)]
+    pull = sources.pull_queue(source=http_source(program, feed), by=program.user)
+    assert wait_for(finished(pull.pk), timeout=40)
+    pull.refresh_from_db()
+    assert (pull.status, pull.attempts, pull.inserted) == ("succeeded", 3, 7)
+    assert Feed.calls == 3
+
+
+def test_a_404_fails_at_once_with_its_message(redis_worker, feed, program):  # noqa: F811
+    Feed.script = [(404, {"error": "no such feed"})]
+    pull = sources.pull_queue(source=http_source(program, feed), by=program.user)
+    assert wait_for(finished(pull.pk))
+    pull.refresh_from_db()
+    assert pull.status == "failed" and pull.attempts == 1 and Feed.calls == 1
+    assert "The server answered 404" in pull.error
+    assert not Measurement.objects.exists()
+
+
+def test_a_sql_pull_reads_from_postgresql(redis_worker, program):  # noqa: F811
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE warehouse_kpis (metric text, day date, amount numeric)")
+        for n, day in enumerate(DAYS):
+            cursor.execute("INSERT INTO warehouse_kpis VALUES ('Orders', %s, %s)", [day, 50 + n])
+    try:
+        settings_dict = connection.settings_dict
+        dsn = f"postgresql://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+        source = sources.source_save(
+            program=program,
+            by=program.user,
+            name="Warehouse",
+            kind=SourceKind.SQL,
+            dsn=dsn,
+            query="SELECT metric, day, amount FROM warehouse_kpis",
+            mapping={"kpi": "metric", "period": "day", "value": "amount"},
+            headers={},
+        )
+        pull = sources.pull_queue(source=source, by=program.user)
+        assert wait_for(finished(pull.pk))
+        pull.refresh_from_db()
+        assert (pull.status, pull.inserted) == ("succeeded", 7), pull.error
+        assert rows()[0][1] == 56
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE warehouse_kpis")
+
+
+def test_two_pulls_of_one_source_never_overlap(program):
+    from django.core.exceptions import ValidationError
+
+    source = http_source(program, "http://127.0.0.1:9/never")
+    Pull.objects.create(source=source, status="running")
+    with pytest.raises(ValidationError, match="already queued or running"):
+        sources.pull_queue(source=source, by=program.user)
