@@ -134,7 +134,9 @@ def test_a_sql_pull_reads_from_postgresql(redis_worker, program):  # noqa: F811
             cursor.execute("INSERT INTO warehouse_kpis VALUES ('Orders', %s, %s)", [day, 50 + n])
     try:
         settings_dict = connection.settings_dict
-        dsn = f"postgresql://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+        host = settings_dict["HOST"] or "127.0.0.1"
+        port = settings_dict["PORT"] or 5432
+        dsn = f"postgresql://{settings_dict['USER']}@{host}:{port}/{settings_dict['NAME']}"
         source = sources.source_save(
             program=program,
             by=program.user,

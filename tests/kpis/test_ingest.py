@@ -113,13 +113,13 @@ def test_the_same_measurement_twice_in_a_file_is_refused():
 )
 def test_unreadable_files(data, message):
     with pytest.raises(FileProblem, match=message):
-        header, rows = read_csv(data)
+        _header, rows = read_csv(data)
         list(rows)
 
 
 def test_a_huge_cell_is_refused():
     data = b"kpi,period,value\norders,2026-01-01," + b"9" * 20_000 + b"\n"
-    header, rows = read_csv(data)
+    _header, rows = read_csv(data)
     with pytest.raises(FileProblem, match="over 10,000 characters"):
         list(rows)
 
