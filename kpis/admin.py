@@ -2,10 +2,14 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from kpis.models import (
+    ApiToken,
     Attribute,
     Goal,
     Kpi,
     KpiPeriodTarget,
+    Measurement,
+    Pull,
+    ResultSource,
     RoiTarget,
     Segment,
     SegmentCondition,
@@ -71,3 +75,39 @@ class RoiTargetAdmin(SimpleHistoryAdmin):
 @admin.register(StrategicAnswer)
 class StrategicAnswerAdmin(SimpleHistoryAdmin):
     list_display = ["cycle", "question", "confidence", "updated_at"]
+
+
+@admin.register(ResultSource)
+class ResultSourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "program", "kind", "schedule", "paused"]
+    list_filter = ["kind", "schedule", "paused"]
+    exclude = ["headers", "dsn"]  # secrets are not shown back
+
+
+@admin.register(Pull)
+class PullAdmin(admin.ModelAdmin):
+    list_display = [
+        "source",
+        "status",
+        "trigger",
+        "queued_at",
+        "rows_read",
+        "inserted",
+        "updated",
+        "rejected",
+    ]
+    list_filter = ["status"]
+    exclude = ["payload"]
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(admin.ModelAdmin):
+    list_display = ["kpi", "period_start", "period_kind", "segment", "variant", "value"]
+    list_filter = ["period_kind", "variant"]
+    list_select_related = ["kpi", "segment"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "program", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "token_hash", "created_at", "last_used_at"]

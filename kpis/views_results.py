@@ -6,6 +6,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -292,7 +293,7 @@ def measurements(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse
                 ]
             )
         return response
-    page = list(rows[:500])
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "kpis/measurements.html",
@@ -300,7 +301,8 @@ def measurements(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse
             **_context(access, kpi.name),
             "kpi": kpi,
             "rows": page,
-            "total": rows.count(),
+            "total": page.paginator.count,
+            "page_query": request.GET.copy(),
             "segments": access.program.organization.segments.all(),
             "variants": [v for v in Variant.choices if v[0]],
             "query": request.GET.urlencode(),
