@@ -537,7 +537,6 @@ class Measurement(models.Model):
                 name="measurement_natural_key",
             ),
         ]
-        indexes = [models.Index(fields=["kpi", "period_start"], name="measurement_kpi_period")]
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.period_start}: {self.value}"
