@@ -27,6 +27,7 @@ from kpis import conditions
 from kpis.models import Attribute, Kpi
 from programs.models import Cycle
 from programs.services import ensure_cycle_open
+from programs.tasks import enqueue_on_commit
 
 log = structlog.get_logger(__name__)
 
@@ -363,7 +364,13 @@ def batch_create(
     )
     from blueprints.tasks import run_batch
 
-    transaction.on_commit(lambda: run_batch.delay(batch_id=batch.pk))
+    def not_queued(error) -> None:
+        SimulationBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.FAILED,
+            error=_("The job queue could not be reached, so nothing ran. Try again shortly."),
+        )
+
+    enqueue_on_commit(run_batch, batch_id=batch.pk, on_failure=not_queued)
     return batch
 
 

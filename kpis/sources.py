@@ -25,6 +25,7 @@ from kpis import ingest
 from kpis.loading import measurements_load
 from kpis.models import ApiToken, Kpi, Pull, PullStatus, ResultSource, Schedule, SourceKind
 from programs.models import Program
+from programs.tasks import enqueue_on_commit
 
 log = structlog.get_logger(__name__)
 
@@ -134,7 +135,13 @@ def pull_queue(
         pull = Pull.objects.create(source=source, trigger=trigger, created_by=by)
         from kpis.tasks import run_pull
 
-        transaction.on_commit(lambda: run_pull.delay(pull_id=pull.pk))
+        enqueue_on_commit(
+            run_pull,
+            pull_id=pull.pk,
+            on_failure=lambda error: _fail(
+                pull, _("The job queue could not be reached, so nothing ran. Try again shortly.")
+            ),
+        )
     log.info("pull_queued", pull=pull.pk, source=source.pk, trigger=trigger)
     return pull
 

@@ -2,6 +2,7 @@
 
 import csv
 import datetime
+import itertools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -121,12 +122,7 @@ def pull_now(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("kpis:source", pk=pk, source_pk=source.pk)
-    except Exception:  # the broker is down: nothing was queued, and the page says so
-        messages.error(
-            request,
-            _("The job queue cannot be reached, so the pull was not queued. Try again shortly."),
-        )
-        return redirect("kpis:source", pk=pk, source_pk=source.pk)
+    # If the broker cannot be reached, the run's page says that nothing ran.
     return redirect("kpis:pull", pk=pk, source_pk=source.pk, pull_pk=pull.pk)
 
 
@@ -171,7 +167,13 @@ def upload_preview(request: HtmxHttpRequest, pk: int, source_pk: int, pull_pk: i
     pull = get_object_or_404(
         Pull, pk=pull_pk, source=source, status="queued", payload__isnull=False
     )
-    header, rows = ingest.read_file(pull.file_name, bytes(pull.payload))
+    try:
+        header, rows = ingest.read_file(pull.file_name, bytes(pull.payload))
+        first_rows = [row for _line, row in itertools.islice(rows, 10)]
+    except ingest.FileProblem as error:
+        Pull.objects.filter(pk=pull.pk).update(status="failed", error=str(error), payload=None)
+        messages.error(request, str(error))
+        return redirect("kpis:source", pk=pk, source_pk=source.pk)
     if request.method == "POST":
         mapping = {f: request.POST.get(f, "") for f in ingest.FIELDS}
         mapping = {f: (c if c in header else "") for f, c in mapping.items()}
@@ -183,11 +185,6 @@ def upload_preview(request: HtmxHttpRequest, pk: int, source_pk: int, pull_pk: i
                 % {"n": pull.rows_read, "i": pull.inserted, "u": pull.updated, "s": pull.unchanged},
             )
         return redirect("kpis:pull", pk=pk, source_pk=source.pk, pull_pk=pull.pk)
-    preview = []
-    for _line, row in rows:
-        preview.append(row)
-        if len(preview) == 10:
-            break
     mapping = {
         **ingest.guess_mapping(header),
         **{k: v for k, v in source.mapping.items() if v in header},
@@ -200,7 +197,7 @@ def upload_preview(request: HtmxHttpRequest, pk: int, source_pk: int, pull_pk: i
             "source": source,
             "pull": pull,
             "header": header,
-            "preview": [[row.get(h, "") for h in header] for row in preview],
+            "preview": [[row.get(h, "") for h in header] for row in first_rows],
             "fields": [(f, mapping.get(f, ""), f in ingest.REQUIRED) for f in ingest.FIELDS],
         },
     )

@@ -393,3 +393,34 @@ def test_loading_uses_the_staging_copy_on_postgresql(world, upload_source):
     )
     assert (counts.inserted, counts.updated, counts.unchanged) == (2, 0, 0)
     assert Pull.objects.count() == 0
+
+
+def test_pull_now_with_the_broker_down_says_nothing_ran(
+    world, as_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    from kpis.tasks import run_pull
+
+    def unreachable(**kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(run_pull, "delay", unreachable)
+    source = sources.source_save(
+        program=world.program,
+        by=world.user("manager"),
+        name="Feed",
+        kind=SourceKind.HTTP,
+        url="https://example.invalid/f",
+        headers={},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_user("manager").post(url("pull_now", world, source_pk=source.pk), follow=True)
+    body = response.content.decode()
+    assert "The job queue could not be reached, so nothing ran." in body
+    pull = source.pulls.get()
+    assert pull.status == "failed"
+    # Nothing is left looking queued: the next press can queue a run.
+    monkeypatch.undo()
+    monkeypatch.setattr(run_pull, "delay", lambda **kwargs: None)
+    assert sources.pull_queue(source=source, by=world.user("manager")).status == "queued"
