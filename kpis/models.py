@@ -474,6 +474,8 @@ class Pull(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The Celery task running it: a message re-delivered after its worker died may resume.
+    task_id = models.CharField(max_length=64, blank=True)
     rows_read = models.PositiveIntegerField(default=0)
     inserted = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)

@@ -15,7 +15,7 @@ import psycopg
 import structlog
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -146,22 +146,29 @@ def pull_queue(
     return pull
 
 
-def _claim(pull_id: int) -> bool:
+def _claim(pull_id: int, task_id: str) -> bool:
+    """Take a queued pull, or resume one this very task was running when its worker died
+    (acks_late + reject_on_worker_lost re-deliver the message; loading is an idempotent
+    upsert, so running it again ends in the same state)."""
+    mine = models.Q(status=PullStatus.QUEUED) | models.Q(status=PullStatus.RUNNING, task_id=task_id)
     try:
         with transaction.atomic():
             return bool(
-                Pull.objects.filter(pk=pull_id, status=PullStatus.QUEUED).update(
-                    status=PullStatus.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
+                Pull.objects.filter(mine, pk=pull_id).update(
+                    status=PullStatus.RUNNING,
+                    started_at=timezone.now(),
+                    attempts=F("attempts") + 1,
+                    task_id=task_id,
                 )
             )
     except IntegrityError:  # another pull of the source is running
         raise TransientPullError("another pull of this source is running") from None
 
 
-def pull_execute(*, pull_id: int, final_attempt: bool) -> None:
+def pull_execute(*, pull_id: int, final_attempt: bool, task_id: str = "") -> None:
     """Run a queued pull. Transient trouble puts it back in the queue and raises
     TransientPullError (the task retries with backoff) unless this is the last attempt."""
-    if not _claim(pull_id):
+    if not _claim(pull_id, task_id or f"direct-{pull_id}"):
         return  # gone, finished, or taken by another worker: nothing to do
     pull = Pull.objects.select_related("source__program__organization").get(pk=pull_id)
     source = pull.source

@@ -20,7 +20,11 @@ log = structlog.get_logger(__name__)
 def run_pull(self, *, pull_id: int) -> None:
     """Run one queued pull. Network trouble and 5xx answers are retried with exponential
     backoff; a 4xx answer or a wrong mapping fails at once. Safe to deliver twice."""
-    sources.pull_execute(pull_id=pull_id, final_attempt=self.request.retries >= self.max_retries)
+    sources.pull_execute(
+        pull_id=pull_id,
+        final_attempt=self.request.retries >= self.max_retries,
+        task_id=self.request.id or "",
+    )
 
 
 @shared_task(ignore_result=True)
