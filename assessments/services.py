@@ -97,11 +97,10 @@ def maturity_score_save(
     if dimension.organization_id != cycle.program.organization_id or not dimension.is_active:
         raise ValidationError(_("This dimension is not part of the assessment."))
     assessment, _created = Assessment.objects.get_or_create(cycle=cycle)
-    answer = (
-        MaturityScore.objects.select_for_update()
-        .filter(assessment=assessment, dimension=dimension)
-        .first()
-    ) or MaturityScore(assessment=assessment, dimension=dimension)
+    # get_or_create survives two first saves at once (two tabs): the second finds the first.
+    answer, _created = MaturityScore.objects.get_or_create(
+        assessment=assessment, dimension=dimension
+    )
     answer.score, answer.evidence, answer.opportunity = score, evidence, opportunity
     answer.updated_by = by
     answer.full_clean(validate_constraints=False)

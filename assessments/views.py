@@ -120,7 +120,10 @@ def answer_save(request: HtmxHttpRequest, pk: int, dimension_pk: int) -> HttpRes
         if error:
             messages.error(request, error)
         return redirect("assessments:assessment", pk=pk)
-    row = next(r for r in selectors.assessment_rows(cycle=cycle) if r.dimension.pk == dimension.pk)
+    row = next(
+        (r for r in selectors.assessment_rows(cycle=cycle) if r.dimension.pk == dimension.pk),
+        selectors.AssessmentRow(dimension=dimension, answer=None, previous_score=None),
+    )
     context = {
         "row": row,
         "cycle": cycle,

@@ -265,7 +265,9 @@ def blueprint_import(
                 "weight": _decimal(offer.get("weight", 1), f"{here}, weight", errors, low=0),
                 "kpi": None,
             }
-            if offer.get("kpi"):
+            if offer.get("kpi") and not isinstance(offer["kpi"], str):
+                errors.append(f"{here}: kpi must be the KPI's name")
+            elif offer.get("kpi"):
                 values["kpi"] = kpis.get(offer["kpi"])
                 if values["kpi"] is None:
                     errors.append(f"{here}: no KPI “{offer['kpi']}” in this cycle")
@@ -299,7 +301,10 @@ def blueprint_import(
                     continue
                 parsed_conditions.append((attribute, condition["operator"], value))
             offers.append((values, parsed_conditions))
-        planned.append((str(stage["name"]).strip()[:60], offers))
+        stage_name = str(stage["name"]).strip()[:60]
+        if stage_name.lower() in {n.lower() for n, _o in planned}:
+            errors.append(f"{where}: a second stage named “{stage_name}”")
+        planned.append((stage_name, offers))
     if errors:
         raise ValidationError([_("Nothing was imported:"), *errors[:100]])
     blueprint = blueprint_create(
@@ -334,10 +339,15 @@ def batch_create(
     except UnicodeDecodeError:
         raise ValidationError(_("The file is not UTF-8 text. Save it as CSV UTF-8.")) from None
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if not header:
-        raise ValidationError(_("The file is empty."))
-    rows = sum(1 for _row in reader)
+    try:
+        header = next(reader, None)
+        if not header:
+            raise ValidationError(_("The file is empty."))
+        rows = sum(1 for _row in reader)
+    except csv.Error as error:
+        raise ValidationError(
+            _("Line %(n)s cannot be read (%(e)s).") % {"n": reader.line_num, "e": error}
+        ) from None
     if rows == 0:
         raise ValidationError(_("The file has a header but no profiles."))
     if rows > MAX_BATCH_ROWS:

@@ -261,7 +261,8 @@ def simulator(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> HttpRespo
         if request.GET.get(a.key, "").strip()
     }
     chosen_segment = None
-    if request.GET.get("segment", "").isdigit():
+    segment_param = request.GET.get("segment", "")
+    if segment_param.isascii() and segment_param.isdigit():
         chosen_segment = next((s for s in segments if s.pk == int(request.GET["segment"])), None)
         if chosen_segment and not profile:
             profile = {k: str(v) for k, v in selectors.segment_profile(chosen_segment).items()}

@@ -29,7 +29,7 @@ class Filters:
     def from_query(cls, query) -> "Filters":
         def number(name):
             value = query.get(name, "")
-            return int(value) if value.isdigit() else None
+            return int(value) if value.isascii() and value.isdigit() else None
 
         status = query.get("status") or None
         return cls(

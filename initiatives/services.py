@@ -122,6 +122,9 @@ def initiative_save(
     gaps=(),
 ) -> Initiative:
     ensure_cycle_open(cycle)
+    if initiative is not None and initiative.cycle_id != cycle.pk:
+        ensure_cycle_open(initiative.cycle)  # an initiative of a closed cycle is history
+        raise ValidationError(_("This initiative belongs to another cycle."))
     _check_belongs(
         cycle,
         owner_department=owner_department,
@@ -162,6 +165,11 @@ def initiative_delete(*, initiative: Initiative, by: AbstractBaseUser) -> None:
     initiative.delete()
 
 
+def effect_delete(*, effect: ExpectedEffect, by: AbstractBaseUser) -> None:
+    ensure_cycle_open(effect.initiative.cycle)
+    effect.delete()
+
+
 def effect_add(
     *, initiative: Initiative, kpi: Kpi, direction: str, size: str, by: AbstractBaseUser
 ) -> ExpectedEffect:
@@ -178,8 +186,15 @@ def effect_add(
 def pie_score_save(
     *, initiative: Initiative, rater: AbstractBaseUser, potential: int, importance: int, ease: int
 ) -> PieScore:
-    score = PieScore.objects.filter(initiative=initiative, rater=rater).first() or PieScore(
-        initiative=initiative, rater=rater
+    ensure_cycle_open(initiative.cycle)
+    PieScore(
+        initiative=initiative, rater=rater, potential=potential, importance=importance, ease=ease
+    ).full_clean(validate_unique=False, validate_constraints=False)
+    # get_or_create survives a double click: the second insert finds the first.
+    score, _created = PieScore.objects.get_or_create(
+        initiative=initiative,
+        rater=rater,
+        defaults={"potential": potential, "importance": importance, "ease": ease},
     )
     score.potential, score.importance, score.ease = potential, importance, ease
     score.full_clean(validate_constraints=False)
@@ -237,6 +252,16 @@ def initiatives_import_csv(*, cycle: Cycle, data: bytes, by: AbstractBaseUser) -
             _("The file is not UTF-8 text. Save it as CSV UTF-8 and try again.")
         ) from None
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _import_rows(cycle=cycle, reader=reader, by=by)
+    except csv.Error as error:
+        raise ValidationError(
+            _("Line %(n)s of the file cannot be read (%(e)s); nothing was imported.")
+            % {"n": reader.line_num, "e": error}
+        ) from None
+
+
+def _import_rows(*, cycle: Cycle, reader: csv.DictReader, by: AbstractBaseUser) -> int:
     missing = [
         c for c in ("name", "owner_department", "starts_on") if c not in (reader.fieldnames or [])
     ]

@@ -250,8 +250,13 @@ def effect_delete(
 ) -> HttpResponse:
     access = program_for(request.user, pk, need=Need.PLAN)
     initiative = _initiative(access, initiative_pk)
-    get_object_or_404(ExpectedEffect, pk=effect_pk, initiative=initiative).delete()
-    messages.success(request, _("Expected effect removed."))
+    effect = get_object_or_404(ExpectedEffect, pk=effect_pk, initiative=initiative)
+    try:
+        services.effect_delete(effect=effect, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Expected effect removed."))
     return redirect("initiatives:initiative", pk=pk, initiative_pk=initiative.pk)
 
 
@@ -262,8 +267,12 @@ def pie_score(request: HtmxHttpRequest, pk: int, initiative_pk: int) -> HttpResp
     initiative = _initiative(access, initiative_pk)
     form = PieForm(request.POST)
     if form.is_valid():
-        services.pie_score_save(initiative=initiative, rater=request.user, **form.cleaned_data)
-        messages.success(request, _("Your rating is in."))
+        try:
+            services.pie_score_save(initiative=initiative, rater=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Your rating is in."))
         return redirect("initiatives:initiative", pk=pk, initiative_pk=initiative.pk)
     return _detail(request, access, initiative, pie_form=form, status=422)
 

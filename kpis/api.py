@@ -77,7 +77,7 @@ class Message(Schema):
 
 @api.post(
     "/measurements",
-    response={200: Loaded, 400: Rejected, 401: Message, 403: Message},
+    response={200: Loaded, 400: Rejected, 401: Message, 403: Message, 409: Message},
     summary="Load a batch of measurements, all or nothing",
 )
 def push_measurements(request: HttpRequest, batch: Batch):
@@ -93,7 +93,12 @@ def push_measurements(request: HttpRequest, batch: Batch):
             {"detail": _("At most %(n)s measurements per batch.") % {"n": MAX_ITEMS}, "errors": []},
         )
     items = [{k: ("" if v is None else v) for k, v in m.dict().items()} for m in batch.measurements]
-    pull = sources.push_load(token=request.auth, items=items)
+    try:
+        pull = sources.push_load(token=request.auth, items=items)
+    except (sources.Busy, sources.TransientPullError):
+        return Status(
+            409, {"detail": _("Another batch for this program is loading; try again in a moment.")}
+        )
     if pull.status != PullStatus.SUCCEEDED:
         return Status(
             400,

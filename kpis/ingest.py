@@ -18,6 +18,8 @@ REQUIRED = ("kpi", "period", "value")
 VARIANTS = ("", "personalized", "control", "holdout")
 MAX_FIELD = 10_000  # characters; a longer cell is not a measurement
 MAX_ERRORS_SHOWN = 100
+MAX_VALUE = Decimal("1e12")  # what the value column holds (18 digits, 6 after the point)
+MAX_COUNT = Decimal("1e14")  # numerators and denominators (18 digits, 4 after the point)
 
 
 class FileProblem(ValueError):
@@ -143,6 +145,9 @@ def check_rows(
             value = _number(row.get(mapping.get("value") or "", ""))
         except (InvalidOperation, ValueError):
             fail("value", f"not a number: “{shown(cell('value'))}”")
+        if value is not None and abs(value) >= MAX_VALUE:
+            fail("value", f"{shown(value)} is too large")
+            value = None
         if value is not None and kpi is not None:
             if kpi.unit == "percent" and not 0 <= value <= 100:
                 fail("value", f"{value} is not a percent between 0 and 100")
@@ -167,6 +172,8 @@ def check_rows(
                     continue
                 if parts[name] < 0:
                     fail(name, "is negative")
+                elif parts[name] >= MAX_COUNT:
+                    fail(name, f"{shown(parts[name])} is too large")
         if parts["denominator"] == 0:
             fail("denominator", "is zero")
         if problems:
@@ -259,6 +266,14 @@ def read_xlsx(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
         raise FileProblem("The first sheet is empty.") from None
 
     def numbered() -> Iterator[tuple[int, dict]]:
+        try:
+            yield from _numbered()
+        except FileProblem:
+            raise
+        except Exception as error:  # openpyxl reads lazily; a damaged sheet fails here
+            raise FileProblem(f"The workbook is damaged: {type(error).__name__}") from None
+
+    def _numbered() -> Iterator[tuple[int, dict]]:
         for line, values in enumerate(rows, start=2):
             if values is None or all(v is None or str(v).strip() == "" for v in values):
                 continue

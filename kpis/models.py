@@ -518,8 +518,8 @@ class Measurement(models.Model):
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="measurements")
     period_kind = models.CharField(max_length=5, choices=PeriodKind.choices, default=PeriodKind.DAY)
     period_start = models.DateField()
-    segment = models.ForeignKey(
-        Segment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    segment = models.ForeignKey(  # a segment with results cannot be deleted
+        Segment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     variant = models.CharField(max_length=12, choices=Variant.choices, blank=True, default="")
     value = models.DecimalField(max_digits=18, decimal_places=6)

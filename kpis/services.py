@@ -246,13 +246,12 @@ def roi_target_save(*, cycle: Cycle, by: AbstractBaseUser, **values) -> RoiTarge
     return roi
 
 
+@transaction.atomic
 def strategic_answer_save(
     *, cycle: Cycle, question: str, answer: str, confidence: str, by: AbstractBaseUser
 ) -> StrategicAnswer:
     ensure_cycle_open(cycle)
-    row = StrategicAnswer.objects.filter(cycle=cycle, question=question).first() or StrategicAnswer(
-        cycle=cycle, question=question
-    )
+    row, _created = StrategicAnswer.objects.get_or_create(cycle=cycle, question=question)
     row.answer, row.confidence, row.updated_by = answer, confidence, by
     row.full_clean(validate_constraints=False)
     row._history_user = by

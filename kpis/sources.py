@@ -60,10 +60,13 @@ def source_save(
     if source.kind == SourceKind.HTTP and not source.url:
         errors["url"] = _("An HTTP source needs the URL to pull from.")
     if source.kind == SourceKind.SQL:
+        source.query = source.query.strip().rstrip(";").strip()
         if not source.dsn:
             errors["dsn"] = _("A SQL source needs a PostgreSQL DSN.")
-        if not source.query.strip().lower().startswith(("select", "with")):
-            errors["query"] = _("Write one read-only query starting with SELECT or WITH.")
+        elif _is_own_database(source.dsn):
+            errors["dsn"] = _("Fourfold's own database cannot be a result source.")
+        if not source.query.lower().startswith(("select", "with")) or ";" in source.query:
+            errors["query"] = _("Write one read-only query starting with SELECT or WITH (no “;”).")
     if source.schedule and not source.is_pulled:
         errors["schedule"] = _("Only HTTP and SQL sources are pulled on a schedule.")
     if source.schedule in (Schedule.DAILY, Schedule.WEEKLY) and source.schedule_time is None:
@@ -105,6 +108,30 @@ def _sync_schedule(source: ResultSource) -> None:
     if source.periodic_task_id != task.pk:
         source.periodic_task = task
         source.save(update_fields=["periodic_task"])
+
+
+def _is_own_database(dsn: str) -> bool:
+    """A DSN pointing at the database Fourfold itself runs on (any user)."""
+    from django.db import connection
+
+    try:
+        target = psycopg.conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        return False
+    own = connection.settings_dict
+    same_host = (target.get("host") or "localhost") in {
+        own.get("HOST") or "localhost",
+        "127.0.0.1",
+        "localhost",
+        "::1",
+    }
+    same_port = str(target.get("port") or 5432) == str(own.get("PORT") or 5432)
+    return (
+        connection.vendor == "postgresql"
+        and same_host
+        and same_port
+        and target.get("dbname") == own.get("NAME")
+    )
 
 
 def next_run(source: ResultSource) -> datetime.datetime | None:
@@ -168,7 +195,14 @@ def _claim(pull_id: int, task_id: str) -> bool:
 def pull_execute(*, pull_id: int, final_attempt: bool, task_id: str = "") -> None:
     """Run a queued pull. Transient trouble puts it back in the queue and raises
     TransientPullError (the task retries with backoff) unless this is the last attempt."""
-    if not _claim(pull_id, task_id or f"direct-{pull_id}"):
+    try:
+        claimed = _claim(pull_id, task_id or f"direct-{pull_id}")
+    except TransientPullError:
+        if final_attempt:
+            _fail(Pull.objects.get(pk=pull_id), _("Another pull of this source kept running."))
+            return
+        raise
+    if not claimed:
         return  # gone, finished, or taken by another worker: nothing to do
     pull = Pull.objects.select_related("source__program__organization").get(pk=pull_id)
     source = pull.source
@@ -187,6 +221,13 @@ def pull_execute(*, pull_id: int, final_attempt: bool, task_id: str = "") -> Non
         raise
     except (PullFailed, ingest.FileProblem) as error:
         _fail(pull, str(error))
+    except Exception as error:
+        log.exception("pull_crashed", pull=pull.pk)
+        _fail(
+            pull,
+            _("The pull failed unexpectedly (%(e)s); nothing was loaded.")
+            % {"e": type(error).__name__},
+        )
 
 
 def _fail(pull: Pull, message: str) -> None:
@@ -254,7 +295,9 @@ def _fetch_sql(source: ResultSource):
             ) as conn,
             conn.cursor() as cursor,
         ):
-            cursor.execute(source.query)
+            # Prepared: the server takes exactly one statement, so a ";" cannot smuggle in
+            # a COMMIT and a writable transaction after the read-only one.
+            cursor.execute(source.query, prepare=True)
             if cursor.description is None:
                 raise PullFailed(_("The query returns no rows; write a SELECT."))
             header = [d.name for d in cursor.description]
@@ -366,14 +409,14 @@ def upload_load(*, pull: Pull, mapping: dict[str, str], by: AbstractBaseUser) ->
     source = pull.source
     source.mapping = {k: v for k, v in mapping.items() if v}
     source.save(update_fields=["mapping"])
-    Pull.objects.filter(pk=pull.pk).update(
-        status=PullStatus.RUNNING, started_at=timezone.now(), attempts=1
-    )
-    try:
+    if not _claim(pull.pk, f"upload-{pull.pk}"):
+        raise Busy
+
+    def load() -> None:
         header, rows = ingest.read_file(pull.file_name, bytes(pull.payload or b""))
         _check_and_load(pull, source, header, rows, source.mapping)
-    except (ingest.FileProblem, PullFailed) as error:
-        _fail(pull, str(error))
+
+    _run_safely(pull, load)
     pull.refresh_from_db()
     return pull
 
@@ -407,28 +450,48 @@ def token_find(secret: str) -> ApiToken | None:
     return token
 
 
+def _push_source(program: Program) -> ResultSource:
+    source = ResultSource.objects.filter(program=program, kind=SourceKind.PUSH).first()
+    if source is not None:
+        return source
+    name, n = "Push API", 1
+    while program.sources.filter(name__iexact=name).exists():
+        n += 1
+        name = f"Push API {n}"
+    return ResultSource.objects.create(
+        program=program, kind=SourceKind.PUSH, name=name, mapping={f: f for f in ingest.FIELDS}
+    )
+
+
+class Busy(Exception):
+    """Another load of the same source is running; try again in a moment."""
+
+
 def push_load(*, token: ApiToken, items: list[dict]) -> Pull:
     """Load a pushed batch, all or nothing, through the program's push source. The pull
     records the outcome: succeeded with counts, or failed with the rejected items."""
-    source, _created = ResultSource.objects.get_or_create(
-        program=token.program,
-        kind=SourceKind.PUSH,
-        name="Push API",
-        defaults={"mapping": {f: f for f in ingest.FIELDS}},
-    )
-    pull = Pull.objects.create(
-        source=source,
-        trigger=f"push:{token.prefix}",
-        status=PullStatus.RUNNING,
-        started_at=timezone.now(),
-        attempts=1,
-    )
+    source = _push_source(token.program)
+    pull = Pull.objects.create(source=source, trigger=f"push:{token.prefix}")
+    if not _claim(pull.pk, f"push-{pull.pk}"):
+        raise Busy
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     mapping = {f: f for f in ingest.FIELDS}
     rows = ((n, item) for n, item in enumerate(items, start=1))
-    try:
-        _check_and_load(pull, source, list(ingest.FIELDS), rows, mapping)
-    except ingest.FileProblem as error:
-        _fail(pull, str(error))
+    _run_safely(pull, lambda: _check_and_load(pull, source, list(ingest.FIELDS), rows, mapping))
     pull.refresh_from_db()
     return pull
+
+
+def _run_safely(pull: Pull, work) -> None:
+    """Run a load; whatever goes wrong, the run ends failed with a message, never stuck."""
+    try:
+        work()
+    except (ingest.FileProblem, PullFailed) as error:
+        _fail(pull, str(error))
+    except Exception as error:
+        log.exception("pull_crashed", pull=pull.pk)
+        _fail(
+            pull,
+            _("The load failed unexpectedly (%(e)s); nothing was loaded.")
+            % {"e": type(error).__name__},
+        )

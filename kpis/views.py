@@ -1,9 +1,10 @@
 import datetime
-from decimal import Decimal, InvalidOperation
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import ProtectedError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -254,22 +255,28 @@ def kpi_period_targets(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpRe
     access = program_for(request.user, pk, need=Need.MANAGE)
     kpi = _kpi(access, kpi_pk)
     targets, errors = {}, []
+    field = forms.DecimalField(max_digits=16, decimal_places=4)
     for month in _months(kpi.baseline_date, kpi.target_date):
         raw = request.POST.get(f"month-{month:%Y-%m}", "").strip().replace(",", ".")
         if not raw:
             targets[month] = None
             continue
         try:
-            targets[month] = Decimal(raw)
-        except InvalidOperation:
+            targets[month] = field.clean(raw)
+        except forms.ValidationError:
             errors.append(
-                _("%(month)s: “%(raw)s” is not a number.") % {"month": f"{month:%b %Y}", "raw": raw}
+                _("%(month)s: “%(raw)s” is not a number this KPI can hold.")
+                % {"month": f"{month:%b %Y}", "raw": raw[:20]}
             )
     if not errors:
         try:
             count = services.kpi_period_targets_save(kpi=kpi, targets=targets, by=request.user)
         except ValidationError as error:
-            errors = [f"{key}: {' '.join(msgs)}" for key, msgs in error.message_dict.items()]
+            errors = (
+                [f"{key}: {' '.join(msgs)}" for key, msgs in error.message_dict.items()]
+                if hasattr(error, "error_dict")
+                else error.messages
+            )
         else:
             messages.success(request, _("%(n)s monthly targets saved.") % {"n": count})
     for error in errors:
@@ -492,7 +499,15 @@ def segment_condition_delete(
 def segment_delete(request: HtmxHttpRequest, org: str, segment_pk: int) -> HttpResponse:
     membership = membership_for(request.user, org, need=Need.MANAGE)
     segment = _segment(membership, segment_pk)
-    segment.delete()
+    try:
+        segment.delete()
+    except ProtectedError:
+        messages.error(
+            request,
+            _("“%(name)s” has measurements; it cannot be deleted without losing them.")
+            % {"name": segment.name},
+        )
+        return redirect("kpis:segment", org=org, segment_pk=segment.pk)
     messages.success(request, _("Segment “%(name)s” deleted.") % {"name": segment.name})
     return redirect("kpis:segments", org=org)
 

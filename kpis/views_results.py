@@ -85,6 +85,11 @@ def source_detail(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResp
     need = Need.MANAGE if request.method == "POST" else Need.VIEW
     access = program_for(request.user, pk, need=need)
     source = _source(access, source_pk)
+    if request.method == "POST" and source.kind == "push":
+        messages.error(
+            request, _("The push API source has no settings; manage its tokens instead.")
+        )
+        return redirect("kpis:source", pk=pk, source_pk=source.pk)
     form = SourceForm(request.POST or None, instance=source, program=access.program)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -148,6 +153,9 @@ def upload(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResponse:
         messages.error(request, " ".join(form.errors.get("file", [_("Choose a file.")])))
         return redirect("kpis:source", pk=pk, source_pk=source.pk)
     file = form.cleaned_data["file"]
+    if file.size > sources.MAX_BYTES:
+        messages.error(request, _("The file is larger than 50 MB."))
+        return redirect("kpis:source", pk=pk, source_pk=source.pk)
     try:
         pull, _header, _preview = sources.upload_receive(
             source=source, file_name=file.name, data=file.read(), by=request.user
@@ -177,7 +185,13 @@ def upload_preview(request: HtmxHttpRequest, pk: int, source_pk: int, pull_pk: i
     if request.method == "POST":
         mapping = {f: request.POST.get(f, "") for f in ingest.FIELDS}
         mapping = {f: (c if c in header else "") for f, c in mapping.items()}
-        pull = sources.upload_load(pull=pull, mapping=mapping, by=request.user)
+        try:
+            pull = sources.upload_load(pull=pull, mapping=mapping, by=request.user)
+        except (sources.Busy, sources.TransientPullError):
+            messages.error(
+                request, _("Another load of this source is running; try again in a moment.")
+            )
+            return redirect("kpis:source", pk=pk, source_pk=source.pk)
         if pull.status == "succeeded":
             messages.success(
                 request,
@@ -242,7 +256,7 @@ def measurements(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse
     segment = request.GET.get("segment", "")
     if segment == "all":
         rows = rows.filter(segment__isnull=True)
-    elif segment.isdigit():
+    elif segment.isascii() and segment.isdigit():
         rows = rows.filter(segment_id=int(segment))
     variant = request.GET.get("variant")
     if variant in Variant.values and variant != "" and request.GET.get("variant") is not None:

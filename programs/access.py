@@ -66,7 +66,7 @@ def cycle_for(program: Program, number: str | None = None) -> Cycle:
     """The cycle a page shows: cycle `number` (from ?cycle=N) when given, else the open one."""
     cycles = program.cycles.select_related("program__organization")
     if number:
-        if not number.isdigit():
+        if not (number.isascii() and number.isdigit()):
             raise Http404
         return get_object_or_404(cycles, number=int(number))
     cycle = cycles.filter(closed_at__isnull=True).first()
