@@ -3,13 +3,14 @@
 import datetime
 import http.server
 import json
+import os
 import threading
 
 import pytest
 from django.db import connection
 
 from kpis import sources
-from kpis.models import Measurement, Pull, SourceKind
+from kpis.models import Measurement, Pull, ResultSource, SourceKind
 from programs.services import program_create
 from tests.factories import OrganizationFactory, UserFactory
 from tests.test_celery_worker import redis_worker, wait_for  # noqa: F401 (fixture)
@@ -127,34 +128,71 @@ def test_a_404_fails_at_once_with_its_message(redis_worker, feed, program):  # n
     assert not Measurement.objects.exists()
 
 
-def test_a_sql_pull_reads_from_postgresql(redis_worker, program):  # noqa: F811
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE warehouse_kpis (metric text, day date, amount numeric)")
+@pytest.fixture
+def warehouse():
+    """A separate PostgreSQL database playing the company's warehouse."""
+    import psycopg
+
+    settings_dict = connection.settings_dict
+    host = settings_dict["HOST"] or "127.0.0.1"
+    port = settings_dict["PORT"] or 5432
+    admin = f"postgresql://{settings_dict['USER']}@{host}:{port}/postgres"
+    name = f"fourfold_warehouse_{os.getpid()}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    dsn = f"postgresql://{settings_dict['USER']}@{host}:{port}/{name}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE kpis_daily (metric text, day date, amount numeric)")
         for n, day in enumerate(DAYS):
-            cursor.execute("INSERT INTO warehouse_kpis VALUES ('Orders', %s, %s)", [day, 50 + n])
-    try:
-        settings_dict = connection.settings_dict
-        host = settings_dict["HOST"] or "127.0.0.1"
-        port = settings_dict["PORT"] or 5432
-        dsn = f"postgresql://{settings_dict['USER']}@{host}:{port}/{settings_dict['NAME']}"
-        source = sources.source_save(
-            program=program,
-            by=program.user,
-            name="Warehouse",
-            kind=SourceKind.SQL,
-            dsn=dsn,
-            query="SELECT metric, day, amount FROM warehouse_kpis",
-            mapping={"kpi": "metric", "period": "day", "value": "amount"},
-            headers={},
-        )
-        pull = sources.pull_queue(source=source, by=program.user)
-        assert wait_for(finished(pull.pk))
-        pull.refresh_from_db()
-        assert (pull.status, pull.inserted) == ("succeeded", 7), pull.error
-        assert rows()[0][1] == 56
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE warehouse_kpis")
+            conn.execute("INSERT INTO kpis_daily VALUES ('Orders', %s, %s)", [day, 50 + n])
+    yield dsn
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_sql_pull_reads_from_postgresql(redis_worker, program, warehouse):  # noqa: F811
+    source = sources.source_save(
+        program=program,
+        by=program.user,
+        name="Warehouse",
+        kind=SourceKind.SQL,
+        dsn=warehouse,
+        query="SELECT metric, day, amount FROM kpis_daily;",
+        mapping={"kpi": "metric", "period": "day", "value": "amount"},
+        headers={},
+    )
+    pull = sources.pull_queue(source=source, by=program.user)
+    assert wait_for(finished(pull.pk))
+    pull.refresh_from_db()
+    assert (pull.status, pull.inserted) == ("succeeded", 7), pull.error
+    assert rows()[0][1] == 56
+
+
+def test_a_sql_source_cannot_write(redis_worker, program, warehouse):  # noqa: F811
+    """Even a query that slipped past the form could not write: the session is read-only
+    and prepared statements take one command."""
+    source = sources.source_save(
+        program=program,
+        by=program.user,
+        name="Warehouse",
+        kind=SourceKind.SQL,
+        dsn=warehouse,
+        query="SELECT 1",
+        mapping={"kpi": "metric", "period": "day", "value": "amount"},
+        headers={},
+    )
+    ResultSource.objects.filter(pk=source.pk).update(
+        query="select 1; commit; begin; set transaction read write; delete from kpis_daily"
+    )
+    pull = sources.pull_queue(source=source, by=program.user)
+    assert wait_for(finished(pull.pk))
+    pull.refresh_from_db()
+    assert pull.status == "failed" and "The query failed" in pull.error
+    import psycopg
+
+    with psycopg.connect(warehouse) as conn:
+        assert conn.execute("SELECT count(*) FROM kpis_daily").fetchone()[0] == 7
 
 
 def test_two_pulls_of_one_source_never_overlap(program):
