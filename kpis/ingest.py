@@ -115,14 +115,16 @@ def check_rows(
     """
     checked = Checked()
     seen: dict[tuple, int] = {}
+    columns = {name: mapping.get(name) or "" for name in FIELDS}
     for line, row in rows:
         checked.rows_read += 1
         problems: list[RowError] = []
-
-        def cell(name: str, row=row) -> str:
-            column = mapping.get(name) or ""
-            value = row.get(column) if column else None
-            return "" if value is None else str(value).strip()
+        # Each mapped cell read once, as stripped text.
+        cells = {
+            name: "" if not column or (v := row.get(column)) is None else str(v).strip()
+            for name, column in columns.items()
+        }
+        cell = cells.__getitem__
 
         def fail(name: str, reason: str, problems=problems, line=line) -> None:
             problems.append(RowError(line, mapping.get(name) or name, reason))
@@ -238,10 +240,10 @@ def read_csv(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
         try:
             for values in reader:
                 line += 1
-                if not any(v.strip() for v in values):
-                    continue
-                if any(len(v) > MAX_FIELD for v in values):
+                if max(map(len, values), default=0) > MAX_FIELD:
                     raise FileProblem(f"Line {line} has a cell over {MAX_FIELD:,} characters.")
+                if not "".join(values).strip():
+                    continue
                 yield line, dict(zip(header, values, strict=False))
         except csv.Error as error:
             raise FileProblem(f"Line {line + 1} cannot be read: {error}") from None

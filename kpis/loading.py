@@ -60,26 +60,50 @@ def measurements_load(*, records: list[Record], source_id: int | None) -> LoadCo
 
 
 def _load_postgresql(records: list[Record], source_id: int | None) -> LoadCounts:
+    now = timezone.now()
     with connection.cursor() as cursor:
+        # First loads of history are the big ones: when none of these KPIs has a
+        # measurement in the file's date range, every row is new (the file itself has no
+        # duplicates), and one COPY straight into the table does the whole load.
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM kpis_measurement WHERE kpi_id = ANY(%s)"
+            " AND period_start BETWEEN %s AND %s)",
+            [
+                sorted({r.kpi_id for r in records}),
+                min(r.period_start for r in records),
+                max(r.period_start for r in records),
+            ],
+        )
+        if not cursor.fetchone()[0]:
+            tail = f"\t{NULL if source_id is None else source_id}\t{now.isoformat()}\n"
+            with cursor.copy(
+                "COPY kpis_measurement (kpi_id, period_kind, period_start, segment_id, variant,"
+                " value, numerator, denominator, source_id, loaded_at) FROM STDIN"
+            ) as copy:
+                copy.write("".join(_line(r)[:-1] + tail for r in records))
+            return LoadCounts(len(records), 0, 0)
         cursor.execute("DROP TABLE IF EXISTS measurement_staging")
         cursor.execute(STAGING)
-        # Text COPY: each record written as one tab-separated line (\N for NULL).
-        buffer = "".join(
-            f"{r.kpi_id}\t{r.period_kind}\t{r.period_start.isoformat()}\t"
-            f"{NULL if r.segment_id is None else r.segment_id}\t{r.variant}\t{r.value}\t"
-            f"{NULL if r.numerator is None else r.numerator}\t"
-            f"{NULL if r.denominator is None else r.denominator}\n"
-            for r in records
-        )
+        buffer = "".join(_line(r) for r in records)
         with cursor.copy(
             "COPY measurement_staging (kpi_id, period_kind, period_start, segment_id, variant,"
             " value, numerator, denominator) FROM STDIN"
         ) as copy:
             copy.write(buffer)
-        cursor.execute(MERGE, {"source": source_id, "now": timezone.now()})
+        cursor.execute(MERGE, {"source": source_id, "now": now})
         inserted, updated = cursor.fetchone()
         cursor.execute("DROP TABLE measurement_staging")
     return LoadCounts(inserted, updated, len(records) - inserted - updated)
+
+
+def _line(r: Record) -> str:
+    """A record as one line of COPY's text format (tab-separated, \\N for NULL)."""
+    return (
+        f"{r.kpi_id}\t{r.period_kind}\t{r.period_start.isoformat()}\t"
+        f"{NULL if r.segment_id is None else r.segment_id}\t{r.variant}\t{r.value}\t"
+        f"{NULL if r.numerator is None else r.numerator}\t"
+        f"{NULL if r.denominator is None else r.denominator}\n"
+    )
 
 
 def _load_orm(records: list[Record], source_id: int | None) -> LoadCounts:
