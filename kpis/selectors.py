@@ -72,3 +72,37 @@ def completeness(*, cycle: Cycle, goals=None, roi=_UNKNOWN, rows=None) -> Comple
     missing += [f"Answer: {r.question.label}" for r in unanswered]
     total = 3 + len(rows)
     return Completeness(done=total - len(missing), total=total, missing=tuple(missing))
+
+
+def kpi_series(*, kpi, segment_id: int | None = None) -> list:
+    """The KPI's measured series for its progress: all-traffic rows when there are any,
+    else personalized and control combined (by numerator and denominator when present).
+    One aggregate query, grouped by period in the database."""
+    from django.db.models import Avg, Count, Q, Sum
+
+    from kpis.models import Measurement
+    from kpis.progress import Point
+
+    rows = Measurement.objects.filter(kpi=kpi, segment_id=segment_id)
+    plain = rows.filter(variant="")
+    grouped = (
+        (plain if plain.exists() else rows)
+        .values("period_start")
+        .annotate(
+            mean=Avg("value"),
+            numerator_sum=Sum("numerator"),
+            denominator_sum=Sum("denominator"),
+            counted=Count("pk", filter=Q(denominator__isnull=False)),
+            total=Count("pk"),
+        )
+        .order_by("period_start")
+    )
+    scale = 100 if kpi.unit == "percent" else 1
+    points = []
+    for g in grouped:
+        if g["counted"] == g["total"] and g["denominator_sum"]:
+            value = scale * float(g["numerator_sum"]) / float(g["denominator_sum"])
+        else:
+            value = float(g["mean"])
+        points.append(Point(g["period_start"], value))
+    return points

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kpis import selectors, services
+from kpis import charts, selectors, services
 from kpis.forms import (
     AttributeForm,
     ConditionForm,
@@ -23,6 +23,7 @@ from kpis.forms import (
 )
 from kpis.library import LIBRARY, LIBRARY_BY_KEY
 from kpis.models import Confidence, Goal, Kpi, Segment, SegmentCondition, StrategicQuestion
+from kpis.progress import Plan, progress
 from kpis.rules import fiscal_period
 from programs.access import Need, ProgramAccess, cycle_for, membership_for, program_for
 from programs.http import HtmxHttpRequest
@@ -235,12 +236,43 @@ def kpi_detail(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
         (m, targets.get(m), fiscal_period(m, start_month=fiscal_start) if fiscal_start else "")
         for m in _months(kpi.baseline_date, kpi.target_date)
     ]
+    today = timezone.localdate()
+    series = selectors.kpi_series(kpi=kpi)
+    plan = Plan(
+        direction=kpi.direction,
+        baseline=float(kpi.baseline),
+        baseline_date=kpi.baseline_date,
+        target=float(kpi.target),
+        target_date=kpi.target_date,
+        monthly_targets={m: float(v) for m, v in targets.items()},
+    )
+    result = progress(plan, series, today)
+    changes = (
+        [
+            (c.changed_on, f"{c.get_kind_display()}: {c.description[:40]}")
+            for c in kpi.driver.changes.all()
+        ]
+        if kpi.driver
+        else []
+    )
+    suffix = "%" if kpi.unit in ("percent", "percent_change") else ""
     return render(
         request,
         "kpis/kpi_detail.html",
         {
             **_context(access, cycle, kpi.name),
             "kpi": kpi,
+            "result": result,
+            "chart": charts.kpi_progress(
+                series=series,
+                plan=plan,
+                result=result,
+                changes=changes,
+                today=today,
+                unit_suffix=suffix,
+            )
+            if series
+            else None,
             "history": _history_rows(kpi),
             "months": months,
             "fiscal": bool(fiscal_start),

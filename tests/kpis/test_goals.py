@@ -1,4 +1,5 @@
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -351,3 +352,40 @@ def test_monthly_targets_are_named_in_the_drivers_fiscal_calendar(world, as_user
     Kpi.objects.filter(pk=world.kpi.pk).update(driver=revenue)
     body = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
     assert "fiscal calendar of the KPI" in body and " P" in body and "FY" in body
+
+
+def test_the_kpi_page_tells_its_progress_and_draws_it(world, as_user):
+    from django.utils import timezone
+
+    from assessments.services import driver_change_add
+    from kpis.models import Measurement
+
+    today = timezone.localdate()
+    for back in range(1, 15):
+        Measurement.objects.create(
+            kpi=world.kpi,
+            period_start=today - datetime.timedelta(days=back),
+            value=Decimal("2.2"),
+            loaded_at=timezone.now(),
+        )
+    Kpi.objects.filter(pk=world.kpi.pk).update(driver=world.driver)
+    driver_change_add(
+        driver=world.driver,
+        changed_on=today - datetime.timedelta(days=5),
+        kind="tool_switch",
+        description="Moved to GA4",
+        by=world.user("manager"),
+    )
+    body = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
+    assert 'data-testid="status"' in body and 'data-testid="kpi-chart"' in body
+    assert "Latest 2.2%" in body
+    figure = json.loads(
+        body.split('id="kpi-figure" type="application/json">')[1].split("</script>")[0]
+    )
+    assert [t["name"] for t in figure["data"]][:3] == ["Actual", "Expected path", "Target"]
+    assert any("Moved to GA4" in a.get("text", "") for a in figure["layout"]["annotations"])
+
+
+def test_the_kpi_page_without_results_says_so(world, as_user):
+    body = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
+    assert "No measurements yet" in body and 'data-testid="kpi-chart"' not in body

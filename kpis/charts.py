@@ -1,0 +1,99 @@
+"""Plotly figures of the KPIs, built from selector output; views only render them."""
+
+import datetime
+import json
+
+import plotly.graph_objects as go
+
+from kpis.progress import Plan, Point, Progress, expected_value
+
+COLOURS = {"actual": "#3b7cf0", "expected": "#9aa5bd", "target": "#14956d", "projection": "#c77d0a"}
+
+
+def kpi_progress(
+    *,
+    series: list[Point],
+    plan: Plan,
+    result: Progress,
+    changes: list[tuple[datetime.date, str]],
+    today: datetime.date,
+    unit_suffix: str = "",
+) -> dict:
+    """The measured series against the baseline, the expected path to the target, the
+    projection from the recent trend, and dated breaks in comparability (a tool switch
+    explains a jump)."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[p.day.isoformat() for p in series],
+            y=[p.value for p in series],
+            name="Actual",
+            mode="lines",
+            line={"color": COLOURS["actual"], "width": 1.5},
+            hovertemplate="%{x}: %{y:.3~f}" + unit_suffix + "<extra></extra>",
+        )
+    )
+    path_days = [
+        plan.baseline_date + datetime.timedelta(days=d)
+        for d in range(0, (plan.target_date - plan.baseline_date).days + 1, 7)
+    ]
+    path_days.append(plan.target_date)
+    fig.add_trace(
+        go.Scatter(
+            x=[d.isoformat() for d in path_days],
+            y=[expected_value(plan, d) for d in path_days],
+            name="Expected path",
+            mode="lines",
+            line={"color": COLOURS["expected"], "dash": "dash", "width": 1.5},
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[plan.target_date.isoformat()],
+            y=[plan.target],
+            name="Target",
+            mode="markers",
+            marker={"color": COLOURS["target"], "size": 11, "symbol": "star"},
+            hovertemplate="target %{y}" + unit_suffix + " by %{x}<extra></extra>",
+        )
+    )
+    if result.projected_day and result.actual_day and result.trend is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[result.actual_day.isoformat(), result.projected_day.isoformat()],
+                y=[result.trend, plan.target],
+                name="Projection",
+                mode="lines",
+                line={"color": COLOURS["projection"], "dash": "dot", "width": 2},
+                hoverinfo="skip",
+            )
+        )
+    fig.add_hline(
+        y=plan.baseline,
+        line={"color": "#b8c2d6", "width": 1},
+        annotation_text="baseline",
+        annotation_position="bottom left",
+    )
+    fig.add_vline(x=today.isoformat(), line={"color": "#c77d0a", "width": 1})
+    for day, text in changes:
+        fig.add_vline(x=day.isoformat(), line={"color": "#d9534f", "width": 1, "dash": "dot"})
+        fig.add_annotation(
+            x=day.isoformat(),
+            y=1,
+            yref="paper",
+            text=text,
+            showarrow=False,
+            xanchor="left",
+            font={"size": 10, "color": "#d9534f"},
+        )
+    fig.update_layout(
+        height=360,
+        margin={"l": 50, "r": 10, "t": 20, "b": 30},
+        legend={"orientation": "h", "y": -0.15},
+        font={"family": "system-ui, sans-serif", "size": 12},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        xaxis={"type": "date"},
+    )
+    return json.loads(fig.to_json())
