@@ -106,3 +106,45 @@ def kpi_series(*, kpi, segment_id: int | None = None) -> list:
             value = float(g["mean"])
         points.append(Point(g["period_start"], value))
     return points
+
+
+LIFT_WINDOW_DAYS = 28
+
+
+def kpi_lift(*, kpi):
+    """Personalized against control over the last 28 days with results (one query), as
+    (RateLift or None, SampleRatio or None, first day, last day); None without both arms."""
+    import datetime
+
+    from django.db.models import Max, Sum
+
+    from kpis.lift import rate_lift, sample_ratio
+    from kpis.models import Measurement
+
+    arms = Measurement.objects.filter(
+        kpi=kpi,
+        segment__isnull=True,
+        variant__in=["personalized", "control"],
+        denominator__isnull=False,
+    )
+    last = arms.aggregate(last=Max("period_start"))["last"]
+    if last is None:
+        return None
+    first = last - datetime.timedelta(days=LIFT_WINDOW_DAYS - 1)
+    totals = {
+        row["variant"]: row
+        for row in arms.filter(period_start__gte=first)
+        .values("variant")
+        .annotate(conversions=Sum("numerator"), visits=Sum("denominator"))
+    }
+    if set(totals) != {"personalized", "control"}:
+        return None
+    p, c = totals["personalized"], totals["control"]
+    lift = rate_lift(
+        conversions_p=int(p["conversions"] or 0),
+        visits_p=int(p["visits"]),
+        conversions_c=int(c["conversions"] or 0),
+        visits_c=int(c["visits"]),
+    )
+    srm = sample_ratio(visits_p=int(p["visits"]), visits_c=int(c["visits"]))
+    return lift, srm, first, last

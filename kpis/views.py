@@ -263,6 +263,7 @@ def kpi_detail(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
             **_context(access, cycle, kpi.name),
             "kpi": kpi,
             "result": result,
+            "lift": selectors.kpi_lift(kpi=kpi),
             "chart": charts.kpi_progress(
                 series=series,
                 plan=plan,

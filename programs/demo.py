@@ -679,8 +679,11 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
             + (0.05 if day.weekday() >= 5 else 0)
         )
         progress = min(1.0, max(0.0, (day - TREND_START).days / DEMO_DAYS))
+        traffic = int(16000 * season * rng.uniform(0.9, 1.1))
+        personalized_share = rng.uniform(0.497, 0.503)  # a 50/50 split, as planned
         for variant, rate in (("personalized", 0.0228), ("control", 0.0209)):
-            sessions = int(8000 * season * rng.uniform(0.9, 1.1))
+            share = personalized_share if variant == "personalized" else 1 - personalized_share
+            sessions = int(traffic * share)
             orders = int(sessions * rate * (1 + 0.06 * progress) * rng.uniform(0.93, 1.07))
             rows.append(
                 {

@@ -389,3 +389,38 @@ def test_the_kpi_page_tells_its_progress_and_draws_it(world, as_user):
 def test_the_kpi_page_without_results_says_so(world, as_user):
     body = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
     assert "No measurements yet" in body and 'data-testid="kpi-chart"' not in body
+
+
+def add_arms(world, personalized_visits, control_visits, days=28):
+    from django.utils import timezone
+
+    from kpis.models import Measurement
+
+    today = timezone.localdate()
+    for back in range(1, days + 1):
+        for variant, visits, rate in (
+            ("personalized", personalized_visits, 0.024),
+            ("control", control_visits, 0.02),
+        ):
+            Measurement.objects.create(
+                kpi=world.kpi,
+                period_start=today - datetime.timedelta(days=back),
+                variant=variant,
+                value=Decimal(str(100 * rate)),
+                numerator=int(visits * rate),
+                denominator=visits,
+                loaded_at=timezone.now(),
+            )
+
+
+def test_the_kpi_page_shows_the_lift_of_personalized_over_control(world, as_user):
+    add_arms(world, 5000, 5000)
+    body = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
+    assert "Personalized converts 20.0% better (95% CI" in body
+    assert "The difference is significant." in body and 'data-testid="srm"' not in body
+
+
+def test_a_broken_traffic_split_is_flagged(world, as_user):
+    add_arms(world, 5000, 5600)
+    body = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
+    assert 'data-testid="srm"' in body and "Sample-ratio mismatch" in body
