@@ -148,3 +148,40 @@ def kpi_lift(*, kpi):
     )
     srm = sample_ratio(visits_p=int(p["visits"]), visits_c=int(c["visits"]))
     return lift, srm, first, last
+
+
+def kpi_segments(*, kpi) -> list[dict]:
+    """Per segment: the latest value and the trend (mean of the last 7 points), from one
+    query over the segments' recent measurements."""
+    import datetime
+
+    from django.db.models import Max
+
+    from kpis.models import Measurement
+
+    rows = Measurement.objects.filter(kpi=kpi, segment__isnull=False)
+    last = rows.aggregate(last=Max("period_start"))["last"]
+    if last is None:
+        return []
+    by_segment: dict[int, dict] = {}
+    recent = (
+        rows.filter(period_start__gt=last - datetime.timedelta(days=28))
+        .select_related("segment")
+        .order_by("segment__name", "period_start")
+    )
+    for m in recent:
+        entry = by_segment.setdefault(m.segment_id, {"segment": m.segment, "values": []})
+        entry["values"].append((m.period_start, float(m.value)))
+    table = []
+    for entry in by_segment.values():
+        values = entry["values"]
+        tail = [v for _d, v in values[-7:]]
+        table.append(
+            {
+                "segment": entry["segment"],
+                "latest": values[-1][1],
+                "latest_day": values[-1][0],
+                "trend": sum(tail) / len(tail),
+            }
+        )
+    return table

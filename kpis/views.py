@@ -264,6 +264,7 @@ def kpi_detail(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
             "kpi": kpi,
             "result": result,
             "lift": selectors.kpi_lift(kpi=kpi),
+            "segment_rows": selectors.kpi_segments(kpi=kpi),
             "chart": charts.kpi_progress(
                 series=series,
                 plan=plan,

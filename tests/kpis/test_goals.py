@@ -424,3 +424,22 @@ def test_a_broken_traffic_split_is_flagged(world, as_user):
     add_arms(world, 5000, 5600)
     body = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
     assert 'data-testid="srm"' in body and "Sample-ratio mismatch" in body
+
+
+def test_the_kpi_page_breaks_results_down_by_segment(world, as_user):
+    from django.utils import timezone
+
+    from kpis.models import Measurement
+
+    today = timezone.localdate()
+    for back in range(1, 10):
+        Measurement.objects.create(
+            kpi=world.kpi,
+            segment=world.segment,
+            period_start=today - datetime.timedelta(days=back),
+            value=Decimal("2.6"),
+            loaded_at=timezone.now(),
+        )
+    body = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
+    section = body[body.index('data-testid="segment-breakdown"') :]
+    assert "Returning visitors" in section and "2.6%" in section and "at target" in section
