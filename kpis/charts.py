@@ -97,3 +97,17 @@ def kpi_progress(
         xaxis={"type": "date"},
     )
     return json.loads(fig.to_json())
+
+
+def sparkline(series: list[Point], *, width: int = 140, height: int = 32) -> str:
+    """SVG polyline points for a small trend line (drawn inline, no script needed)."""
+    if len(series) < 2:
+        return ""
+    values = [p.value for p in series]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = width / (len(values) - 1)
+    return " ".join(
+        f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
+        for i, v in enumerate(values)
+    )

@@ -185,3 +185,79 @@ def kpi_segments(*, kpi) -> list[dict]:
             }
         )
     return table
+
+
+def program_progress(*, cycle, today) -> list[dict]:
+    """Every KPI of the cycle with its progress and a sparkline series, in a fixed number of
+    queries whatever the number of KPIs: one for the KPIs, one for their monthly targets,
+    one aggregate over all their measurements (grouped by KPI and period in the database)."""
+    from collections import defaultdict
+
+    from django.db.models import Avg, Count, Q, Sum
+
+    from kpis.models import KpiPeriodTarget, Measurement
+    from kpis.progress import Plan, Point, progress
+
+    kpis = list(
+        Kpi.objects.filter(goal__cycle=cycle).select_related("goal").order_by("goal_id", "pk")
+    )
+    monthly: dict[int, dict] = defaultdict(dict)
+    for t in KpiPeriodTarget.objects.filter(kpi__goal__cycle=cycle):
+        monthly[t.kpi_id][t.period] = float(t.target)
+    has_plain = set(
+        Measurement.objects.filter(kpi__goal__cycle=cycle, segment__isnull=True, variant="")
+        .values_list("kpi_id", flat=True)
+        .distinct()
+    )
+    grouped = (
+        Measurement.objects.filter(kpi__goal__cycle=cycle, segment__isnull=True)
+        .values("kpi_id", "variant", "period_start")
+        .annotate(
+            mean=Avg("value"),
+            numerator_sum=Sum("numerator"),
+            denominator_sum=Sum("denominator"),
+            counted=Count("pk", filter=Q(denominator__isnull=False)),
+        )
+        .order_by("kpi_id", "period_start")
+    )
+    combined: dict[int, dict] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0, [], True]))
+    for g in grouped:
+        plain = g["kpi_id"] in has_plain
+        if plain and g["variant"] != "":
+            continue
+        cell = combined[g["kpi_id"]][g["period_start"]]
+        cell[2].append(float(g["mean"]))
+        if g["counted"] and g["denominator_sum"]:
+            cell[0] += float(g["numerator_sum"] or 0)
+            cell[1] += float(g["denominator_sum"])
+        else:
+            cell[3] = False
+    cards = []
+    for kpi in kpis:
+        scale = 100 if kpi.unit == "percent" else 1
+        series = [
+            Point(day, scale * num / den if ratio and den else sum(means) / len(means))
+            for day, (num, den, means, ratio) in sorted(combined[kpi.pk].items())
+        ]
+        plan = Plan(
+            kpi.direction,
+            float(kpi.baseline),
+            kpi.baseline_date,
+            float(kpi.target),
+            kpi.target_date,
+            monthly.get(kpi.pk),
+        )
+        recent = series[-96:]
+        smooth = (
+            [  # a 7-point rolling mean reads better than daily noise at this size
+                Point(
+                    p.day,
+                    sum(q.value for q in recent[max(0, i - 6) : i + 1])
+                    / len(recent[max(0, i - 6) : i + 1]),
+                )
+                for i, p in enumerate(recent)
+            ][6:]
+            or recent
+        )
+        cards.append({"kpi": kpi, "result": progress(plan, series, today), "spark": smooth})
+    return cards

@@ -19,6 +19,7 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("programs/<int:pk>/", views.program_home, name="program_home"),
     path("programs/<int:pk>/edit/", views.program_edit, name="program_edit"),
+    path("programs/<int:pk>/dashboard/", views.dashboard, name="dashboard"),
     path("programs/<int:pk>/cycles/", views.cycle_history, name="cycle_history"),
     path("programs/<int:pk>/cycle/phase/", views.cycle_phase, name="cycle_phase"),
     path("programs/<int:pk>/questions/<slug:phase>/", views.question, name="question"),

@@ -352,3 +352,51 @@ def demo_results_feed(request: HtmxHttpRequest) -> HttpResponse:
     from programs.demo import demo_series
 
     return JsonResponse({"results": demo_series(days=3)})
+
+
+@login_required
+@require_GET
+def dashboard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The executive's page: is every KPI on track, the ROI target, the plan's state."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from kpis import charts as kpi_charts
+    from kpis import selectors as kpi_selectors
+
+    access = program_for(request.user, pk)
+    cycle = selectors.program_open_cycle(program=access.program)
+    if cycle is None:
+        raise Http404
+    cards = kpi_selectors.program_progress(cycle=cycle, today=timezone.localdate())
+    for card in cards:
+        card["spark_points"] = kpi_charts.sparkline(card["spark"])
+    statuses = {}
+    for card in cards:
+        statuses[card["result"].status] = statuses.get(card["result"].status, 0) + 1
+    roi = kpi_selectors.roi_target(cycle=cycle)
+    from initiatives.models import Status
+
+    counted = dict(
+        cycle.initiatives.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    initiative_counts = [
+        (status.label, counted[status]) for status in Status if counted.get(status)
+    ]
+    return render(
+        request,
+        "programs/dashboard.html",
+        {
+            "program": access.program,
+            "membership": access.membership,
+            "organization": access.program.organization,
+            "cycle": cycle,
+            "section": _("Dashboard"),
+            "cards": cards,
+            "statuses": statuses,
+            "roi": roi,
+            "roi_figures": roi.figures() if roi else None,
+            "initiative_counts": initiative_counts,
+            "open_collisions": _open_collisions(cycle),
+        },
+    )

@@ -82,6 +82,7 @@ MATRIX: dict[str, Rule] = {
     "programs:program_home": Rule(kwargs=program, allowed=EVERYONE),
     "programs:program_edit": Rule(kwargs=program, allowed=MANAGERS),
     "programs:cycle_history": Rule(kwargs=program, allowed=EVERYONE),
+    "programs:dashboard": Rule(kwargs=program, allowed=EVERYONE),
     "programs:cycle_phase": Rule(
         kwargs=program,
         allowed=MANAGERS,
