@@ -26,14 +26,7 @@ from programs.services import ensure_cycle_open
 
 
 def _base_context(access: ProgramAccess, cycle: Cycle, section: str) -> dict:
-    return {
-        "program": access.program,
-        "membership": access.membership,
-        "organization": access.program.organization,
-        "cycle": cycle,
-        "section": section,
-        "can_edit": access.membership.can_manage and cycle.is_open,
-    }
+    return access.page_context(cycle=cycle, section=section, edit=Need.MANAGE)
 
 
 def _refuse_closed(request: HtmxHttpRequest, error: ValidationError, program_pk: int):

@@ -151,6 +151,11 @@ def condition_add(*, offer: Offer, sentence: str, by: AbstractBaseUser) -> Offer
     return condition
 
 
+def condition_delete(*, condition: OfferCondition, by: AbstractBaseUser) -> None:
+    _open(condition.offer.stage.blueprint)
+    condition.delete()
+
+
 # --- JSON exchange --------------------------------------------------------------------
 
 FORMAT = "fourfold.blueprint/1"

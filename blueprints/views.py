@@ -23,13 +23,8 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 def _context(access: ProgramAccess, blueprint: Blueprint | None, cycle, section: str) -> dict:
     return {
-        "program": access.program,
-        "membership": access.membership,
-        "organization": access.program.organization,
-        "cycle": cycle,
+        **access.page_context(cycle=cycle, section=section, edit=Need.PLAN),
         "blueprint": blueprint,
-        "section": section,
-        "can_edit": access.membership.can_plan and cycle.is_open,
     }
 
 
@@ -236,10 +231,10 @@ def condition_delete(
         offer__stage__blueprint_id=blueprint_pk,
         offer__stage__blueprint__cycle__program=access.program,
     )
-    blueprint = condition.offer.stage.blueprint
-    if not blueprint.cycle.is_open:
-        return _refused(request, ValidationError(_("The cycle is closed.")), blueprint)
-    condition.delete()
+    try:
+        services.condition_delete(condition=condition, by=request.user)
+    except ValidationError as error:
+        return _refused(request, error, condition.offer.stage.blueprint)
     return redirect("blueprints:blueprint", pk=pk, blueprint_pk=blueprint_pk)
 
 

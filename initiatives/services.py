@@ -87,6 +87,14 @@ def plan_vocabulary_delete(*, item: Department | Channel) -> None:
     item.delete()
 
 
+def overload_limit_set(*, organization: Organization, limit: int, by: AbstractBaseUser) -> None:
+    """How many significant initiatives one channel takes at once before it is overload."""
+    organization.overload_limit = limit
+    organization.full_clean()
+    organization.save(update_fields=["overload_limit"])
+    log.info("overload_limit_set", organization=organization.pk, limit=limit, by=by.pk)
+
+
 def _check_belongs(cycle: Cycle, *, owner_department, departments, channels, gaps) -> None:
     organization_id = cycle.program.organization_id
     errors = {}

@@ -31,14 +31,7 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 def _context(access: ProgramAccess, cycle: Cycle, section: str) -> dict:
-    return {
-        "program": access.program,
-        "membership": access.membership,
-        "organization": access.program.organization,
-        "cycle": cycle,
-        "section": section,
-        "can_edit": access.membership.can_plan and cycle.is_open,
-    }
+    return access.page_context(cycle=cycle, section=section, edit=Need.PLAN)
 
 
 def _initiative(access: ProgramAccess, initiative_pk: int) -> Initiative:
@@ -366,8 +359,11 @@ def plan_settings(request: HtmxHttpRequest, org: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if request.POST.get("action") == "limit" and limit_form.is_valid():
-            organization.overload_limit = limit_form.cleaned_data["overload_limit"]
-            organization.save(update_fields=["overload_limit"])
+            services.overload_limit_set(
+                organization=organization,
+                limit=limit_form.cleaned_data["overload_limit"],
+                by=request.user,
+            )
             messages.success(request, _("Overload limit saved."))
             return redirect("initiatives:settings", org=org)
         if request.POST.get("action") == "add" and form.is_valid():

@@ -74,20 +74,22 @@ def completeness(*, cycle: Cycle, goals=None, roi=_UNKNOWN, rows=None) -> Comple
     return Completeness(done=total - len(missing), total=total, missing=tuple(missing))
 
 
-def kpi_series(*, kpi, segment_id: int | None = None) -> list:
-    """The KPI's measured series for its progress: all-traffic rows when there are any,
-    else personalized and control combined (by numerator and denominator when present).
-    One aggregate query, grouped by period in the database."""
+def series_by_kpi(*, kpis) -> dict[int, list]:
+    """Each KPI's measured series for its progress, from one aggregate query grouped by KPI,
+    variant and period in the database: the all-traffic rows when a KPI has any, else its
+    personalized and control rows combined (by numerator and denominator when every row
+    has them, else the mean)."""
+    from collections import defaultdict
+
     from django.db.models import Avg, Count, Q, Sum
 
     from kpis.models import Measurement
     from kpis.progress import Point
 
-    rows = Measurement.objects.filter(kpi=kpi, segment_id=segment_id)
-    plain = rows.filter(variant="")
+    units = {k.pk: k.unit for k in kpis}
     grouped = (
-        (plain if plain.exists() else rows)
-        .values("period_start")
+        Measurement.objects.filter(kpi_id__in=list(units), segment__isnull=True)
+        .values("kpi_id", "variant", "period_start")
         .annotate(
             mean=Avg("value"),
             numerator_sum=Sum("numerator"),
@@ -95,17 +97,48 @@ def kpi_series(*, kpi, segment_id: int | None = None) -> list:
             counted=Count("pk", filter=Q(denominator__isnull=False)),
             total=Count("pk"),
         )
-        .order_by("period_start")
+        .order_by("kpi_id", "period_start")
     )
-    scale = 100 if kpi.unit == "percent" else 1
-    points = []
-    for g in grouped:
+    groups = list(grouped)
+    has_plain = {g["kpi_id"] for g in groups if g["variant"] == ""}
+    # kpi -> day -> [numerators, denominators, means, every row has a denominator]
+    cells: dict[int, dict] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0, [], True]))
+    for g in groups:
+        if g["kpi_id"] in has_plain and g["variant"] != "":
+            continue
+        cell = cells[g["kpi_id"]][g["period_start"]]
+        cell[2].append(float(g["mean"]))
         if g["counted"] == g["total"] and g["denominator_sum"]:
-            value = scale * float(g["numerator_sum"]) / float(g["denominator_sum"])
+            cell[0] += float(g["numerator_sum"] or 0)
+            cell[1] += float(g["denominator_sum"])
         else:
-            value = float(g["mean"])
-        points.append(Point(g["period_start"], value))
-    return points
+            cell[3] = False
+    series = {}
+    for kpi_id, unit in units.items():
+        scale = 100 if unit == "percent" else 1
+        series[kpi_id] = [
+            Point(day, scale * num / den if ratio and den else sum(means) / len(means))
+            for day, (num, den, means, ratio) in sorted(cells[kpi_id].items())
+        ]
+    return series
+
+
+def kpi_plan(kpi, monthly_targets=None):
+    """A KPI's plan for kpis.progress, in plain numbers."""
+    from kpis.progress import Plan
+
+    return Plan(
+        direction=kpi.direction,
+        baseline=float(kpi.baseline),
+        baseline_date=kpi.baseline_date,
+        target=float(kpi.target),
+        target_date=kpi.target_date,
+        monthly_targets=monthly_targets or None,
+    )
+
+
+def kpi_series(*, kpi) -> list:
+    return series_by_kpi(kpis=[kpi])[kpi.pk]
 
 
 LIFT_WINDOW_DAYS = 28
@@ -189,14 +222,12 @@ def kpi_segments(*, kpi) -> list[dict]:
 
 def program_progress(*, cycle, today) -> list[dict]:
     """Every KPI of the cycle with its progress and a sparkline series, in a fixed number of
-    queries whatever the number of KPIs: one for the KPIs, one for their monthly targets,
-    one aggregate over all their measurements (grouped by KPI and period in the database)."""
+    queries whatever the number of KPIs: the KPIs, their monthly targets, and one aggregate
+    over all their measurements."""
     from collections import defaultdict
 
-    from django.db.models import Avg, Count, Q, Sum
-
-    from kpis.models import KpiPeriodTarget, Measurement
-    from kpis.progress import Plan, Point, progress
+    from kpis.models import KpiPeriodTarget
+    from kpis.progress import Point, progress
 
     kpis = list(
         Kpi.objects.filter(goal__cycle=cycle).select_related("goal").order_by("goal_id", "pk")
@@ -204,49 +235,11 @@ def program_progress(*, cycle, today) -> list[dict]:
     monthly: dict[int, dict] = defaultdict(dict)
     for t in KpiPeriodTarget.objects.filter(kpi__goal__cycle=cycle):
         monthly[t.kpi_id][t.period] = float(t.target)
-    has_plain = set(
-        Measurement.objects.filter(kpi__goal__cycle=cycle, segment__isnull=True, variant="")
-        .values_list("kpi_id", flat=True)
-        .distinct()
-    )
-    grouped = (
-        Measurement.objects.filter(kpi__goal__cycle=cycle, segment__isnull=True)
-        .values("kpi_id", "variant", "period_start")
-        .annotate(
-            mean=Avg("value"),
-            numerator_sum=Sum("numerator"),
-            denominator_sum=Sum("denominator"),
-            counted=Count("pk", filter=Q(denominator__isnull=False)),
-        )
-        .order_by("kpi_id", "period_start")
-    )
-    combined: dict[int, dict] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0, [], True]))
-    for g in grouped:
-        plain = g["kpi_id"] in has_plain
-        if plain and g["variant"] != "":
-            continue
-        cell = combined[g["kpi_id"]][g["period_start"]]
-        cell[2].append(float(g["mean"]))
-        if g["counted"] and g["denominator_sum"]:
-            cell[0] += float(g["numerator_sum"] or 0)
-            cell[1] += float(g["denominator_sum"])
-        else:
-            cell[3] = False
+    all_series = series_by_kpi(kpis=kpis)
     cards = []
     for kpi in kpis:
-        scale = 100 if kpi.unit == "percent" else 1
-        series = [
-            Point(day, scale * num / den if ratio and den else sum(means) / len(means))
-            for day, (num, den, means, ratio) in sorted(combined[kpi.pk].items())
-        ]
-        plan = Plan(
-            kpi.direction,
-            float(kpi.baseline),
-            kpi.baseline_date,
-            float(kpi.target),
-            kpi.target_date,
-            monthly.get(kpi.pk),
-        )
+        series = all_series[kpi.pk]
+        plan = kpi_plan(kpi, monthly.get(kpi.pk))
         recent = series[-96:]
         smooth = (
             [  # a 7-point rolling mean reads better than daily noise at this size

@@ -7,6 +7,7 @@ import structlog
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from kpis import conditions, rules
@@ -83,6 +84,24 @@ def segment_condition_add(
     )
     log.info("segment_condition_added", segment=segment.pk, by=by.pk)
     return condition
+
+
+def segment_condition_delete(*, condition: SegmentCondition, by: AbstractBaseUser) -> None:
+    log.info("segment_condition_deleted", segment=condition.segment_id, by=by.pk)
+    condition.delete()
+
+
+def segment_delete(*, segment: Segment, by: AbstractBaseUser) -> None:
+    """Delete a segment; refused while results were measured for it (they would go too)."""
+    try:
+        with transaction.atomic():
+            segment.delete()
+    except ProtectedError:
+        raise ValidationError(
+            _("“%(name)s” has measurements; it cannot be deleted without losing them.")
+            % {"name": segment.name}
+        ) from None
+    log.info("segment_deleted", segment=segment.name, by=by.pk)
 
 
 # --- Goals and KPIs (of a cycle) ------------------------------------------------------

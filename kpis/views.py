@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import ProtectedError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,7 +22,7 @@ from kpis.forms import (
 )
 from kpis.library import LIBRARY, LIBRARY_BY_KEY
 from kpis.models import Confidence, Goal, Kpi, Segment, SegmentCondition, StrategicQuestion
-from kpis.progress import Plan, progress
+from kpis.progress import progress
 from kpis.rules import fiscal_period
 from programs.access import Need, ProgramAccess, cycle_for, membership_for, program_for
 from programs.http import HtmxHttpRequest
@@ -31,14 +30,7 @@ from programs.models import Cycle
 
 
 def _context(access: ProgramAccess, cycle: Cycle, section: str) -> dict:
-    return {
-        "program": access.program,
-        "membership": access.membership,
-        "organization": access.program.organization,
-        "cycle": cycle,
-        "section": section,
-        "can_edit": access.membership.can_manage and cycle.is_open,
-    }
+    return access.page_context(cycle=cycle, section=section, edit=Need.MANAGE)
 
 
 def _save(form, call) -> bool:
@@ -238,14 +230,7 @@ def kpi_detail(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
     ]
     today = timezone.localdate()
     series = selectors.kpi_series(kpi=kpi)
-    plan = Plan(
-        direction=kpi.direction,
-        baseline=float(kpi.baseline),
-        baseline_date=kpi.baseline_date,
-        target=float(kpi.target),
-        target_date=kpi.target_date,
-        monthly_targets={m: float(v) for m, v in targets.items()},
-    )
+    plan = selectors.kpi_plan(kpi, {m: float(v) for m, v in targets.items()})
     result = progress(plan, series, today)
     changes = (
         [
@@ -523,7 +508,8 @@ def segment_condition_delete(
 ) -> HttpResponse:
     membership = membership_for(request.user, org, need=Need.MANAGE)
     segment = _segment(membership, segment_pk)
-    get_object_or_404(SegmentCondition, pk=condition_pk, segment=segment).delete()
+    condition = get_object_or_404(SegmentCondition, pk=condition_pk, segment=segment)
+    services.segment_condition_delete(condition=condition, by=request.user)
     messages.success(request, _("Condition removed."))
     return redirect("kpis:segment", org=org, segment_pk=segment.pk)
 
@@ -534,13 +520,9 @@ def segment_delete(request: HtmxHttpRequest, org: str, segment_pk: int) -> HttpR
     membership = membership_for(request.user, org, need=Need.MANAGE)
     segment = _segment(membership, segment_pk)
     try:
-        segment.delete()
-    except ProtectedError:
-        messages.error(
-            request,
-            _("“%(name)s” has measurements; it cannot be deleted without losing them.")
-            % {"name": segment.name},
-        )
+        services.segment_delete(segment=segment, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
         return redirect("kpis:segment", org=org, segment_pk=segment.pk)
     messages.success(request, _("Segment “%(name)s” deleted.") % {"name": segment.name})
     return redirect("kpis:segments", org=org)

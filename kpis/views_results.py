@@ -22,14 +22,10 @@ from programs.http import HtmxHttpRequest
 
 
 def _context(access: ProgramAccess, section: str) -> dict:
-    return {
-        "program": access.program,
-        "membership": access.membership,
-        "organization": access.program.organization,
-        "cycle": cycle_for(access.program),
-        "section": section,
-        "can_edit": access.membership.can_manage,
-    }
+    # Sources belong to the program, not to a cycle: managers edit them any time.
+    return access.page_context(
+        cycle=cycle_for(access.program), section=section, edit=Need.MANAGE, while_open=False
+    )
 
 
 def _source(access: ProgramAccess, source_pk: int) -> ResultSource:

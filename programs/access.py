@@ -47,6 +47,22 @@ class ProgramAccess:
     program: Program
     membership: Membership
 
+    def page_context(
+        self, *, cycle: Cycle | None, section: str, edit: Need, while_open: bool = True
+    ) -> dict:
+        """What every page of a program shows: the program, its organization, the cycle,
+        and whether this person may edit here (their role, and an open cycle when the
+        page's answers belong to a cycle)."""
+        allowed = edit is Need.VIEW or bool(getattr(self.membership, edit.value))
+        return {
+            "program": self.program,
+            "membership": self.membership,
+            "organization": self.program.organization,
+            "cycle": cycle,
+            "section": section,
+            "can_edit": allowed and (not while_open or (cycle is not None and cycle.is_open)),
+        }
+
 
 def program_for(user: AbstractBaseUser, pk: int, *, need: Need = Need.VIEW) -> ProgramAccess:
     """A program of one of the user's organizations, with the user's membership, or 404."""

@@ -379,3 +379,30 @@ def test_map_queries_do_not_grow_with_200_initiatives(plan, as_user):
     assert response.status_code == 200
     assert 'data-testid="collision"' in response.content.decode()
     assert len(many) == len(few) <= 20
+
+
+def test_admin_sets_the_overload_limit_and_bad_values_are_refused(plan, as_user):
+    url_ = reverse("initiatives:settings", kwargs={"org": "acme"})
+    assert (
+        as_user("admin").post(url_, {"action": "limit", "overload_limit": "3"}).status_code == 302
+    )
+    plan.acme.refresh_from_db()
+    assert plan.acme.overload_limit == 3
+    response = as_user("admin").post(url_, {"action": "limit", "overload_limit": "0"})
+    assert response.status_code == 422
+    plan.acme.refresh_from_db()
+    assert plan.acme.overload_limit == 3
+
+
+def test_admin_adds_a_channel_and_cannot_remove_one_in_use(plan, as_user):
+    url_ = reverse("initiatives:settings", kwargs={"org": "acme"})
+    as_user("admin").post(url_, {"action": "add", "kind": "channel", "name": "Kiosk"})
+    assert plan.acme.channels.filter(name="Kiosk").exists()
+    make(plan, "Hero", D(2026, 12, 1), None, [plan.website])
+    delete = reverse(
+        "initiatives:vocabulary_delete",
+        kwargs={"org": "acme", "kind": "channel", "item_pk": plan.website.pk},
+    )
+    body = as_user("admin").post(delete, follow=True).content.decode()
+    assert "is used by initiatives" in body.replace("&ldquo;", "“").replace("&rdquo;", "”")
+    assert plan.acme.channels.filter(pk=plan.website.pk).exists()
