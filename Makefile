@@ -24,7 +24,7 @@ install-dev: $(UV)
 # transport under ./var/celery (one worker with embedded beat, no broker server).
 run: export DJANGO_DEBUG ?= true
 run: install
-	@mkdir -p var/celery/queue var/celery/processed
+	@mkdir -p var/celery/queue var/celery/processed var/celery/control
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) seed_demo
 	@echo
