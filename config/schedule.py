@@ -13,4 +13,15 @@ SCHEDULE = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
     },
+    # Expected progress moves with the date: recompute every open cycle's KPI snapshots
+    # (and so their statuses and alerts) even on days without new results.
+    "refresh-progress-nightly": {
+        "task": "kpis.tasks.refresh_all_progress",
+        "schedule": crontab(hour=0, minute=15),
+    },
+    # The executives' weekly digest, Monday morning.
+    "weekly-digest": {
+        "task": "kpis.tasks.send_weekly_digest",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
 }

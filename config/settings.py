@@ -42,6 +42,9 @@ def _read_settings() -> dict:
         values["CELERY_BROKER_URL"] = env.str("CELERY_BROKER_URL", default="filesystem://")
         values["PULL_RETRY_BACKOFF"] = env.int("FOURFOLD_PULL_RETRY_BACKOFF", default=30)
         values["PULL_MAX_RETRIES"] = env.int("FOURFOLD_PULL_MAX_RETRIES", default=5)
+        values["BASE_URL"] = str(
+            env.url("FOURFOLD_BASE_URL", default="http://127.0.0.1:8000", schemes=["http", "https"])
+        ).rstrip("/")
         values["EMAIL_URL"] = env.dj_email_url("EMAIL_URL", default="console://")
         if "EMAIL_BACKEND" not in values["EMAIL_URL"]:
             raise EnvError(
@@ -199,6 +202,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 # EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, ...
 globals().update(_values["EMAIL_URL"])
 DEFAULT_FROM_EMAIL = _values["DEFAULT_FROM_EMAIL"]
+# Where e-mails sent by background jobs (alerts, digests) link to.
+FOURFOLD_BASE_URL = _values["BASE_URL"]
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -99,11 +99,10 @@ def kpi_progress(
     return json.loads(fig.to_json())
 
 
-def sparkline(series: list[Point], *, width: int = 140, height: int = 32) -> str:
+def sparkline(values: list[float], *, width: int = 140, height: int = 32) -> str:
     """SVG polyline points for a small trend line (drawn inline, no script needed)."""
-    if len(series) < 2:
+    if len(values) < 2:
         return ""
-    values = [p.value for p in series]
     low, high = min(values), max(values)
     span = (high - low) or 1.0
     step = width / (len(values) - 1)
@@ -111,3 +110,58 @@ def sparkline(series: list[Point], *, width: int = 140, height: int = 32) -> str
         f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
         for i, v in enumerate(values)
     )
+
+
+STATUS_COLOURS = {
+    "achieved": "#14956d",
+    "on_track": "#3fae7a",
+    "behind": "#d9a21b",
+    "at_risk": "#d9534f",
+    "no_data": "#b8c2d6",
+}
+
+
+def program_progress(*, cards: list) -> dict:
+    """Every KPI's way from baseline (0%) to target (100%): a bar for how far it has come,
+    coloured by status, and a tick where it should be by today."""
+    names = [c.kpi.name for c in cards][::-1]  # Plotly draws the first bar at the bottom
+    snaps = [c.overall for c in cards][::-1]
+    clip = [max(-50.0, min(150.0, s.progress_pct or 0.0)) for s in snaps]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=clip,
+            y=names,
+            orientation="h",
+            name="Progress",
+            marker={"color": [STATUS_COLOURS.get(s.status, "#b8c2d6") for s in snaps]},
+            customdata=[
+                [round(s.progress_pct or 0, 1), round(s.expected_pct or 0, 1)] for s in snaps
+            ],
+            hovertemplate="%{y}: %{customdata[0]}% of the way (expected %{customdata[1]}%)"
+            "<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[max(-50.0, min(150.0, s.expected_pct or 0.0)) for s in snaps],
+            y=names,
+            mode="markers",
+            name="Expected by today",
+            marker={"symbol": "line-ns-open", "size": 22, "line": {"width": 3}, "color": "#1f2a44"},
+            hoverinfo="skip",
+        )
+    )
+    fig.add_vline(x=100, line={"color": COLOURS["target"], "width": 1, "dash": "dash"})
+    fig.update_layout(
+        height=max(180, 46 * len(cards) + 70),
+        margin={"l": 10, "r": 10, "t": 10, "b": 40},
+        legend={"orientation": "h", "y": -0.2},
+        font={"family": "system-ui, sans-serif", "size": 12},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        xaxis={"title": {"text": "% of the way from baseline to target"}, "range": [-50, 150]},
+        yaxis={"automargin": True},
+        bargap=0.35,
+    )
+    return json.loads(fig.to_json())

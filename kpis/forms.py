@@ -45,6 +45,7 @@ class KpiForm(StyledForm, forms.ModelForm):
             "target_date",
             "segments",
             "driver",
+            "alert_threshold",
         ]
         widgets = {
             "definition": forms.Textarea(attrs={"rows": 2}),
@@ -92,7 +93,24 @@ class RoiForm(StyledForm, forms.ModelForm):
             "expected_return_per_month",
             "horizon_months",
             "acceptable_roi_percent",
+            "attribution_kpi",
+            "value_per_conversion",
         ]
+
+    def __init__(self, *args, cycle: Cycle, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attribution_kpi"].queryset = Kpi.objects.filter(goal__cycle=cycle)
+
+    def clean(self):
+        cleaned = super().clean()
+        kpi, value = cleaned.get("attribution_kpi"), cleaned.get("value_per_conversion")
+        if kpi and value is None:
+            self.add_error(
+                "value_per_conversion", _("Say what one extra conversion is worth to count it.")
+            )
+        if value is not None and not kpi:
+            self.add_error("attribution_kpi", _("Choose the KPI whose extra conversions count."))
+        return cleaned
 
 
 class StrategicAnswerForm(forms.Form):

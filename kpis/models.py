@@ -201,10 +201,22 @@ class Kpi(models.Model):
         related_name="kpis",
         verbose_name=_("measured by driver"),
     )
+    alert_threshold = models.DecimalField(
+        _("alert threshold"),
+        max_digits=16,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Managers get an e-mail when the trend crosses this value the wrong way "
+            "(below it when higher is better, above it when lower is better)."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    history = HistoricalRecords(excluded_fields=["library_key"])
+    history = HistoricalRecords(excluded_fields=["library_key", "updated_at"])
 
     class Meta:
         ordering = ["goal_id", "pk"]
@@ -232,6 +244,14 @@ class Kpi(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def is_breached(self, value) -> bool:
+        """Whether `value` lies on the wrong side of the alert threshold (none: never)."""
+        if self.alert_threshold is None or value is None:
+            return False
+        if self.direction == Direction.HIGHER:
+            return value < self.alert_threshold
+        return value > self.alert_threshold
 
     def is_met(self, value) -> bool:
         """Whether a measured value reaches the target, whichever way is better."""
@@ -296,6 +316,28 @@ class RoiTarget(models.Model):
     )
     acceptable_roi_percent = models.DecimalField(
         _("acceptable ROI (%)"), max_digits=7, decimal_places=1, default=100
+    )
+    # What realized ROI is measured by: the extra conversions personalization brings on
+    # this KPI (personalized against control), each worth `value_per_conversion`.
+    attribution_kpi = models.ForeignKey(
+        "Kpi",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("return measured by KPI"),
+        help_text=_("A rate KPI with personalized and control results, e.g. conversion rate."),
+    )
+    value_per_conversion = models.DecimalField(
+        _("value per extra conversion"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "Revenue or margin (as above) one extra conversion brings, e.g. an order's margin."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -565,3 +607,79 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class ProgressStatus(models.TextChoices):
+    """How a KPI is doing (kpis.progress decides); ordered from best to worst."""
+
+    ACHIEVED = "achieved", _("Achieved")
+    ON_TRACK = "on_track", _("On track")
+    BEHIND = "behind", _("Behind")
+    AT_RISK = "at_risk", _("At risk")
+    NO_DATA = "no_data", _("No data")
+
+    @classmethod
+    def worsened(cls, before: str, after: str) -> bool:
+        """A move down the order; losing or gaining data is not a change of course."""
+        ranked = [cls.ACHIEVED, cls.ON_TRACK, cls.BEHIND, cls.AT_RISK]
+        if before not in ranked or after not in ranked:
+            return False
+        return ranked.index(after) > ranked.index(before)
+
+
+class KpiSnapshot(models.Model):
+    """A KPI's progress as of its last refresh, for all traffic (no segment) or one
+    segment: what the dashboards read, so that no page aggregates years of daily results
+    per request. Refreshed by a Celery job after every load and every night."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="snapshots")
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, null=True, related_name="+")
+    status = models.CharField(max_length=10, choices=ProgressStatus.choices, blank=True)
+    actual = models.FloatField(null=True)
+    actual_day = models.DateField(null=True)
+    trend = models.FloatField(null=True)
+    progress_pct = models.FloatField(null=True)
+    expected_pct = models.FloatField(null=True)
+    pace = models.FloatField(null=True)
+    projected_day = models.DateField(null=True)
+    # The 7-day mean of each of the last 365 days with results, oldest first, ending on
+    # actual_day; the dashboard cuts the period it shows from it.
+    trail = models.JSONField(default=list)
+    # Personalized against control, for KPIs with both (all traffic only): see
+    # kpis.selectors.lift_summary for the keys.
+    lift = models.JSONField(null=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # One snapshot per KPI and segment; "all traffic" (no segment) counts once too.
+            models.UniqueConstraint(
+                fields=["kpi", "segment"], nulls_distinct=False, name="kpi_snapshot_one_per_segment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} ({self.segment or 'all traffic'}): {self.status}"
+
+
+class StatusChange(models.Model):
+    """A KPI's status moving between refreshes, kept for "what changed", alerts and the
+    weekly digest."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="status_changes")
+    before = models.CharField(max_length=10, choices=ProgressStatus.choices)
+    after = models.CharField(max_length=10, choices=ProgressStatus.choices)
+    trend = models.FloatField(null=True)
+    threshold_crossed = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(db_index=True)
+    notified = models.PositiveSmallIntegerField(default=0)  # e-mails sent about it
+
+    class Meta:
+        ordering = ["-changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kpi}: {self.before} → {self.after}"
+
+    @property
+    def worsened(self) -> bool:
+        return ProgressStatus.worsened(self.before, self.after)

@@ -1,8 +1,9 @@
 """Reads of question 2, shaped for its pages, in a fixed number of queries."""
 
+import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from assessments.rules import Completeness
 from kpis.models import (
@@ -74,11 +75,12 @@ def completeness(*, cycle: Cycle, goals=None, roi=_UNKNOWN, rows=None) -> Comple
     return Completeness(done=total - len(missing), total=total, missing=tuple(missing))
 
 
-def series_by_kpi(*, kpis) -> dict[int, list]:
+def series_by_kpi(*, kpis, segmented: bool = False, since=None) -> dict:
     """Each KPI's measured series for its progress, from one aggregate query grouped by KPI,
     variant and period in the database: the all-traffic rows when a KPI has any, else its
     personalized and control rows combined (by numerator and denominator when every row
-    has them, else the mean)."""
+    has them, else the mean). Keyed by KPI id; with `segmented`, by (KPI id, segment id)
+    over the segments' rows instead. `since` leaves out earlier periods."""
     from collections import defaultdict
 
     from django.db.models import Avg, Count, Q, Sum
@@ -87,9 +89,12 @@ def series_by_kpi(*, kpis) -> dict[int, list]:
     from kpis.progress import Point
 
     units = {k.pk: k.unit for k in kpis}
+    rows = Measurement.objects.filter(kpi_id__in=list(units), segment__isnull=not segmented)
+    if since is not None:
+        rows = rows.filter(period_start__gte=since)
+    keys = ("kpi_id", "segment_id") if segmented else ("kpi_id",)
     grouped = (
-        Measurement.objects.filter(kpi_id__in=list(units), segment__isnull=True)
-        .values("kpi_id", "variant", "period_start")
+        rows.values(*keys, "variant", "period_start")
         .annotate(
             mean=Avg("value"),
             numerator_sum=Sum("numerator"),
@@ -97,16 +102,21 @@ def series_by_kpi(*, kpis) -> dict[int, list]:
             counted=Count("pk", filter=Q(denominator__isnull=False)),
             total=Count("pk"),
         )
-        .order_by("kpi_id", "period_start")
+        .order_by(*keys, "period_start")
     )
     groups = list(grouped)
-    has_plain = {g["kpi_id"] for g in groups if g["variant"] == ""}
-    # kpi -> day -> [numerators, denominators, means, every row has a denominator]
-    cells: dict[int, dict] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0, [], True]))
+
+    def key_of(g):
+        return (g["kpi_id"], g["segment_id"]) if segmented else g["kpi_id"]
+
+    has_plain = {key_of(g) for g in groups if g["variant"] == ""}
+    # key -> day -> [numerators, denominators, means, every row has a denominator]
+    cells: dict = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0, [], True]))
     for g in groups:
-        if g["kpi_id"] in has_plain and g["variant"] != "":
+        key = key_of(g)
+        if key in has_plain and g["variant"] != "":
             continue
-        cell = cells[g["kpi_id"]][g["period_start"]]
+        cell = cells[key][g["period_start"]]
         cell[2].append(float(g["mean"]))
         if g["counted"] == g["total"] and g["denominator_sum"]:
             cell[0] += float(g["numerator_sum"] or 0)
@@ -114,11 +124,11 @@ def series_by_kpi(*, kpis) -> dict[int, list]:
         else:
             cell[3] = False
     series = {}
-    for kpi_id, unit in units.items():
-        scale = 100 if unit == "percent" else 1
-        series[kpi_id] = [
+    for key in list(cells) if segmented else list(units):
+        scale = 100 if units[key[0] if segmented else key] == "percent" else 1
+        series[key] = [
             Point(day, scale * num / den if ratio and den else sum(means) / len(means))
-            for day, (num, den, means, ratio) in sorted(cells[kpi_id].items())
+            for day, (num, den, means, ratio) in sorted(cells[key].items())
         ]
     return series
 
@@ -144,113 +154,280 @@ def kpi_series(*, kpi) -> list:
 LIFT_WINDOW_DAYS = 28
 
 
-def kpi_lift(*, kpi):
-    """Personalized against control over the last 28 days with results (one query), as
-    (RateLift or None, SampleRatio or None, first day, last day); None without both arms."""
-    import datetime
+@dataclass(frozen=True)
+class LiftSummary:
+    """Personalized against control for one KPI: the test over the last 28 days with
+    results of both, and (rates only) the extra conversions since the cycle began, which
+    realized ROI is counted from."""
 
-    from django.db.models import Max, Sum
+    kind: str  # "rate" (numerators and denominators) or "mean" (values only)
+    result: object  # kpis.lift.RateLift or MeanLift; None when the data cannot tell
+    srm: object  # kpis.lift.SampleRatio for rates, else None
+    first: datetime.date
+    last: datetime.date
+    extra_conversions: float | None = None
+    extra_since: datetime.date | None = None
 
-    from kpis.lift import rate_lift, sample_ratio
-    from kpis.models import Measurement
-
-    arms = Measurement.objects.filter(
-        kpi=kpi,
-        segment__isnull=True,
-        variant__in=["personalized", "control"],
-        denominator__isnull=False,
-    )
-    last = arms.aggregate(last=Max("period_start"))["last"]
-    if last is None:
-        return None
-    first = last - datetime.timedelta(days=LIFT_WINDOW_DAYS - 1)
-    totals = {
-        row["variant"]: row
-        for row in arms.filter(period_start__gte=first)
-        .values("variant")
-        .annotate(conversions=Sum("numerator"), visits=Sum("denominator"))
-    }
-    if set(totals) != {"personalized", "control"}:
-        return None
-    p, c = totals["personalized"], totals["control"]
-    lift = rate_lift(
-        conversions_p=int(p["conversions"] or 0),
-        visits_p=int(p["visits"]),
-        conversions_c=int(c["conversions"] or 0),
-        visits_c=int(c["visits"]),
-    )
-    srm = sample_ratio(visits_p=int(p["visits"]), visits_c=int(c["visits"]))
-    return lift, srm, first, last
+    def as_json(self) -> dict:
+        """What a KpiSnapshot keeps of it (plain JSON)."""
+        r, srm = self.result, self.srm
+        return {
+            "kind": self.kind,
+            "sentence": r.sentence() if r else "",
+            "lift": r.lift if r else None,
+            "ci_low": r.ci_low if r else None,
+            "ci_high": r.ci_high if r else None,
+            "p_value": r.p_value if r else None,
+            "chance_to_beat": r.chance_to_beat if r else None,
+            "significant": bool(r and r.significant),
+            "mismatch": bool(srm and srm.mismatch),
+            "first": self.first.isoformat(),
+            "last": self.last.isoformat(),
+            "extra_conversions": self.extra_conversions,
+            "extra_since": self.extra_since.isoformat() if self.extra_since else None,
+        }
 
 
-def kpi_segments(*, kpi) -> list[dict]:
-    """Per segment: the latest value and the trend (mean of the last 7 points), from one
-    query over the segments' recent measurements."""
-    import datetime
-
-    from django.db.models import Max
-
-    from kpis.models import Measurement
-
-    rows = Measurement.objects.filter(kpi=kpi, segment__isnull=False)
-    last = rows.aggregate(last=Max("period_start"))["last"]
-    if last is None:
-        return []
-    by_segment: dict[int, dict] = {}
-    recent = (
-        rows.filter(period_start__gt=last - datetime.timedelta(days=28))
-        .select_related("segment")
-        .order_by("segment__name", "period_start")
-    )
-    for m in recent:
-        entry = by_segment.setdefault(m.segment_id, {"segment": m.segment, "values": []})
-        entry["values"].append((m.period_start, float(m.value)))
-    table = []
-    for entry in by_segment.values():
-        values = entry["values"]
-        tail = [v for _d, v in values[-7:]]
-        table.append(
-            {
-                "segment": entry["segment"],
-                "latest": values[-1][1],
-                "latest_day": values[-1][0],
-                "trend": sum(tail) / len(tail),
-            }
-        )
-    return table
+def _arm_total(arm: dict, start: datetime.date, end: datetime.date, field: str) -> int:
+    """Sum of a daily field of one arm over [start, end]."""
+    return sum(int(r[field] or 0) for d, r in arm.items() if start <= d <= end)
 
 
-def program_progress(*, cycle, today) -> list[dict]:
-    """Every KPI of the cycle with its progress and a sparkline series, in a fixed number of
-    queries whatever the number of KPIs: the KPIs, their monthly targets, and one aggregate
-    over all their measurements."""
+def lift_by_kpi(*, kpis, cycle_start: datetime.date) -> dict[int, LiftSummary]:
+    """Lift of every KPI with personalized and control results, in two queries: the last
+    day of each KPI's arms, then their daily sums from the earlier of the cycle's start and
+    the oldest window. Rates (every row with a denominator) get the two-proportion test and
+    the sample-ratio check; other KPIs Welch's t over the daily values of each arm."""
     from collections import defaultdict
 
-    from kpis.models import KpiPeriodTarget
-    from kpis.progress import Point, progress
+    from django.db.models import Avg, Count, Max, Q, Sum
 
-    kpis = list(
-        Kpi.objects.filter(goal__cycle=cycle).select_related("goal").order_by("goal_id", "pk")
+    from kpis.lift import mean_lift, rate_lift, sample_ratio
+    from kpis.models import Measurement, Variant
+
+    arms = Measurement.objects.filter(
+        kpi_id__in=[k.pk for k in kpis],
+        segment__isnull=True,
+        variant__in=[Variant.PERSONALIZED, Variant.CONTROL],
     )
-    monthly: dict[int, dict] = defaultdict(dict)
-    for t in KpiPeriodTarget.objects.filter(kpi__goal__cycle=cycle):
-        monthly[t.kpi_id][t.period] = float(t.target)
-    all_series = series_by_kpi(kpis=kpis)
-    cards = []
-    for kpi in kpis:
-        series = all_series[kpi.pk]
-        plan = kpi_plan(kpi, monthly.get(kpi.pk))
-        recent = series[-96:]
-        smooth = (
-            [  # a 7-point rolling mean reads better than daily noise at this size
-                Point(
-                    p.day,
-                    sum(q.value for q in recent[max(0, i - 6) : i + 1])
-                    / len(recent[max(0, i - 6) : i + 1]),
-                )
-                for i, p in enumerate(recent)
-            ][6:]
-            or recent
+    lasts = dict(
+        arms.values("kpi_id").annotate(last=Max("period_start")).values_list("kpi_id", "last")
+    )
+    if not lasts:
+        return {}
+    window = datetime.timedelta(days=LIFT_WINDOW_DAYS - 1)
+    since = min(cycle_start, min(lasts.values()) - window)
+    days: dict = defaultdict(lambda: defaultdict(dict))  # kpi -> variant -> day -> sums
+    for row in (
+        arms.filter(period_start__gte=since)
+        .values("kpi_id", "variant", "period_start")
+        .annotate(
+            num=Sum("numerator"),
+            den=Sum("denominator"),
+            mean=Avg("value"),
+            counted=Count("pk", filter=Q(denominator__isnull=False)),
+            total=Count("pk"),
         )
-        cards.append({"kpi": kpi, "result": progress(plan, series, today), "spark": smooth})
+    ):
+        days[row["kpi_id"]][row["variant"]][row["period_start"]] = row
+    summaries = {}
+    for kpi_id, last in lasts.items():
+        p_days, c_days = days[kpi_id][Variant.PERSONALIZED], days[kpi_id][Variant.CONTROL]
+        if not p_days or not c_days:
+            continue
+        first = last - window
+        in_window = [
+            (day, row)
+            for arm in (p_days, c_days)
+            for day, row in arm.items()
+            if first <= day <= last
+        ]
+        if all(row["counted"] == row["total"] and row["den"] for _day, row in in_window):
+            total = _arm_total
+            visits_p, visits_c = (
+                total(p_days, first, last, "den"),
+                total(c_days, first, last, "den"),
+            )
+            result = rate_lift(
+                conversions_p=total(p_days, first, last, "num"),
+                visits_p=visits_p,
+                conversions_c=total(c_days, first, last, "num"),
+                visits_c=visits_c,
+            )
+            srm = (
+                sample_ratio(visits_p=visits_p, visits_c=visits_c)
+                if visits_p and visits_c
+                else None
+            )
+            both = sorted(d for d in p_days if d in c_days and d >= cycle_start)
+            extra = None
+            if both:
+                n_p = total(p_days, both[0], last, "den")
+                n_c = total(c_days, both[0], last, "den")
+                if n_p and n_c:
+                    rate_p = total(p_days, both[0], last, "num") / n_p
+                    rate_c = total(c_days, both[0], last, "num") / n_c
+                    extra = (rate_p - rate_c) * n_p
+            summaries[kpi_id] = LiftSummary(
+                "rate", result, srm, first, last, extra, both[0] if both else None
+            )
+        else:
+            result = mean_lift(
+                personalized=[float(r["mean"]) for d, r in p_days.items() if first <= d <= last],
+                control=[float(r["mean"]) for d, r in c_days.items() if first <= d <= last],
+            )
+            summaries[kpi_id] = LiftSummary("mean", result, None, first, last)
+    return summaries
+
+
+def kpi_lift(*, kpi) -> LiftSummary | None:
+    return lift_by_kpi(kpis=[kpi], cycle_start=kpi.goal.cycle.starts_on).get(kpi.pk)
+
+
+def roi_realized(*, roi: RoiTarget, today: datetime.date, snapshot=None):
+    """The ROI target's realized side (kpis.roi.realized_roi) from the attribution KPI's
+    snapshot; None until the target names a KPI and a value and the KPI has a lift with
+    extra conversions. Pass the all-traffic `snapshot` when it is at hand (no query)."""
+    from decimal import Decimal
+
+    from kpis.models import KpiSnapshot
+    from kpis.roi import realized_roi
+
+    if roi.attribution_kpi_id is None or roi.value_per_conversion is None:
+        return None
+    if snapshot is None:
+        snapshot = KpiSnapshot.objects.filter(
+            kpi_id=roi.attribution_kpi_id, segment__isnull=True
+        ).first()
+    lift = snapshot.lift if snapshot else None
+    if not lift or lift.get("extra_conversions") is None:
+        return None
+    return realized_roi(
+        extra_conversions=lift["extra_conversions"],
+        value_per_conversion=roi.value_per_conversion,
+        measured_since=datetime.date.fromisoformat(lift["extra_since"]),
+        measured_until=datetime.date.fromisoformat(lift["last"]),
+        cycle_start=roi.cycle.starts_on,
+        today=today,
+        one_off=roi.one_off_investment,
+        running_per_month=roi.running_cost_per_month,
+        horizon_months=roi.horizon_months,
+        acceptable_roi_percent=Decimal(roi.acceptable_roi_percent),
+    )
+
+
+PERIODS = {"28": 28, "91": 91, "365": 365}  # days of trail a dashboard shows
+DEFAULT_PERIOD = "91"
+
+
+@dataclass
+class Card:
+    """One KPI on the dashboard: its all-traffic snapshot (status and targets), and the
+    snapshot of the chosen segment when one is chosen (values only)."""
+
+    kpi: Kpi
+    overall: object  # KpiSnapshot
+    shown: object  # the segment's KpiSnapshot, or `overall`
+    trail: list[float]  # the period's slice of the shown trail
+    spark_points: str = ""  # set by the view from kpis.charts.sparkline
+
+    @property
+    def change(self) -> float | None:
+        """How far the shown trend moved over the period."""
+        return self.trail[-1] - self.trail[0] if len(self.trail) > 1 else None
+
+
+def dashboard_cards(*, cycle: Cycle, segment=None, goal=None, period_days: int) -> list[Card]:
+    """The dashboard's cards from the snapshots, in two queries whatever the number of
+    KPIs: the snapshots (all traffic, and the segment's), and the KPIs' targeted segments.
+    With a segment, only KPIs that target it or have results for it."""
+    from kpis.models import KpiSnapshot
+
+    wanted = Q(segment__isnull=True) | (Q(segment=segment) if segment else Q(pk__in=[]))
+    snaps = list(
+        KpiSnapshot.objects.filter(wanted, kpi__goal__cycle=cycle)
+        .select_related("kpi__goal")
+        .prefetch_related("kpi__segments", "kpi__goal__segments")
+        .order_by("kpi__goal_id", "kpi_id")
+    )
+    overall = {s.kpi_id: s for s in snaps if s.segment_id is None}
+    in_segment = {s.kpi_id: s for s in snaps if s.segment_id is not None}
+    cards = []
+    for kpi_id, snap in overall.items():
+        kpi = snap.kpi
+        if goal is not None and kpi.goal_id != goal.pk:
+            continue
+        shown = snap
+        if segment is not None:
+            targeted = segment in kpi.segments.all() or segment in kpi.goal.segments.all()
+            if kpi_id not in in_segment and not targeted:
+                continue
+            shown = in_segment.get(kpi_id)
+        trail = (shown.trail if shown else [])[-period_days:]
+        cards.append(Card(kpi=kpi, overall=snap, shown=shown, trail=trail))
     return cards
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed on a program since a moment: loads of results, status changes, and
+    edits of KPI targets."""
+
+    since: datetime.datetime
+    loads: int
+    rows: int
+    statuses: list  # (KPI, first "before", last "after") per KPI whose status moved
+    targets: list  # (KPI name, what, old, new, who, when)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.loads or self.statuses or self.targets)
+
+
+def changes_since(*, cycle: Cycle, since: datetime.datetime) -> Changes:
+    """Three queries: the loads, the status changes, the KPI history since `since`."""
+    from django.db.models import Count, Sum
+
+    from kpis.models import Pull, PullStatus, StatusChange
+
+    loads = Pull.objects.filter(
+        source__program=cycle.program, status=PullStatus.SUCCEEDED, finished_at__gt=since
+    ).aggregate(n=Count("pk"), inserted=Sum("inserted"), updated=Sum("updated"))
+    moved: dict[int, list] = {}
+    for change in (
+        StatusChange.objects.filter(kpi__goal__cycle=cycle, changed_at__gt=since)
+        .exclude(before=F("after"))
+        .select_related("kpi")
+        .order_by("changed_at")
+    ):
+        entry = moved.setdefault(change.kpi_id, [change.kpi, change.before, change.after])
+        entry[2] = change.after
+    statuses = [tuple(e) for e in moved.values() if e[1] != e[2]]
+    targets = []
+    previous: dict[int, object] = {}
+    history = (
+        Kpi.history.filter(goal__cycle=cycle)
+        .select_related("history_user")
+        .order_by("id", "history_date")
+    )
+    for record in history:
+        before = previous.get(record.id)
+        previous[record.id] = record
+        if record.history_date <= since:
+            continue
+        who = record.history_user
+        who = (who.get_full_name() or who.username) if who else ""
+        if before is None:
+            targets.append((record.name, "new", None, record.target, who, record.history_date))
+            continue
+        for field in ("target", "target_date", "baseline"):
+            old, new = getattr(before, field), getattr(record, field)
+            if old != new:
+                targets.append((record.name, field, old, new, who, record.history_date))
+    return Changes(
+        since=since,
+        loads=loads["n"] or 0,
+        rows=(loads["inserted"] or 0) + (loads["updated"] or 0),
+        statuses=statuses,
+        targets=targets,
+    )

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kpis import conditions, rules
@@ -159,6 +160,7 @@ KPI_FIELDS = (
     "target",
     "target_date",
     "driver",
+    "alert_threshold",
 )
 
 
@@ -237,6 +239,7 @@ def kpi_period_targets_save(
     if errors:
         raise ValidationError(errors)
     kpi.period_targets.all().delete()
+    Kpi.objects.filter(pk=kpi.pk).update(updated_at=timezone.now())  # its progress is stale
     KpiPeriodTarget.objects.bulk_create(
         [
             KpiPeriodTarget(kpi=kpi, period=m, target=v)

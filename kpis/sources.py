@@ -373,6 +373,13 @@ def _check_and_load(pull: Pull, source: ResultSource, header, rows, mapping) -> 
             error="",
             payload=None,
         )
+    from kpis.tasks import refresh_progress
+
+    enqueue_on_commit(
+        refresh_progress,
+        program_id=source.program_id,
+        on_failure=lambda error: log.warning("progress_refresh_not_queued", error=str(error)),
+    )
     log.info(
         "pull_loaded",
         pull=pull.pk,

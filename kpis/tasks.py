@@ -37,3 +37,34 @@ def pull_source(*, source_id: int) -> None:
         log.info("pull_skipped_busy", source=source_id)
         return
     sources.pull_queue(source=source, by=None, trigger="schedule")
+
+
+@shared_task(ignore_result=True)
+def refresh_progress(*, program_id: int) -> None:
+    """Recompute the snapshots of the program's open cycle (after a load of results)."""
+    from kpis.snapshots import progress_refresh
+    from programs.models import Cycle
+
+    cycle = Cycle.objects.filter(program_id=program_id, closed_at__isnull=True).first()
+    if cycle is not None:
+        progress_refresh(cycle=cycle)
+
+
+@shared_task(ignore_result=True)
+def refresh_all_progress() -> None:
+    """Beat's nightly entry: expected progress moves with the date, so every open cycle's
+    snapshots are recomputed even when no results arrived."""
+    from programs.models import Cycle
+
+    for program_id in Cycle.objects.filter(closed_at__isnull=True).values_list(
+        "program_id", flat=True
+    ):
+        refresh_progress.delay(program_id=program_id)
+
+
+@shared_task(ignore_result=True)
+def send_weekly_digest() -> None:
+    """Beat's Monday entry: the executives' digest."""
+    from kpis.alerts import weekly_digest_send
+
+    weekly_digest_send()

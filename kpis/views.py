@@ -219,6 +219,10 @@ def _history_rows(kpi: Kpi) -> list[dict]:
 @login_required
 @require_GET
 def kpi_detail(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
+    """The KPI, its progress in words (from its snapshot), lift and segments; the chart
+    arrives as a fragment (kpi_chart) once the page is up."""
+    from kpis.snapshots import snapshots_ensure
+
     access = program_for(request.user, pk)
     kpi = _kpi(access, kpi_pk)
     cycle = kpi.goal.cycle
@@ -229,9 +233,36 @@ def kpi_detail(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
         for m in _months(kpi.baseline_date, kpi.target_date)
     ]
     today = timezone.localdate()
+    snapshots_ensure(cycle=cycle, today=today)
+    snapshots = list(kpi.snapshots.select_related("segment").order_by("segment__name"))
+    return render(
+        request,
+        "kpis/kpi_detail.html",
+        {
+            **_context(access, cycle, kpi.name),
+            "kpi": kpi,
+            "result": next(s for s in snapshots if s.segment_id is None),
+            "lift": selectors.kpi_lift(kpi=kpi),
+            "segment_rows": [s for s in snapshots if s.segment_id is not None],
+            "history": _history_rows(kpi),
+            "months": months,
+            "fiscal": bool(fiscal_start),
+            "segments": kpi.segments.all(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def kpi_chart(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
+    """The KPI's chart as a fragment: the whole series against baseline, expected path,
+    target and projection, with the driver's breaks in comparability."""
+    access = program_for(request.user, pk)
+    kpi = _kpi(access, kpi_pk)
+    targets = {t.period: float(t.target) for t in kpi.period_targets.all()}
+    today = timezone.localdate()
     series = selectors.kpi_series(kpi=kpi)
-    plan = selectors.kpi_plan(kpi, {m: float(v) for m, v in targets.items()})
-    result = progress(plan, series, today)
+    plan = selectors.kpi_plan(kpi, targets)
     changes = (
         [
             (c.changed_on, f"{c.get_kind_display()}: {c.description[:40]}")
@@ -240,32 +271,19 @@ def kpi_detail(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
         if kpi.driver
         else []
     )
-    suffix = "%" if kpi.unit in ("percent", "percent_change") else ""
-    return render(
-        request,
-        "kpis/kpi_detail.html",
-        {
-            **_context(access, cycle, kpi.name),
-            "kpi": kpi,
-            "result": result,
-            "lift": selectors.kpi_lift(kpi=kpi),
-            "segment_rows": selectors.kpi_segments(kpi=kpi),
-            "chart": charts.kpi_progress(
-                series=series,
-                plan=plan,
-                result=result,
-                changes=changes,
-                today=today,
-                unit_suffix=suffix,
-            )
-            if series
-            else None,
-            "history": _history_rows(kpi),
-            "months": months,
-            "fiscal": bool(fiscal_start),
-            "segments": kpi.segments.all(),
-        },
+    chart = (
+        charts.kpi_progress(
+            series=series,
+            plan=plan,
+            result=progress(plan, series, today),
+            changes=changes,
+            today=today,
+            unit_suffix="%" if kpi.unit in ("percent", "percent_change") else "",
+        )
+        if series
+        else None
     )
+    return render(request, "kpis/_kpi_chart.html", {"chart": chart})
 
 
 @login_required
@@ -331,7 +349,11 @@ def roi(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         access.program, None if request.method == "POST" else request.GET.get("cycle")
     )
     current = selectors.roi_target(cycle=cycle)
-    form = RoiForm(request.POST or None, instance=current)
+    if current and current.attribution_kpi_id:
+        from kpis.snapshots import snapshots_ensure
+
+        snapshots_ensure(cycle=cycle, today=timezone.localdate())
+    form = RoiForm(request.POST or None, instance=current, cycle=cycle)
     if request.method == "POST" and _save(
         form, lambda data: services.roi_target_save(cycle=cycle, by=request.user, **data)
     ):
@@ -350,6 +372,9 @@ def roi(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "roi": current,
             "figures": current.figures() if current else None,
+            "realized": selectors.roi_realized(roi=current, today=timezone.localdate())
+            if current
+            else None,
             "history": history,
         },
         status=422 if form.errors else 200,

@@ -5,7 +5,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import Phase, Program, Role
+from programs.models import Membership, Phase, Program, Role
 from programs.services import DEFAULT_CYCLE_LENGTH
 
 
@@ -95,3 +95,58 @@ class RoleForm(StyledForm, forms.Form):
 
 class AccountForm(StyledForm, UserCreationForm):
     """A new account for someone who follows an invitation link without one."""
+
+
+class DashboardFilterForm(StyledForm, forms.Form):
+    """The dashboard's filters, read from the URL; a bad value is named and ignored."""
+
+    PERIODS = [("28", _("4 weeks")), ("91", _("13 weeks")), ("365", _("12 months"))]
+
+    segment = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label=_("All traffic"), label=_("Segment")
+    )
+    goal = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label=_("Every goal"), label=_("Goal")
+    )
+    period = forms.ChoiceField(choices=PERIODS, required=False, label=_("Period"))
+
+    def __init__(self, data, *, cycle, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["segment"].queryset = cycle.program.organization.segments.all()
+        self.fields["goal"].queryset = cycle.goals.all()
+        for field in self.fields.values():
+            field.widget.attrs["data-autosubmit"] = ""
+
+    def choices(self) -> dict:
+        """The valid filters; a field with a wrong value falls back to its default."""
+        self.is_valid()
+        clean = getattr(self, "cleaned_data", {})
+        return {
+            "segment": clean.get("segment"),
+            "goal": clean.get("goal"),
+            "period": clean.get("period") or "91",
+        }
+
+    def query(self) -> str:
+        """The valid filters as a query string (what a saved filter keeps)."""
+        from django.http import QueryDict
+
+        chosen = self.choices()
+        query = QueryDict(mutable=True)
+        if chosen["segment"]:
+            query["segment"] = str(chosen["segment"].pk)
+        if chosen["goal"]:
+            query["goal"] = str(chosen["goal"].pk)
+        if chosen["period"] != "91":
+            query["period"] = chosen["period"]
+        return query.urlencode()
+
+
+class SavedFilterForm(StyledForm, forms.Form):
+    name = forms.CharField(max_length=80, label=_("Name this view"))
+
+
+class NotificationsForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["alert_emails", "digest_emails"]

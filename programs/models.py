@@ -47,6 +47,17 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(_("member since"), auto_now_add=True)
+    # Each person decides what reaches their inbox; the role decides what can.
+    alert_emails = models.BooleanField(
+        _("KPI alerts"),
+        default=True,
+        help_text=_("Managers: an e-mail when a KPI's status worsens or crosses its threshold."),
+    )
+    digest_emails = models.BooleanField(
+        _("weekly digest"),
+        default=True,
+        help_text=_("Executives: a Monday e-mail with every program's progress."),
+    )
 
     class Meta:
         ordering = ["organization", "user__username"]
@@ -266,3 +277,54 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class DashboardVisit(models.Model):
+    """When a person last opened a program's dashboard, so it can say what changed since.
+
+    A visit within VISIT_GAP of the last one continues it: reloading the page keeps showing
+    the changes since the visit before."""
+
+    VISIT_GAP = datetime.timedelta(minutes=30)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+    previous_seen_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "program"], name="dashboard_visit_one_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} saw {self.program} at {self.seen_at}"
+
+
+class SavedFilter(models.Model):
+    """A named set of dashboard filters (segment, period, goal) a person keeps; the filters
+    themselves live in the URL, so a saved one is its query string."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "user",
+                "program",
+                Lower("name"),
+                name="saved_filter_name_unique",
+                violation_error_message=_("You already have a saved filter with this name."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(name=""), name="saved_filter_name_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

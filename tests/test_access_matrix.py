@@ -32,6 +32,9 @@ class Rule:
     # Pages that are not about one organization (an outsider is just another user there).
     public: bool = False
     anonymous_ok: bool = False
+    # What a member of the organization outside `allowed` gets: 403 for a role that may not
+    # do it, 404 for something that is another person's own (a saved view).
+    refused: int = 403
 
 
 def org(w: World) -> dict:
@@ -364,6 +367,38 @@ MATRIX |= {
     ),
 }
 
+
+def saved_filter(w: World) -> dict:
+    """The executive's own saved dashboard view."""
+    from programs.models import SavedFilter
+
+    if not hasattr(w, "saved_filter"):
+        w.saved_filter = SavedFilter.objects.create(
+            user=w.user("executive"), program=w.program, name="New visitors", query="period=28"
+        )
+    return {"pk": w.program.pk, "filter_pk": w.saved_filter.pk}
+
+
+MATRIX |= {
+    "programs:portfolio": Rule(kwargs=org, allowed=EVERYONE),
+    "programs:notifications": Rule(kwargs=org, allowed=EVERYONE),
+    "programs:dashboard_chart": Rule(kwargs=program, allowed=EVERYONE),
+    # Saving a view of the dashboard changes nothing shared: every role may.
+    "programs:dashboard_filter_save": Rule(
+        kwargs=program,
+        allowed=EVERYONE,
+        method="post",
+        data=lambda w: {"name": "Four weeks", "period": "28"},
+        ok=302,
+    ),
+    "programs:dashboard_filter_delete": Rule(
+        kwargs=saved_filter, allowed=frozenset({"executive"}), refused=404, method="post", ok=302
+    ),
+    "kpis:kpi_chart": Rule(
+        kwargs=lambda w: {"pk": w.program.pk, "kpi_pk": w.kpi.pk}, allowed=EVERYONE
+    ),
+}
+
 # URLs with access rules of their own, checked elsewhere.
 EXEMPT_PREFIXES = (
     "admin:",  # Django's admin: staff only (tests/programs/test_admin.py)
@@ -423,7 +458,7 @@ def test_access(world, name, who):
     elif who in rule.allowed:
         assert response.status_code == rule.ok, response.content[:500]
     else:
-        assert response.status_code == 403
+        assert response.status_code == rule.refused
 
 
 @pytest.mark.parametrize("name", [n for n, r in MATRIX.items() if r.method == "get"])

@@ -35,3 +35,38 @@ def money(value, currency_code: str) -> str:
     if value is None:
         return DASH
     return f"{currency_code} {Decimal(value):,.0f}"
+
+
+@register.filter
+def signed(value, kpi) -> str:
+    """A change of a KPI in its unit, with its sign: "+0.12 pts", "+EUR 1.20"."""
+    if value is None:
+        return DASH
+    value = Decimal(str(value))
+    sign = "+" if value > 0 else "\u2212" if value < 0 else "\u00b1"
+    size = abs(value)
+    match kpi.unit:
+        case "percent" | "percent_change":
+            return f"{sign}{_trim(size, 2)} pts"
+        case "currency":
+            return f"{sign}{kpi.currency_code} {size:,.2f}"
+        case "duration":
+            return f"{sign}{_trim(size, 1)} s"
+        case _:
+            return f"{sign}{_trim(size, 2)}"
+
+
+@register.filter
+def status_label(value: str) -> str:
+    """A progress status in words: "on_track" → "On track"."""
+    from kpis.models import ProgressStatus
+
+    return ProgressStatus(value).label if value in ProgressStatus.values else DASH
+
+
+@register.filter
+def period_label(value: str) -> str:
+    """A dashboard period ("91") in words ("13 weeks")."""
+    from programs.forms import DashboardFilterForm
+
+    return str(dict(DashboardFilterForm.PERIODS).get(value, value))

@@ -1,8 +1,23 @@
-"""Lift, intervals and sample-ratio mismatch against hand-computed values."""
+"""Lift, intervals and sample-ratio mismatch against hand-computed values.
+
+The t distribution and Welch reference numbers were computed with scipy.stats (SciPy 1.17.1):
+stats.t.cdf, stats.t.ppf and stats.ttest_ind(personalized, control, equal_var=False), its
+confidence_interval(0.95) divided by the control mean for the relative interval.
+"""
+
+import math
 
 import pytest
 
-from kpis.lift import normal_cdf, normal_quantile, rate_lift, sample_ratio
+from kpis.lift import (
+    mean_lift,
+    normal_cdf,
+    normal_quantile,
+    rate_lift,
+    sample_ratio,
+    t_cdf,
+    t_quantile,
+)
 
 
 def test_normal_helpers():
@@ -42,3 +57,123 @@ def test_sample_ratio_mismatch():
     assert broken.mismatch
     planned = sample_ratio(visits_p=9_000, visits_c=1_000, planned_share=0.9)
     assert not planned.mismatch and planned.observed_share == 0.9
+
+
+@pytest.mark.parametrize(
+    ("t", "df", "expected"),
+    [
+        # scipy.stats.t.cdf(t, df), SciPy 1.17.1
+        (0.0, 5, 0.5),
+        (1.0, 1, 0.75),
+        (-2.0, 3, 0.06966298427942152),
+        (-3.0, 30, 0.0026949820328259727),
+        (2.5, 7.5, 0.9805898708631873),
+        (-1.3, 2.7, 0.14672632185192266),
+        (0.7, 0.5, 0.6572996687396166),
+        (1.96, 1e6, 0.9750019662073651),
+    ],
+)
+def test_t_cdf_matches_scipy_including_non_integer_df(t, df, expected):
+    assert t_cdf(t, df) == pytest.approx(expected, rel=1e-9)
+
+
+def test_t_cdf_approaches_the_normal_for_large_df():
+    # The gap to the normal is about pdf(t) (t^3 + t) / (4 df): a few 1e-7 at df = 1e6.
+    for t in (-4.0, -2.5, -1.0, 0.3, 1.96, 3.0):
+        assert t_cdf(t, 1e6) == pytest.approx(normal_cdf(t), abs=1e-6)
+        assert t_cdf(t, 3) != pytest.approx(normal_cdf(t), abs=1e-3)
+
+
+def test_t_cdf_at_infinity_and_rejects_non_positive_df():
+    assert t_cdf(float("inf"), 3) == 1.0 and t_cdf(float("-inf"), 3) == 0.0
+    assert math.isnan(t_cdf(float("nan"), 3))
+    with pytest.raises(ValueError):
+        t_cdf(1.0, 0)
+
+
+@pytest.mark.parametrize(
+    ("p", "df", "expected"),
+    [
+        # scipy.stats.t.ppf(p, df), SciPy 1.17.1
+        (0.975, 1, 12.706204736174694),
+        (0.975, 10, 2.228138851986274),
+        (0.975, 13.7, 2.149201262229809),
+        (0.995, 4.2, 4.4577703053188795),
+        (0.05, 20, -1.724718242920787),
+        (0.975, 1e6, 1.959966356814107),
+    ],
+)
+def test_t_quantile_matches_scipy(p, df, expected):
+    assert t_quantile(p, df) == pytest.approx(expected, rel=1e-9)
+
+
+def test_t_quantile_rejects_probabilities_outside_zero_one():
+    assert t_quantile(0.5, 4) == 0.0
+    with pytest.raises(ValueError):
+        t_quantile(1.0, 4)
+
+
+def test_welch_with_unequal_variances_and_sizes_matches_scipy():
+    # Steady personalized orders (n=12) against a spread-out control (n=8).
+    personalized = [58.2, 61.5, 49.9, 72.3, 66.0, 55.1, 63.8, 70.2, 59.4, 68.7, 62.0, 57.6]
+    control = [44.0, 67.5, 35.2, 58.8, 40.1, 54.3, 31.7, 62.9]
+    lift = mean_lift(personalized=personalized, control=control)
+    assert lift.p_value == pytest.approx(0.03304216021373892, rel=1e-6)
+    assert lift.df == pytest.approx(9.267178978494838, rel=1e-6)
+    assert lift.personalized_mean == pytest.approx(62.05833333333334)
+    assert lift.control_mean == pytest.approx(49.3125)
+    assert lift.lift == pytest.approx(0.25847063793831865)
+    assert lift.ci_low == pytest.approx(0.02581494757371394, rel=1e-6)
+    assert lift.ci_high == pytest.approx(0.4911263283029233, rel=1e-6)
+    # scipy.stats.t.cdf(statistic, df): the chance that personalized averages more.
+    assert lift.chance_to_beat == pytest.approx(0.9834789198931305, rel=1e-6)
+    assert lift.significant
+    assert (lift.n_personalized, lift.n_control, lift.confidence) == (12, 8, 0.95)
+    assert lift.sentence() == "personalized averages 25.8% higher (95% CI 2.6% to 49.1%)"
+
+
+def test_lower_personalized_mean_is_a_negative_lift_said_lower():
+    personalized = [41.0, 44.5, 39.8, 43.2, 40.1, 42.7, 38.9, 45.0, 41.6]
+    control = [46.2, 49.8, 44.0, 51.3, 47.5, 45.9, 50.2, 48.8, 46.7, 49.1, 52.0]
+    lift = mean_lift(personalized=personalized, control=control)
+    assert lift.lift == pytest.approx(-0.13352148008780185)
+    assert lift.p_value == pytest.approx(6.696963277481859e-06, rel=1e-6)
+    assert lift.df == pytest.approx(17.93401121251395, rel=1e-6)
+    assert lift.ci_low == pytest.approx(-0.17831180310551228, rel=1e-6)
+    assert lift.ci_high == pytest.approx(-0.0887311570700911, rel=1e-6)
+    assert lift.chance_to_beat == pytest.approx(3.3484816387409297e-06, rel=1e-6)
+    assert lift.significant
+    assert lift.sentence() == "personalized averages 13.4% lower (95% CI -17.8% to -8.9%)"
+
+
+def test_equal_means_are_not_significant():
+    lift = mean_lift(
+        personalized=[50.0, 52.0, 48.0, 51.0, 49.0], control=[49.0, 51.0, 52.0, 48.0, 50.0, 50.0]
+    )
+    assert lift.lift == 0 and lift.p_value == pytest.approx(1.0)
+    assert lift.df == pytest.approx(8.196721311475407, rel=1e-6)
+    assert lift.ci_low == pytest.approx(-0.041926448807500856, rel=1e-6)
+    assert lift.ci_high == pytest.approx(0.041926448807500856, rel=1e-6)
+    assert lift.chance_to_beat == pytest.approx(0.5) and not lift.significant
+
+
+def test_a_wider_confidence_gives_a_wider_interval():
+    personalized = [58.2, 61.5, 49.9, 72.3, 66.0, 55.1, 63.8, 70.2, 59.4, 68.7, 62.0, 57.6]
+    control = [44.0, 67.5, 35.2, 58.8, 40.1, 54.3, 31.7, 62.9]
+    at_95 = mean_lift(personalized=personalized, control=control)
+    at_99 = mean_lift(personalized=personalized, control=control, confidence=0.99)
+    assert at_99.ci_low < at_95.ci_low and at_99.ci_high > at_95.ci_high
+    assert at_99.p_value == at_95.p_value and not at_99.significant
+
+
+@pytest.mark.parametrize(
+    ("personalized", "control"),
+    [
+        ([10.0], [9.0, 11.0]),  # a group with a single value has no variance
+        ([10.0, 12.0], []),
+        ([10.0, 12.0], [-1.0, 1.0]),  # control mean 0: no relative lift
+        ([10.0, 10.0, 10.0], [8.0, 8.0]),  # neither group varies: no standard error
+    ],
+)
+def test_no_mean_lift_for_degenerate_inputs(personalized, control):
+    assert mean_lift(personalized=personalized, control=control) is None

@@ -1,0 +1,163 @@
+"""E-mails about progress: alerts to managers when a KPI's status worsens or its trend
+crosses the threshold they set, and a weekly digest to executives. Each person can switch
+either off (Membership.alert_emails, Membership.digest_emails)."""
+
+import datetime
+from collections import defaultdict
+
+import structlog
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kpis.models import KpiSnapshot, ProgressStatus, StatusChange
+from programs.models import Membership, Organization, Role
+
+log = structlog.get_logger(__name__)
+
+
+def _link(name: str, **kwargs) -> str:
+    return settings.FOURFOLD_BASE_URL + reverse(name, kwargs=kwargs)
+
+
+def status_alerts_send(*, change_ids: list[int]) -> int:
+    """E-mail each manager (and admin) of the organization who wants alerts about the
+    changes that worsened a status or crossed a threshold. A change is claimed before it
+    is sent, so running this twice sends nothing twice. Returns the e-mails sent."""
+    with transaction.atomic():
+        changes = list(
+            StatusChange.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=change_ids, notified=0)
+            .filter(Q(threshold_crossed=True) | ~Q(before=F("after")))
+            .select_related("kpi__goal__cycle__program__organization")
+        )
+        changes = [c for c in changes if c.worsened or c.threshold_crossed]
+        if not changes:
+            return 0
+        by_program = defaultdict(list)
+        for change in changes:
+            by_program[change.kpi.goal.cycle.program].append(change)
+        sent = 0
+        for program, program_changes in by_program.items():
+            recipients = list(
+                Membership.objects.filter(
+                    organization=program.organization,
+                    role__in=[Role.MANAGER, Role.ADMIN],
+                    alert_emails=True,
+                )
+                .exclude(user__email="")
+                .values_list("user__email", flat=True)
+            )
+            if not recipients:
+                continue
+            context = {
+                "program": program,
+                "changes": program_changes,
+                "dashboard_url": _link("programs:dashboard", pk=program.pk),
+                "settings_url": _link("programs:notifications", org=program.organization.slug),
+            }
+            for email in recipients:
+                send_mail(
+                    subject=_("%(program)s: %(n)s KPI needs attention")
+                    % {"program": program.name, "n": len(program_changes)},
+                    message=render_to_string("kpis/email/alert.txt", context),
+                    from_email=None,
+                    recipient_list=[email],
+                )
+            sent += len(recipients)
+            StatusChange.objects.filter(pk__in=[c.pk for c in program_changes]).update(
+                notified=len(recipients)
+            )
+    log.info("status_alerts_sent", emails=sent, changes=len(changes))
+    return sent
+
+
+def weekly_digest_send(*, today: datetime.date | None = None) -> int:
+    """Monday's e-mail to every executive who wants it: each program's status counts, the
+    week's status changes and its significant lifts. Returns the e-mails sent."""
+    today = today or timezone.localdate()
+    week_ago = timezone.now() - datetime.timedelta(days=7)
+    sent = 0
+    for organization in Organization.objects.all():
+        recipients = list(
+            Membership.objects.filter(
+                organization=organization, role=Role.EXECUTIVE, digest_emails=True
+            )
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+        if not recipients:
+            continue
+        programs = programs_digest(organization=organization, since=week_ago)
+        if not programs:
+            continue
+        context = {
+            "organization": organization,
+            "programs": programs,
+            "today": today,
+            "portfolio_url": _link("programs:portfolio", org=organization.slug),
+            "settings_url": _link("programs:notifications", org=organization.slug),
+        }
+        message = render_to_string("kpis/email/digest.txt", context)
+        for email in recipients:
+            send_mail(
+                subject=_("Fourfold weekly: %(org)s") % {"org": organization.name},
+                message=message,
+                from_email=None,
+                recipient_list=[email],
+            )
+        sent += len(recipients)
+    log.info("weekly_digest_sent", emails=sent)
+    return sent
+
+
+def programs_digest(*, organization: Organization, since: datetime.datetime) -> list[dict]:
+    """Per program with an open cycle: status counts, status changes since `since`, and
+    the KPIs with a significant lift. Three queries whatever the size."""
+    from programs.models import Cycle
+
+    cycles = {
+        c.program_id: c
+        for c in Cycle.objects.filter(
+            program__organization=organization, closed_at__isnull=True
+        ).select_related("program")
+    }
+    counts = defaultdict(dict)
+    for row in (
+        KpiSnapshot.objects.filter(kpi__goal__cycle__in=cycles.values(), segment__isnull=True)
+        .values("kpi__goal__cycle__program_id", "status")
+        .annotate(n=Count("pk"))
+    ):
+        counts[row["kpi__goal__cycle__program_id"]][row["status"]] = row["n"]
+    lifts = defaultdict(list)
+    for snap in KpiSnapshot.objects.filter(
+        kpi__goal__cycle__in=cycles.values(), segment__isnull=True, lift__significant=True
+    ).select_related("kpi__goal__cycle"):
+        lifts[snap.kpi.goal.cycle.program_id].append((snap.kpi.name, snap.lift["sentence"]))
+    changes = defaultdict(list)
+    for change in (
+        StatusChange.objects.filter(kpi__goal__cycle__in=cycles.values(), changed_at__gte=since)
+        .select_related("kpi__goal__cycle")
+        .order_by("changed_at")
+    ):
+        changes[change.kpi.goal.cycle.program_id].append(change)
+    return [
+        {
+            "program": cycle.program,
+            "cycle": cycle,
+            "counts": [
+                (ProgressStatus(s).label, counts[pid][s])
+                for s in ProgressStatus.values
+                if counts[pid].get(s)
+            ],
+            "changes": changes[pid],
+            "lifts": lifts[pid],
+            "url": _link("programs:dashboard", pk=cycle.program.pk),
+        }
+        for pid, cycle in sorted(cycles.items(), key=lambda item: item[1].program.name)
+    ]

@@ -1,0 +1,155 @@
+"""Precomputed progress: each KPI's status, trend and lift as of the last refresh.
+
+The dashboards read KpiSnapshot rows instead of aggregating years of daily results per
+request. A refresh recomputes a whole cycle in a fixed number of queries; it runs as a
+Celery job after every load of results, every night (expected progress moves with the
+date), and inline when a dashboard finds a snapshot missing or older than its KPI.
+A refresh also records each KPI whose status changed or whose trend crossed its alert
+threshold (StatusChange), which the alert e-mails and "what changed" read.
+"""
+
+import datetime
+
+import structlog
+from django.db import transaction
+from django.utils import timezone
+
+from kpis.models import Kpi, KpiPeriodTarget, KpiSnapshot, Pull, StatusChange
+from kpis.progress import Point, progress
+from kpis.selectors import kpi_plan, lift_by_kpi, series_by_kpi
+from programs.models import Cycle
+
+log = structlog.get_logger(__name__)
+
+TRAIL_DAYS = 365
+SMOOTHING = 7
+
+
+def trail(series: list[Point]) -> list[float]:
+    """The 7-point rolling mean of the last TRAIL_DAYS points: a line that reads better
+    than daily noise, from which any shorter period is a slice."""
+    values = [p.value for p in series[-(TRAIL_DAYS + SMOOTHING - 1) :]]
+    means = [
+        sum(values[max(0, i - SMOOTHING + 1) : i + 1])
+        / len(values[max(0, i - SMOOTHING + 1) : i + 1])
+        for i in range(len(values))
+    ]
+    return [round(v, 6) for v in means[-TRAIL_DAYS:]]
+
+
+@transaction.atomic
+def progress_refresh(*, cycle: Cycle, today: datetime.date | None = None) -> list[StatusChange]:
+    """Recompute every snapshot of the cycle's KPIs and record what changed. Safe to run
+    twice and concurrently: refreshes of one cycle take turns on the cycle's row."""
+    today = today or timezone.localdate()
+    Cycle.objects.select_for_update().filter(pk=cycle.pk).first()
+    now = timezone.now()
+    kpis = list(Kpi.objects.filter(goal__cycle=cycle).order_by("pk"))
+    monthly: dict[int, dict] = {}
+    for t in KpiPeriodTarget.objects.filter(kpi__goal__cycle=cycle):
+        monthly.setdefault(t.kpi_id, {})[t.period] = float(t.target)
+    overall = series_by_kpi(kpis=kpis)
+    since = today - datetime.timedelta(days=TRAIL_DAYS + 2 * SMOOTHING)
+    by_segment = series_by_kpi(kpis=kpis, segmented=True, since=since)
+    lifts = lift_by_kpi(kpis=kpis, cycle_start=cycle.starts_on)
+    before = {s.kpi_id: s for s in KpiSnapshot.objects.filter(kpi__in=kpis, segment__isnull=True)}
+
+    fresh, changes = [], []
+    for kpi in kpis:
+        series = overall[kpi.pk]
+        result = progress(kpi_plan(kpi, monthly.get(kpi.pk)), series, today)
+        lift = lifts.get(kpi.pk)
+        fresh.append(
+            KpiSnapshot(
+                kpi=kpi,
+                segment=None,
+                status=result.status,
+                actual=result.actual,
+                actual_day=result.actual_day,
+                trend=result.trend,
+                progress_pct=result.progress_pct,
+                expected_pct=result.expected_pct,
+                pace=result.pace,
+                projected_day=result.projected_day,
+                trail=trail(series),
+                lift=lift.as_json() if lift else None,
+                computed_at=now,
+            )
+        )
+        old = before.get(kpi.pk)
+        if old is not None:
+            crossed = kpi.is_breached(result.trend) and not kpi.is_breached(old.trend)
+            if old.status != result.status or crossed:
+                changes.append(
+                    StatusChange(
+                        kpi=kpi,
+                        before=old.status,
+                        after=result.status,
+                        trend=result.trend,
+                        threshold_crossed=crossed,
+                        changed_at=now,
+                    )
+                )
+    for (kpi_id, segment_id), series in by_segment.items():
+        if not series:
+            continue
+        latest = series[-1]
+        recent = series[-SMOOTHING:]
+        fresh.append(
+            KpiSnapshot(
+                kpi_id=kpi_id,
+                segment_id=segment_id,
+                status="",  # targets are for all traffic; a segment shows its values only
+                actual=latest.value,
+                actual_day=latest.day,
+                trend=sum(p.value for p in recent) / len(recent),
+                trail=trail(series),
+                computed_at=now,
+            )
+        )
+    KpiSnapshot.objects.filter(kpi__in=kpis).delete()
+    KpiSnapshot.objects.bulk_create(fresh)
+    StatusChange.objects.bulk_create(changes)
+    log.info("progress_refreshed", cycle=cycle.pk, kpis=len(kpis), changes=len(changes))
+    if any(c.worsened or c.threshold_crossed for c in changes):
+        from kpis import alerts
+
+        ids = [c.pk for c in changes]
+        transaction.on_commit(lambda: alerts.status_alerts_send(change_ids=ids))
+    return changes
+
+
+def snapshots_stale(*, cycle: Cycle, today: datetime.date) -> bool:
+    """Whether the cycle's snapshots miss a KPI, predate a KPI's last edit or a load of
+    results, or were computed before today (expected progress moves with the date). Two
+    queries."""
+    from django.db.models import Count, F, Min, Q
+
+    row = Kpi.objects.filter(goal__cycle=cycle).aggregate(
+        kpis=Count("pk", distinct=True),
+        snapped=Count("snapshots", filter=Q(snapshots__segment__isnull=True), distinct=True),
+        oldest=Min("snapshots__computed_at"),
+        edited_after=Count(
+            "pk",
+            filter=Q(updated_at__gt=F("snapshots__computed_at")),
+            distinct=True,
+        ),
+    )
+    if row["kpis"] == 0:
+        return False
+    if row["snapped"] < row["kpis"] or row["edited_after"]:
+        return True
+    if timezone.localdate(row["oldest"]) < today:
+        return True
+    # Results arrive only through pulls (uploads, pushes and pulls alike), so a pull that
+    # finished after the refresh means newer numbers, even if its refresh job is late.
+    return Pull.objects.filter(
+        source__program_id=cycle.program_id, finished_at__gt=row["oldest"]
+    ).exists()
+
+
+def snapshots_ensure(*, cycle: Cycle, today: datetime.date) -> None:
+    """Refresh the cycle's snapshots here and now if they are stale: pages that read them
+    never show numbers older than the results (the job usually got there first)."""
+    if snapshots_stale(cycle=cycle, today=today):
+        progress_refresh(cycle=cycle, today=today)
