@@ -38,6 +38,14 @@ def money(value, currency_code: str) -> str:
 
 
 @register.filter
+def number(value) -> str:
+    """A plain number without trailing zeros: 2.4000 → 2.4."""
+    if value is None or value == "":
+        return DASH
+    return _trim(Decimal(value), 4)
+
+
+@register.filter
 def signed(value, kpi) -> str:
     """A change of a KPI in its unit, with its sign: "+0.12 pts", "+EUR 1.20"."""
     if value is None:
