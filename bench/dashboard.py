@@ -3,7 +3,7 @@
 Seeds in PostgreSQL one organization (an executive member, 5 segments) and a program whose
 open cycle began 90 days ago, with 100 KPIs under 10 goals (units and directions varied)
 and an ROI target measured by a conversion KPI. Measurements, COPYed straight into
-kpis_measurement (then ANALYZEd, as autovacuum would):
+kpis_measurement (then VACUUM ANALYZEd, as autovacuum would):
   - all traffic (no segment, no variant) for every KPI on each of 1,095 days ending yesterday;
   - each of the 5 segments on the last 880 of those days;
   - for 5 conversion-rate KPIs, personalized and control rows with numerators and
@@ -202,7 +202,8 @@ def seed_program(
     ):
         copy.write(lines.getvalue().encode())
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE kpis_measurement")
+        # What autovacuum does after a large load; it also clears the rows of earlier runs.
+        cursor.execute("VACUUM ANALYZE kpis_measurement")
     return Seeded(program=program, cycle=cycle, kpis=kpis, rows=rows)
 
 
@@ -254,11 +255,12 @@ def measure(client, url: str, repeat: int) -> Figures:
     )
 
 
-def explain_ms(sql: str, runs: int = 3) -> tuple[float, float]:
-    """Median execution and planning time (ms) of EXPLAIN ANALYZE over `runs` runs."""
+def explain_ms(sql: str, runs: int = 3) -> tuple[float, float, int]:
+    """Median execution and planning time (ms) of EXPLAIN ANALYZE over `runs` runs, and
+    the rows the query returns."""
     from django.db import connection
 
-    execution, planning = [], []
+    execution, planning, rows = [], [], 0
     with connection.cursor() as cursor:
         for _ in range(runs):
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
@@ -266,7 +268,8 @@ def explain_ms(sql: str, runs: int = 3) -> tuple[float, float]:
             plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]
             execution.append(plan["Execution Time"])
             planning.append(plan["Planning Time"])
-    return statistics.median(execution), statistics.median(planning)
+            rows = plan["Plan"]["Actual Rows"]
+    return statistics.median(execution), statistics.median(planning), rows
 
 
 def is_read(sql: str) -> bool:
@@ -348,7 +351,7 @@ def main() -> None:
         series_sql = next(
             q["sql"] for q in series_queries.captured_queries if "kpis_measurement" in q["sql"]
         )
-        series_exec, series_plan = explain_ms(series_sql)
+        series_exec, series_plan, series_rows = explain_ms(series_sql)
         aggregations = []
         for q in refresh_queries.captured_queries:
             if is_read(q["sql"]) and 'FROM "kpis_measurement"' in q["sql"]:
@@ -388,10 +391,10 @@ def main() -> None:
         snapshot_sql = [
             q["sql"] for q in dashboard.captured if 'FROM "kpis_kpisnapshot"' in q["sql"]
         ]
-        snapshot_exec, snapshot_plan = explain_ms(snapshot_sql[0])
+        snapshot_exec, snapshot_plan, snapshot_rows = explain_ms(snapshot_sql[0])
         reads = [q["sql"] for q in dashboard.captured if is_read(q["sql"])]
         explained = [explain_ms(sql) for sql in reads]
-        server_ms = sum(e + p for e, p in explained)
+        server_ms = sum(e + p for e, p, _rows in explained)
         slowest = sorted(zip(explained, reads, strict=True), key=lambda x: -x[0][0])[:3]
 
         small = seed_program(
@@ -428,28 +431,29 @@ def main() -> None:
         print("Database's own time (EXPLAIN ANALYZE, median of 3 runs, execution + planning):")
         print(
             f"  dashboard snapshot query:          {snapshot_exec:8.2f} ms + {snapshot_plan:.2f} ms"
-            f"  ({len(snapshot_sql)} query on kpis_kpisnapshot in the request)"
+            f"  ({snapshot_rows} rows; {len(snapshot_sql)} query on kpis_kpisnapshot per request)"
         )
         print(
             f"  all {len(reads)} reads of one dashboard request: {server_ms:8.2f} ms "
             f"(of {dashboard.queries} queries; writes and FOR UPDATE left out)"
         )
-        for (e, p), sql in slowest:
-            print(f"    {e:7.2f} ms + {p:.2f} ms  {sql[:110]}")
+        for (e, p, n), sql in slowest:
+            print(f"    {e:7.2f} ms + {p:.2f} ms {n:5} rows  {sql[:100]}")
         print(
             f"  series_by_kpi(kpis=<{len(kpis)}>):     {series_exec:8.1f} ms + {series_plan:.2f} ms"
-            f"  (the call in Python: {series_s * 1000:,.0f} ms)"
+            f"  ({series_rows:,} rows; the call in Python: {series_s * 1000:,.0f} ms)"
         )
         print("  the refresh's reads of kpis_measurement (Django's logged time; EXPLAIN ANALYZE):")
-        for label, logged, e, p in aggregations:
-            print(f"    {label:<22}{logged:>9.0f} ms logged {e:>9.1f} ms + {p:.2f} ms")
+        for label, logged, e, p, n in aggregations:
+            print(f"    {label:<22}{logged:>7.0f} ms logged {e:>8.1f} ms + {p:.2f} ms {n:>9,} rows")
 
         ratio_logged = dashboard.median_ms / max(dashboard.db_timed_ms, 1e-9)
         ratio_server = dashboard.median_ms / max(server_ms, 1e-9)
         print()
         print("Summary")
         rows = [
-            ("measurements seeded", f"{big.rows + small.rows:,}", "~550,000", None),
+            (f"measurements, {args.kpis} KPIs", f"{big.rows:,}", "~550,000", None),
+            ("measurements, 5 KPIs", f"{small.rows:,}", "", None),
             ("progress_refresh (precompute)", f"{refresh_s * 1000:,.0f} ms", "", None),
             (
                 "dashboard median / p90",

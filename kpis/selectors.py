@@ -317,7 +317,6 @@ def roi_realized(*, roi: RoiTarget, today: datetime.date, snapshot=None):
 
 
 PERIODS = {"28": 28, "91": 91, "365": 365}  # days of trail a dashboard shows
-DEFAULT_PERIOD = "91"
 
 
 @dataclass

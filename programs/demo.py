@@ -247,7 +247,7 @@ def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
             "currency",
             "higher",
             "64",
-            "70",
+            "67.8",
             revenue_driver,
             ["Loyal customers"],
         ),
@@ -257,8 +257,8 @@ def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
             "repeat_purchase_rate",
             "percent",
             "higher",
-            "22",
-            "26",
+            "21.5",
+            "23.5",
             None,
             ["Loyal customers"],
         ),
@@ -289,6 +289,9 @@ def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
         expected_return_per_month=Decimal("14000"),
         horizon_months=12,
         acceptable_roi_percent=Decimal("50"),
+        # Realized ROI: each extra order personalization brings is worth its margin.
+        attribution_kpi=Kpi.objects.get(goal__cycle=cycle, name="Conversion rate"),
+        value_per_conversion=Decimal("30"),
     )
     answers = {
         StrategicQuestion.SEGMENTS: (
@@ -652,6 +655,45 @@ def seed_blueprint(*, program: Program, by: AbstractBaseUser) -> None:
                 blueprint_services.condition_add(offer=offer, sentence=sentence, by=by)
 
 
+# --- The dashboard's story -------------------------------------------------------------
+
+DEMO_CYCLE_DAYS = 182  # a half-year cycle ...
+DEMO_CYCLE_DAYS_DONE = 100  # ... a little past halfway
+
+
+def seed_dashboard_story(*, program: Program) -> None:
+    """Compute the KPIs' progress, and give the demo executive a last visit three days ago
+    in which Bounce rate was still "behind", so the dashboard has something to say under
+    "what changed since your last visit"."""
+    from kpis.models import Pull, StatusChange
+    from kpis.snapshots import progress_refresh
+    from programs.models import DashboardVisit
+
+    cycle = program.cycles.get(closed_at__isnull=True)
+    progress_refresh(cycle=cycle)
+    executive = program.organization.memberships.filter(role="executive").first()
+    if executive is None or DashboardVisit.objects.filter(program=program).exists():
+        return
+    now = timezone.now()
+    # What was set up before that visit is not news to her.
+    before = now - datetime.timedelta(days=4)
+    Kpi.history.filter(goal__cycle=cycle).update(history_date=before)
+    Pull.objects.filter(source__program=program, trigger="seed").update(finished_at=before)
+    DashboardVisit.objects.create(
+        user=executive.user, program=program, seen_at=now - datetime.timedelta(days=3)
+    )
+    bounce = cycle.goals.get(title__startswith="Convert").kpis.get(name="Bounce rate")
+    snapshot = bounce.snapshots.get(segment__isnull=True)
+    StatusChange.objects.create(
+        kpi=bounce,
+        before="behind",
+        after=snapshot.status,
+        trend=snapshot.trend,
+        changed_at=now - datetime.timedelta(days=2),
+        notified=1,
+    )
+
+
 # --- Results --------------------------------------------------------------------------
 
 DEMO_DAYS = 548  # eighteen months
@@ -678,13 +720,15 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
             + 0.08 * math.sin(2 * math.pi * day.timetuple().tm_yday / 365)
             + (0.05 if day.weekday() >= 5 else 0)
         )
-        progress = min(1.0, max(0.0, (day - TREND_START).days / DEMO_DAYS))
+        progress = min(2.0, max(0.0, (day - TREND_START).days / DEMO_DAYS))
         traffic = int(16000 * season * rng.uniform(0.9, 1.1))
         personalized_share = rng.uniform(0.497, 0.503)  # a 50/50 split, as planned
+        arms = {}
         for variant, rate in (("personalized", 0.0228), ("control", 0.0209)):
             share = personalized_share if variant == "personalized" else 1 - personalized_share
             sessions = int(traffic * share)
             orders = int(sessions * rate * (1 + 0.06 * progress) * rng.uniform(0.93, 1.07))
+            arms[variant] = orders / sessions
             rows.append(
                 {
                     "kpi": "Conversion rate",
@@ -696,6 +740,15 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
                     "segment": "",
                 }
             )
+        rows.append(
+            {
+                "kpi": "Conversion lift (personalized vs control)",
+                "period": day.isoformat(),
+                "segment": "",
+                "variant": "",
+                "value": round(100 * (arms["personalized"] / arms["control"] - 1), 2),
+            }
+        )
         for segment, rate in (("New visitors", 0.014), ("Loyal customers", 0.041)):
             sessions = int(3500 * season * rng.uniform(0.9, 1.1))
             orders = int(sessions * rate * (1 + 0.05 * progress) * rng.uniform(0.92, 1.08))
@@ -725,7 +778,7 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
                 "period": day.isoformat(),
                 "segment": "",
                 "variant": "",
-                "value": round(63 + 3 * progress + rng.uniform(-2, 2), 2),
+                "value": round(63 + 3 * progress + rng.uniform(-0.8, 0.8), 2),
             }
         )
         rows.append(

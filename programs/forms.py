@@ -97,6 +97,9 @@ class AccountForm(StyledForm, UserCreationForm):
     """A new account for someone who follows an invitation link without one."""
 
 
+DEFAULT_PERIOD = "91"
+
+
 class DashboardFilterForm(StyledForm, forms.Form):
     """The dashboard's filters, read from the URL; a bad value is named and ignored."""
 
@@ -111,6 +114,8 @@ class DashboardFilterForm(StyledForm, forms.Form):
     period = forms.ChoiceField(choices=PERIODS, required=False, label=_("Period"))
 
     def __init__(self, data, *, cycle, **kwargs):
+        data = data.copy()
+        data.setdefault("period", DEFAULT_PERIOD)  # so the select shows the default, not its first
         super().__init__(data, **kwargs)
         self.fields["segment"].queryset = cycle.program.organization.segments.all()
         self.fields["goal"].queryset = cycle.goals.all()
@@ -124,7 +129,7 @@ class DashboardFilterForm(StyledForm, forms.Form):
         return {
             "segment": clean.get("segment"),
             "goal": clean.get("goal"),
-            "period": clean.get("period") or "91",
+            "period": clean.get("period") or DEFAULT_PERIOD,
         }
 
     def query(self) -> str:
@@ -137,7 +142,7 @@ class DashboardFilterForm(StyledForm, forms.Form):
             query["segment"] = str(chosen["segment"].pk)
         if chosen["goal"]:
             query["goal"] = str(chosen["goal"].pk)
-        if chosen["period"] != "91":
+        if chosen["period"] != DEFAULT_PERIOD:
             query["period"] = chosen["period"]
         return query.urlencode()
 

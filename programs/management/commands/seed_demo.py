@@ -5,6 +5,7 @@ Passwords are made at random on first run, printed once, and kept in
 var/demo-credentials.txt (readable only by you) so `make run` can show them again.
 """
 
+import datetime
 import secrets
 from pathlib import Path
 
@@ -12,10 +13,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from programs.demo import (
+    DEMO_CYCLE_DAYS,
+    DEMO_CYCLE_DAYS_DONE,
     seed_assessment,
     seed_blueprint,
+    seed_dashboard_story,
     seed_goals,
     seed_initiatives,
     seed_results,
@@ -98,10 +103,15 @@ class Command(BaseCommand):
                     "control group."
                 ),
                 by=manager,
+                # Halfway through a half-year cycle, so the dashboard has a story to tell.
+                starts_on=timezone.localdate() - datetime.timedelta(days=DEMO_CYCLE_DAYS_DONE),
+                ends_on=timezone.localdate()
+                + datetime.timedelta(days=DEMO_CYCLE_DAYS - DEMO_CYCLE_DAYS_DONE),
             )
         seed_assessment(program=program, by=manager)
         seed_goals(program=program, by=manager)
         seed_initiatives(program=program, by=manager)
         seed_blueprint(program=program, by=manager)
         seed_results(program=program, by=manager)
+        seed_dashboard_story(program=program)
         return created_logins
