@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from kpis.models import Pull
 from kpis.services import goal_save, kpi_save
 from kpis.snapshots import progress_refresh
-from kpis.models import Pull
 from programs.models import DashboardVisit, SavedFilter
 from tests.kpis.test_snapshots import daily, push
 
