@@ -1,0 +1,62 @@
+"""The demo executive reads the dashboard, filters it to one segment, saves that view and
+opens it again later."""
+
+import io
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from programs.models import Program
+from tests.browser.test_program_flow import log_in
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(tmp_path, monkeypatch):
+    from programs.management.commands import seed_demo
+
+    # The demo's passwords go to a file of the test's own, not into var/.
+    monkeypatch.setattr(seed_demo, "CREDENTIALS_FILE", tmp_path / "demo-credentials.txt")
+    call_command("seed_demo", stdout=io.StringIO())
+    executive = get_user_model().objects.get(username="executive")
+    executive.set_password(PASSWORD)
+    executive.save()
+    return Program.objects.get(organization__slug="demo", name="Web shop")
+
+
+def test_executive_filters_the_dashboard_saves_the_view_and_reopens_it(live_server, page, demo):
+    log_in(page, live_server.url, "executive")
+    page.get_by_role("link", name="Web shop").click()
+    page.get_by_role("link", name="Dashboard", exact=True).click()
+
+    cards = page.get_by_test_id("kpi-card")
+    expect(cards).to_have_count(5)
+    expect(page.get_by_test_id("status-summary")).to_contain_text("1 at risk")
+    expect(page.get_by_test_id("card-lift").first).to_contain_text("Personalized converts")
+    expect(page.get_by_test_id("changes")).to_contain_text("Bounce rate")
+    expect(page.get_by_test_id("progress-chart")).to_be_visible()  # loaded by htmx
+    expect(page.get_by_test_id("roi-realized")).to_be_visible()
+
+    page.get_by_label("Segment").select_option(label="Loyal customers")
+    loyal = demo.organization.segments.get(name="Loyal customers")
+    expect(page).to_have_url(re.compile(rf"/dashboard/\?segment={loyal.pk}&"))  # in the URL
+    expect(page.get_by_text("Values and trends for Loyal customers")).to_be_visible()
+    expect(cards).to_have_count(3)
+
+    page.get_by_label("Name this view").fill("Loyal customers")
+    page.get_by_role("button", name="Save view").click()
+    expect(page.get_by_text("View “Loyal customers” saved.")).to_be_visible()
+
+    # Later: back to the plain dashboard, then the saved view from the menu.
+    page.goto(f"{live_server.url}/programs/{demo.pk}/dashboard/")
+    expect(cards).to_have_count(5)
+    page.get_by_test_id("saved-filters").click()
+    page.get_by_role("link", name="Loyal customers", exact=True).click()
+    expect(page.get_by_text("Values and trends for Loyal customers")).to_be_visible()
+    expect(cards).to_have_count(3)
+    expect(page.get_by_label("Segment")).to_have_value(str(loyal.pk))
