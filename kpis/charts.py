@@ -99,10 +99,16 @@ def kpi_progress(
     return json.loads(fig.to_json())
 
 
+SPARK_POINTS = 46  # about three pixels apart: more would not show
+
+
 def sparkline(values: list[float], *, width: int = 140, height: int = 32) -> str:
-    """SVG polyline points for a small trend line (drawn inline, no script needed)."""
+    """SVG polyline points for a small trend line (drawn inline, no script needed), of at
+    most SPARK_POINTS points taken evenly and always ending with the latest."""
     if len(values) < 2:
         return ""
+    step = -(-len(values) // SPARK_POINTS)
+    values = values[::-1][::step][::-1]
     low, high = min(values), max(values)
     span = (high - low) or 1.0
     step = width / (len(values) - 1)

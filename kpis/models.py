@@ -642,9 +642,11 @@ class KpiSnapshot(models.Model):
     expected_pct = models.FloatField(null=True)
     pace = models.FloatField(null=True)
     projected_day = models.DateField(null=True)
-    # The 7-day mean of each of the last 365 days with results, oldest first, ending on
-    # actual_day; the dashboard cuts the period it shows from it.
+    # The 7-day mean of each of the last 91 days with results, oldest first, ending on
+    # actual_day (the dashboard cuts 4 or 13 weeks from it), and of every 7th day of the
+    # last year (for 12 months): a sparkline needs no more points than that.
     trail = models.JSONField(default=list)
+    trail_year = models.JSONField(default=list)
     # Personalized against control, for KPIs with both (all traffic only): see
     # kpis.selectors.lift_summary for the keys.
     lift = models.JSONField(null=True)

@@ -33,7 +33,7 @@ def goals_with_kpis(*, cycle: Cycle) -> list[Goal]:
 
 
 def roi_target(*, cycle: Cycle) -> RoiTarget | None:
-    return RoiTarget.objects.filter(cycle=cycle).first()
+    return RoiTarget.objects.filter(cycle=cycle).select_related("attribution_kpi").first()
 
 
 @dataclass
@@ -83,7 +83,7 @@ def series_by_kpi(*, kpis, segmented: bool = False, since=None) -> dict:
     over the segments' rows instead. `since` leaves out earlier periods."""
     from collections import defaultdict
 
-    from django.db.models import Avg, Count, Q, Sum
+    from django.db.models import Avg, Count, Sum
 
     from kpis.models import Measurement
     from kpis.progress import Point
@@ -200,7 +200,7 @@ def lift_by_kpi(*, kpis, cycle_start: datetime.date) -> dict[int, LiftSummary]:
     the sample-ratio check; other KPIs Welch's t over the daily values of each arm."""
     from collections import defaultdict
 
-    from django.db.models import Avg, Count, Max, Q, Sum
+    from django.db.models import Avg, Count, Max, Sum
 
     from kpis.lift import mean_lift, rate_lift, sample_ratio
     from kpis.models import Measurement, Variant
@@ -316,7 +316,8 @@ def roi_realized(*, roi: RoiTarget, today: datetime.date, snapshot=None):
     )
 
 
-PERIODS = {"28": 28, "91": 91, "365": 365}  # days of trail a dashboard shows
+# A dashboard period: which snapshot trail it is cut from, and how many of its points.
+PERIODS = {"28": ("trail", 28), "91": ("trail", 91), "365": ("trail_year", 53)}
 
 
 @dataclass
@@ -328,7 +329,6 @@ class Card:
     overall: object  # KpiSnapshot
     shown: object  # the segment's KpiSnapshot, or `overall`
     trail: list[float]  # the period's slice of the shown trail
-    spark_points: str = ""  # set by the view from kpis.charts.sparkline
 
     @property
     def change(self) -> float | None:
@@ -336,33 +336,47 @@ class Card:
         return self.trail[-1] - self.trail[0] if len(self.trail) > 1 else None
 
 
-def dashboard_cards(*, cycle: Cycle, segment=None, goal=None, period_days: int) -> list[Card]:
-    """The dashboard's cards from the snapshots, in two queries whatever the number of
-    KPIs: the snapshots (all traffic, and the segment's), and the KPIs' targeted segments.
-    With a segment, only KPIs that target it or have results for it."""
+def dashboard_cards(*, cycle: Cycle, period: str, segment=None, goal=None) -> list[Card]:
+    """The dashboard's cards from the snapshots, reading only the columns a card shows,
+    in a number of queries that does not grow with the KPIs: the all-traffic snapshots,
+    and with a segment its snapshots and the segments each KPI and goal targets. With a
+    segment, only KPIs that target it or have results for it."""
     from kpis.models import KpiSnapshot
 
-    wanted = Q(segment__isnull=True) | (Q(segment=segment) if segment else Q(pk__in=[]))
-    snaps = list(
-        KpiSnapshot.objects.filter(wanted, kpi__goal__cycle=cycle)
+    field, points = PERIODS[period]
+    unused = {"trail", "trail_year"} - {field}
+    snapshots = KpiSnapshot.objects.filter(kpi__goal__cycle=cycle).order_by(
+        "kpi__goal_id", "kpi_id"
+    )
+    if goal is not None:
+        snapshots = snapshots.filter(kpi__goal=goal)
+    if segment is None:
+        overall = list(
+            snapshots.filter(segment__isnull=True)
+            .select_related("kpi__goal")
+            .defer("computed_at", *unused)
+        )
+        return [
+            Card(kpi=s.kpi, overall=s, shown=s, trail=getattr(s, field)[-points:]) for s in overall
+        ]
+    overall = list(
+        snapshots.filter(segment__isnull=True)
         .select_related("kpi__goal")
         .prefetch_related("kpi__segments", "kpi__goal__segments")
-        .order_by("kpi__goal_id", "kpi_id")
+        .defer("computed_at", "trail", "trail_year")
     )
-    overall = {s.kpi_id: s for s in snaps if s.segment_id is None}
-    in_segment = {s.kpi_id: s for s in snaps if s.segment_id is not None}
+    in_segment = {
+        s.kpi_id: s
+        for s in snapshots.filter(segment=segment).only("kpi_id", "actual", "trend", field)
+    }
     cards = []
-    for kpi_id, snap in overall.items():
+    for snap in overall:
         kpi = snap.kpi
-        if goal is not None and kpi.goal_id != goal.pk:
+        shown = in_segment.get(kpi.pk)
+        targeted = segment in kpi.segments.all() or segment in kpi.goal.segments.all()
+        if shown is None and not targeted:
             continue
-        shown = snap
-        if segment is not None:
-            targeted = segment in kpi.segments.all() or segment in kpi.goal.segments.all()
-            if kpi_id not in in_segment and not targeted:
-                continue
-            shown = in_segment.get(kpi_id)
-        trail = (shown.trail if shown else [])[-period_days:]
+        trail = getattr(shown, field)[-points:] if shown else []
         cards.append(Card(kpi=kpi, overall=snap, shown=shown, trail=trail))
     return cards
 
@@ -402,27 +416,40 @@ def changes_since(*, cycle: Cycle, since: datetime.datetime) -> Changes:
         entry = moved.setdefault(change.kpi_id, [change.kpi, change.before, change.after])
         entry[2] = change.after
     statuses = [tuple(e) for e in moved.values() if e[1] != e[2]]
-    targets = []
-    previous: dict[int, object] = {}
+    # Only the KPIs edited since, with their whole history (to compare with the record
+    # before): the rows do not grow with every edit of the cycle's other KPIs.
+    edited = Kpi.history.filter(goal__cycle=cycle, history_date__gt=since).values("id")
     history = (
-        Kpi.history.filter(goal__cycle=cycle)
-        .select_related("history_user")
+        Kpi.history.filter(id__in=edited)
         .order_by("id", "history_date")
+        .values(
+            "id",
+            "name",
+            "target",
+            "target_date",
+            "baseline",
+            "history_date",
+            "history_user__first_name",
+            "history_user__last_name",
+            "history_user__username",
+        )
     )
+    targets = []
+    previous: dict[int, dict] = {}
     for record in history:
-        before = previous.get(record.id)
-        previous[record.id] = record
-        if record.history_date <= since:
+        before = previous.get(record["id"])
+        previous[record["id"]] = record
+        when = record["history_date"]
+        if when <= since:
             continue
-        who = record.history_user
-        who = (who.get_full_name() or who.username) if who else ""
+        full_name = f"{record['history_user__first_name']} {record['history_user__last_name']}"
+        who = full_name.strip() or record["history_user__username"] or ""
         if before is None:
-            targets.append((record.name, "new", None, record.target, who, record.history_date))
+            targets.append((record["name"], "new", None, record["target"], who, when))
             continue
         for field in ("target", "target_date", "baseline"):
-            old, new = getattr(before, field), getattr(record, field)
-            if old != new:
-                targets.append((record.name, field, old, new, who, record.history_date))
+            if before[field] != record[field]:
+                targets.append((record["name"], field, before[field], record[field], who, when))
     return Changes(
         since=since,
         loads=loads["n"] or 0,

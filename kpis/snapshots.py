@@ -21,20 +21,19 @@ from programs.models import Cycle
 
 log = structlog.get_logger(__name__)
 
-TRAIL_DAYS = 365
+TRAIL_DAYS = 91
+YEAR_DAYS = 365
 SMOOTHING = 7
 
 
-def trail(series: list[Point]) -> list[float]:
-    """The 7-point rolling mean of the last TRAIL_DAYS points: a line that reads better
-    than daily noise, from which any shorter period is a slice."""
-    values = [p.value for p in series[-(TRAIL_DAYS + SMOOTHING - 1) :]]
-    means = [
-        sum(values[max(0, i - SMOOTHING + 1) : i + 1])
-        / len(values[max(0, i - SMOOTHING + 1) : i + 1])
-        for i in range(len(values))
-    ]
-    return [round(v, 6) for v in means[-TRAIL_DAYS:]]
+def trail(series: list[Point], days: int = TRAIL_DAYS, step: int = 1) -> list[float]:
+    """The 7-point rolling mean over the last `days` points, every `step`-th of them and
+    ending with the latest: a line that reads better than daily noise, from which a
+    shorter period is a slice."""
+    values = [p.value for p in series[-(days + SMOOTHING - 1) :]]
+    windows = [values[max(0, i - SMOOTHING + 1) : i + 1] for i in range(len(values))]
+    means = [round(sum(w) / len(w), 6) for w in windows][-days:]
+    return means[::-1][::step][::-1]
 
 
 @transaction.atomic
@@ -49,7 +48,7 @@ def progress_refresh(*, cycle: Cycle, today: datetime.date | None = None) -> lis
     for t in KpiPeriodTarget.objects.filter(kpi__goal__cycle=cycle):
         monthly.setdefault(t.kpi_id, {})[t.period] = float(t.target)
     overall = series_by_kpi(kpis=kpis)
-    since = today - datetime.timedelta(days=TRAIL_DAYS + 2 * SMOOTHING)
+    since = today - datetime.timedelta(days=YEAR_DAYS + 2 * SMOOTHING)
     by_segment = series_by_kpi(kpis=kpis, segmented=True, since=since)
     lifts = lift_by_kpi(kpis=kpis, cycle_start=cycle.starts_on)
     before = {s.kpi_id: s for s in KpiSnapshot.objects.filter(kpi__in=kpis, segment__isnull=True)}
@@ -72,6 +71,7 @@ def progress_refresh(*, cycle: Cycle, today: datetime.date | None = None) -> lis
                 pace=result.pace,
                 projected_day=result.projected_day,
                 trail=trail(series),
+                trail_year=trail(series, YEAR_DAYS, step=7),
                 lift=lift.as_json() if lift else None,
                 computed_at=now,
             )
@@ -104,6 +104,7 @@ def progress_refresh(*, cycle: Cycle, today: datetime.date | None = None) -> lis
                 actual_day=latest.day,
                 trend=sum(p.value for p in recent) / len(recent),
                 trail=trail(series),
+                trail_year=trail(series, YEAR_DAYS, step=7),
                 computed_at=now,
             )
         )

@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kpis import charts as kpi_charts
+from kpis import selectors as kpi_selectors
 from kpis.models import ProgressStatus
+from kpis.snapshots import snapshots_ensure
 from programs import selectors, services
 from programs.access import Need, membership_for, program_for
 from programs.forms import (
@@ -367,9 +369,6 @@ def demo_results_feed(request: HtmxHttpRequest) -> HttpResponse:
 def dashboard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The executive's page: is every KPI on track, what does it return, what changed since
     the last visit; filtered by segment, goal and period in the URL, filters savable."""
-    from kpis import selectors as kpi_selectors
-    from kpis.snapshots import snapshots_ensure
-
     access = program_for(request.user, pk)
     cycle = selectors.program_open_cycle(program=access.program)
     if cycle is None:
@@ -378,12 +377,9 @@ def dashboard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     snapshots_ensure(cycle=cycle, today=today)
     filters = DashboardFilterForm(request.GET, cycle=cycle)
     chosen = filters.choices()
-    period_days = kpi_selectors.PERIODS[chosen["period"]]
     cards = kpi_selectors.dashboard_cards(
-        cycle=cycle, segment=chosen["segment"], goal=chosen["goal"], period_days=period_days
+        cycle=cycle, period=chosen["period"], segment=chosen["segment"], goal=chosen["goal"]
     )
-    for card in cards:
-        card.spark_points = kpi_charts.sparkline(card.trail)
     statuses = Counter(card.overall.status for card in cards)
     template = "programs/dashboard.html"
     context = {
@@ -417,8 +413,6 @@ def dashboard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _realized(roi, cards, today):
-    from kpis import selectors as kpi_selectors
-
     if roi is None:
         return None
     snapshot = next((c.overall for c in cards if c.kpi.pk == roi.attribution_kpi_id), None)
@@ -439,9 +433,8 @@ def _dashboard_plan_context(cycle) -> dict:
             (status.label, counted[status]) for status in Status if counted.get(status)
         ],
         "open_collisions": _open_collisions(cycle),
-        "wheel": wheel(
-            phase=cycle.phase, is_open=cycle.is_open, completeness=_wheel_completeness(cycle)
-        ),
+        # Where the cycle stands; how complete each question is, the program home says.
+        "wheel": wheel(phase=cycle.phase, is_open=cycle.is_open),
     }
 
 
@@ -449,19 +442,12 @@ def _dashboard_plan_context(cycle) -> dict:
 @require_GET
 def dashboard_chart(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The dashboard's progress chart, loaded as a fragment after the page."""
-    from kpis import selectors as kpi_selectors
-
     access = program_for(request.user, pk)
     cycle = selectors.program_open_cycle(program=access.program)
     if cycle is None:
         raise Http404
     chosen = DashboardFilterForm(request.GET, cycle=cycle).choices()
-    cards = kpi_selectors.dashboard_cards(
-        cycle=cycle,
-        segment=None,
-        goal=chosen["goal"],
-        period_days=kpi_selectors.PERIODS[chosen["period"]],
-    )
+    cards = kpi_selectors.dashboard_cards(cycle=cycle, period=chosen["period"], goal=chosen["goal"])
     return render(
         request,
         "programs/_dashboard_chart.html",

@@ -65,6 +65,14 @@ def signed(value, kpi) -> str:
 
 
 @register.filter
+def sparkline(values: list[float]) -> str:
+    """SVG polyline points of a trail (kpis.charts.sparkline)."""
+    from kpis.charts import sparkline as points
+
+    return points(values)
+
+
+@register.filter
 def status_label(value: str) -> str:
     """A progress status in words: "on_track" → "On track"."""
     from kpis.models import ProgressStatus

@@ -41,14 +41,18 @@ def daily(kpi_name, values, *, segment="", variant="", end=None, **extra):
     ]
 
 
-def test_trail_is_a_seven_day_mean_of_the_last_year():
+def test_trails_are_seven_day_means_daily_for_91_days_and_weekly_for_a_year():
     from kpis.progress import Point
 
     day = datetime.date(2026, 1, 1)
     series = [Point(day + datetime.timedelta(days=n), float(n)) for n in range(400)]
-    result = trail(series)
-    assert len(result) == 365
-    assert result[-1] == pytest.approx(sum(range(393, 400)) / 7)
+    recent = trail(series)
+    assert len(recent) == 91
+    assert recent[-1] == pytest.approx(sum(range(393, 400)) / 7)  # the last 7 days
+    assert recent[0] == pytest.approx(sum(range(303, 310)) / 7)
+    year = trail(series, 365, step=7)
+    assert len(year) == 53 and year[-1] == recent[-1]  # ends with the latest
+    assert year[-2] == pytest.approx(sum(range(386, 393)) / 7)  # a week earlier
     assert trail([Point(day, 5.0)]) == [5.0]
 
 
