@@ -202,3 +202,15 @@ def test_two_pulls_of_one_source_never_overlap(program):
     Pull.objects.create(source=source, status="running")
     with pytest.raises(ValidationError, match="already queued or running"):
         sources.pull_queue(source=source, by=program.user)
+
+
+def test_a_pull_is_followed_by_a_refresh_of_the_kpis_progress(redis_worker, feed, program):  # noqa: F811
+    """The worker that loads the results also recomputes the dashboard's snapshots."""
+    from kpis.models import KpiSnapshot
+
+    Feed.script = [(200, {"results": ROWS})]
+    pull = sources.pull_queue(source=http_source(program, feed), by=program.user)
+    assert wait_for(finished(pull.pk))
+    assert wait_for(lambda: KpiSnapshot.objects.filter(segment__isnull=True).exists())
+    snapshot = KpiSnapshot.objects.get(segment__isnull=True)
+    assert snapshot.kpi.name == "Orders" and snapshot.actual_day == max(d for d, _v in rows())
