@@ -160,7 +160,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
-    # SQLite (the embedded default) cannot declare "NULLS NOT DISTINCT" keys. Loads of
+    # SQLite, the embedded default, shared by the web server and the worker: a transaction
+    # takes the write lock when it begins and waits for it (a deferred one that reads first
+    # fails at once with "database is locked" when the other process wrote meanwhile), and
+    # WAL lets pages read while the worker writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+    # SQLite cannot declare "NULLS NOT DISTINCT" keys. Loads of
     # results there go through the ORM path, which finds existing rows itself, and
     # snapshot refreshes replace their rows in one transaction.
     SILENCED_SYSTEM_CHECKS = ["models.W047"]
