@@ -285,7 +285,11 @@ def driver_edit(request: HtmxHttpRequest, pk: int, driver_pk: int) -> HttpRespon
 def driver_delete(request: HtmxHttpRequest, pk: int, driver_pk: int) -> HttpResponse:
     access = program_for(request.user, pk, need=Need.MANAGE)
     driver = _driver(access, driver_pk)
-    services.driver_delete(driver=driver, by=request.user)
+    try:
+        services.driver_delete(driver=driver, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("assessments:drivers", pk=pk)
     messages.success(request, _("Driver “%(name)s” deleted.") % {"name": driver.name})
     return redirect("assessments:drivers", pk=pk)
 

@@ -24,4 +24,10 @@ SCHEDULE = {
         "task": "kpis.tasks.send_weekly_digest",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),
     },
+    # Cycles whose end date passed (or whose KPIs all have results through their target
+    # dates) are marked ready for review, and their managers told once.
+    "cycles-ready-for-review": {
+        "task": "programs.tasks.mark_cycles_ready",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }

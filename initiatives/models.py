@@ -116,6 +116,15 @@ class Initiative(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The same initiative in the cycle before, when a review carried it over.
+    carried_from = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        editable=False,
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -5,7 +5,16 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import Membership, Phase, Program, Role
+from programs.models import (
+    Countermeasure,
+    CycleReview,
+    InitiativeReview,
+    KpiReview,
+    Membership,
+    Phase,
+    Program,
+    Role,
+)
 from programs.services import DEFAULT_CYCLE_LENGTH
 
 
@@ -155,3 +164,35 @@ class NotificationsForm(StyledForm, forms.ModelForm):
     class Meta:
         model = Membership
         fields = ["alert_emails", "digest_emails"]
+
+
+class CycleReviewForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = CycleReview
+        fields = ["what_worked", "what_did_not", "lessons"]
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in fields}
+
+
+class KpiReviewForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = KpiReview
+        fields = ["decision", "new_target", "note"]
+
+
+class InitiativeReviewForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = InitiativeReview
+        fields = ["outcome", "decision", "note"]
+
+
+KpiReviewFormSet = forms.modelformset_factory(KpiReview, form=KpiReviewForm, extra=0)
+InitiativeReviewFormSet = forms.modelformset_factory(
+    InitiativeReview, form=InitiativeReviewForm, extra=0
+)
+
+
+class CountermeasureForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = Countermeasure
+        fields = ["what", "who", "due"]
+        widgets = {"due": forms.DateInput(attrs={"type": "date"})}

@@ -30,3 +30,11 @@ def enqueue_on_commit(task, *, on_failure, **kwargs) -> None:
             on_failure(error)
 
     transaction.on_commit(send)
+
+
+@shared_task(ignore_result=True)
+def mark_cycles_ready() -> None:
+    """Beat's daily entry: cycles whose review is due, and their managers told once."""
+    from programs.review import cycles_mark_ready
+
+    cycles_mark_ready()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programs import views
+from programs import views, views_review
 
 app_name = "programs"
 
@@ -34,6 +34,23 @@ urlpatterns = [
         name="dashboard_filter_delete",
     ),
     path("programs/<int:pk>/cycles/", views.cycle_history, name="cycle_history"),
+    path("programs/<int:pk>/cycles/compare/", views_review.cycle_compare, name="cycle_compare"),
+    path("programs/<int:pk>/review/", views_review.review, name="review"),
+    path(
+        "programs/<int:pk>/review/countermeasures/",
+        views_review.countermeasure_add,
+        name="countermeasure_add",
+    ),
+    path(
+        "programs/<int:pk>/review/countermeasures/<int:measure_pk>/delete/",
+        views_review.countermeasure_delete,
+        name="countermeasure_delete",
+    ),
+    path(
+        "programs/<int:pk>/review/start-next/",
+        views_review.cycle_start_next,
+        name="cycle_start_next",
+    ),
     path("programs/<int:pk>/cycle/phase/", views.cycle_phase, name="cycle_phase"),
     path("programs/<int:pk>/questions/<slug:phase>/", views.question, name="question"),
 ]

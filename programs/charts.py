@@ -1,0 +1,90 @@
+"""Plotly figures of the cycle comparison, built from selector output."""
+
+import json
+
+import plotly.graph_objects as go
+
+from programs.selectors import Comparison
+
+PALETTE = ["#c3cbe0", "#9aa5bd", "#6f86c7", "#3b7cf0", "#1d4fb8", "#14956d"]
+LAYOUT = {
+    "font": {"family": "system-ui, sans-serif", "size": 12},
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "plot_bgcolor": "rgba(0,0,0,0)",
+}
+
+
+def maturity_by_cycle(*, comparison: Comparison) -> dict | None:
+    """Maturity per dimension on a 1-5 radar, one line per cycle (the latest strongest)."""
+    dimensions = comparison.dimensions
+    if not dimensions:
+        return None
+    fig = go.Figure()
+    columns = [c for c in comparison.columns if c.maturity]
+    for n, column in enumerate(columns):
+        latest = n == len(columns) - 1
+        values = [column.maturity.get(d) for d in dimensions]
+        fig.add_trace(
+            go.Scatterpolar(
+                r=[*values, values[0]],
+                theta=[*dimensions, dimensions[0]],
+                name=f"Cycle {column.cycle.number}",
+                line={
+                    "color": PALETTE[-1 - (len(columns) - 1 - n) % len(PALETTE)],
+                    "width": 2.5 if latest else 1.5,
+                },
+                fill="toself" if latest else None,
+                fillcolor="rgba(20, 149, 109, 0.12)" if latest else None,
+                connectgaps=True,
+            )
+        )
+    fig.update_layout(
+        polar={"radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5], "angle": 90}},
+        margin={"l": 60, "r": 60, "t": 30, "b": 30},
+        height=380,
+        legend={"orientation": "h", "y": -0.08},
+        **LAYOUT,
+    )
+    return json.loads(fig.to_json())
+
+
+def kpis_by_cycle(*, comparison: Comparison) -> list[tuple[str, dict]]:
+    """Per KPI (by name), its baseline, target and actual in each cycle that had it."""
+    names: list[str] = []
+    for column in comparison.columns:
+        names += [k.name for k in column.kpis if k.name not in names]
+    figures = []
+    for name in names:
+        rows = [
+            (f"Cycle {column.cycle.number}", kpi)
+            for column in comparison.columns
+            for kpi in column.kpis
+            if kpi.name == name
+        ]
+        labels = [label for label, _kpi in rows]
+        fig = go.Figure()
+        for field, title, colour in (
+            ("baseline", "Baseline", "#b8c2d6"),
+            ("planned", "Target", "#14956d"),
+            ("actual", "Actual", "#3b7cf0"),
+        ):
+            fig.add_trace(
+                go.Bar(
+                    x=labels,
+                    y=[
+                        None if getattr(k, field) is None else float(getattr(k, field))
+                        for _l, k in rows
+                    ],
+                    name=title,
+                    marker={"color": colour},
+                )
+            )
+        fig.update_layout(
+            barmode="group",
+            height=240,
+            margin={"l": 45, "r": 10, "t": 10, "b": 30},
+            legend={"orientation": "h", "y": -0.25},
+            **LAYOUT,
+        )
+        figures.append((name, json.loads(fig.to_json())))
+    return figures

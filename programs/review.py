@@ -1,0 +1,373 @@
+"""Act: the cycle review, and the next cycle it starts.
+
+The review records, per KPI, the planned against the actual outcome and a decision (keep
+the target, raise it, lower it, drop the KPI), and per initiative its outcome and whether
+it continues. Starting the next cycle closes this one for good and seeds the next from it,
+in one transaction: the KPIs with their latest actual as baseline and the decided
+targets, the initiatives that continue (linked to their past), the blueprints as a new
+version, the assessment and the strategic answers from the last ones. Nothing of the old
+cycle changes.
+"""
+
+import datetime
+import json
+from decimal import Decimal
+
+import structlog
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from programs.models import (
+    Countermeasure,
+    Cycle,
+    CycleReview,
+    InitiativeDecision,
+    InitiativeOutcome,
+    InitiativeReview,
+    KpiDecision,
+    KpiReview,
+    Phase,
+    Role,
+)
+from programs.services import ensure_cycle_open
+
+log = structlog.get_logger(__name__)
+
+
+def _better(direction: str, a: Decimal, b: Decimal) -> bool:
+    """Whether `a` is better than `b` for a KPI going `direction`."""
+    return a > b if direction == "higher" else a < b
+
+
+@transaction.atomic
+def review_open(*, cycle: Cycle) -> CycleReview:
+    """The cycle's review, with a row for every KPI and initiative (rows for ones added
+    since are added). While the cycle is open each KPI's actual follows its progress: the
+    trend of its latest results, from the snapshots."""
+    from initiatives.models import Initiative, Status
+    from kpis.models import Kpi, KpiSnapshot
+    from kpis.snapshots import snapshots_ensure
+
+    ensure_cycle_open(cycle)
+    snapshots_ensure(cycle=cycle, today=timezone.localdate())
+    review, _created = CycleReview.objects.get_or_create(cycle=cycle)
+    trends = {
+        s.kpi_id: s
+        for s in KpiSnapshot.objects.filter(kpi__goal__cycle=cycle, segment__isnull=True)
+    }
+    rows = {r.kpi_id: r for r in review.kpis.all()}
+    for kpi in Kpi.objects.filter(goal__cycle=cycle):
+        snapshot = trends.get(kpi.pk)
+        actual = (
+            Decimal(str(round(snapshot.trend, 4)))
+            if snapshot and snapshot.trend is not None
+            else None
+        )
+        row = rows.get(kpi.pk) or KpiReview(review=review, kpi=kpi)
+        row.baseline, row.planned, row.actual = kpi.baseline, kpi.target, actual
+        row.status = snapshot.status if snapshot else ""
+        row.save()
+    known = set(review.initiatives.values_list("initiative_id", flat=True))
+    defaults = {
+        Status.DONE: (InitiativeOutcome.INCONCLUSIVE, InitiativeDecision.DONE),
+        Status.STOPPED: (InitiativeOutcome.LOST, InitiativeDecision.STOP),
+    }
+    InitiativeReview.objects.bulk_create(
+        [
+            InitiativeReview(
+                review=review,
+                initiative=initiative,
+                outcome=defaults.get(initiative.status, (InitiativeOutcome.NOT_FINISHED,))[0],
+                decision=defaults.get(initiative.status, (None, InitiativeDecision.CONTINUE))[1],
+            )
+            for initiative in Initiative.objects.filter(cycle=cycle).exclude(pk__in=known)
+        ]
+    )
+    return review
+
+
+def kpi_review_errors(row: KpiReview, decision: str, new_target: Decimal | None) -> str:
+    """What is wrong with a KPI's decision, or ""."""
+    kpi = row.kpi
+    if decision in (KpiDecision.RAISE, KpiDecision.LOWER):
+        if new_target is None:
+            return _("Give the new target.")
+        raised = _better(kpi.direction, new_target, row.planned)
+        if decision == KpiDecision.RAISE and not raised:
+            return _("A raised target is better than the current one (%(t)s).") % {
+                "t": row.planned.normalize()
+            }
+        if decision == KpiDecision.LOWER and (raised or new_target == row.planned):
+            return _("A lowered target is less ambitious than the current one (%(t)s).") % {
+                "t": row.planned.normalize()
+            }
+    return ""
+
+
+@transaction.atomic
+def review_save(
+    *,
+    review: CycleReview,
+    by: AbstractBaseUser,
+    what_worked: str,
+    what_did_not: str,
+    lessons: str,
+    kpi_rows: dict[int, dict],
+    initiative_rows: dict[int, dict],
+) -> None:
+    """Save the whole review; every row is checked first and nothing is saved on an error
+    (a ValidationError keyed by "kpi-<id>")."""
+    ensure_cycle_open(review.cycle)
+    rows = {r.pk: r for r in review.kpis.select_related("kpi")}
+    errors = {}
+    for pk, values in kpi_rows.items():
+        problem = kpi_review_errors(rows[pk], values["decision"], values.get("new_target"))
+        if problem:
+            errors[f"kpi-{pk}"] = problem
+    if errors:
+        raise ValidationError(errors)
+    for pk, values in kpi_rows.items():
+        row = rows[pk]
+        row.decision, row.note = values["decision"], values.get("note", "")
+        keeps_target = values["decision"] in (KpiDecision.KEEP, KpiDecision.DROP)
+        row.new_target = None if keeps_target else values.get("new_target")
+        row.save(update_fields=["decision", "new_target", "note"])
+    for row in review.initiatives.filter(pk__in=list(initiative_rows)):
+        values = initiative_rows[row.pk]
+        row.outcome, row.decision = values["outcome"], values["decision"]
+        row.note = values.get("note", "")
+        row.save(update_fields=["outcome", "decision", "note"])
+    review.what_worked, review.what_did_not, review.lessons = what_worked, what_did_not, lessons
+    review.updated_by = by
+    review._history_user = by
+    review.save()
+    log.info("cycle_review_saved", cycle=review.cycle_id, by=by.pk)
+
+
+def countermeasure_add(
+    *, review: CycleReview, what: str, who: str, due: datetime.date, by: AbstractBaseUser
+) -> Countermeasure:
+    ensure_cycle_open(review.cycle)
+    measure = Countermeasure(review=review, what=what.strip(), who=who.strip(), due=due)
+    measure.full_clean()
+    measure.save()
+    return measure
+
+
+def countermeasure_delete(*, measure: Countermeasure, by: AbstractBaseUser) -> None:
+    ensure_cycle_open(measure.review.cycle)
+    measure.delete()
+
+
+def _next_targets(review: CycleReview) -> tuple[list[tuple[KpiReview, Decimal, Decimal]], list]:
+    """(row, new baseline, new target) of every KPI that goes on, and the problems."""
+    carried, problems = [], []
+    for row in review.kpis.select_related("kpi"):
+        if row.decision == KpiDecision.DROP:
+            continue
+        baseline = row.actual if row.actual is not None else row.baseline
+        target = row.new_target if row.new_target is not None else row.planned
+        if not _better(row.kpi.direction, target, baseline):
+            problems.append(
+                _(
+                    "%(kpi)s: the new baseline %(b)s already reaches the target %(t)s; "
+                    "raise the target or drop the KPI."
+                )
+                % {"kpi": row.kpi.name, "b": baseline.normalize(), "t": target.normalize()}
+            )
+        carried.append((row, baseline, target))
+    return carried, problems
+
+
+def cycle_start_next(*, cycle: Cycle, by: AbstractBaseUser) -> Cycle:
+    """Close the cycle and open the next one, seeded from the review. Starting twice (a
+    double click, two tabs) gives the one next cycle: the second call finds the cycle
+    closed and returns the cycle its review started."""
+    with transaction.atomic():
+        locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        if not locked.is_open:
+            following = Cycle.objects.filter(previous=locked).first()
+            if following is not None:
+                return following
+            ensure_cycle_open(locked)
+        review = CycleReview.objects.filter(cycle=locked).first()
+        if review is None:
+            raise ValidationError(_("Review the cycle before starting the next one."))
+        carried, problems = _next_targets(review)
+        if problems:
+            raise ValidationError(problems)
+        locked.closed_at = timezone.now()
+        locked.save(update_fields=["closed_at"])
+        starts_on = timezone.localdate()
+        following = Cycle(
+            program=locked.program,
+            number=locked.number + 1,
+            starts_on=starts_on,
+            ends_on=starts_on + (locked.ends_on - locked.starts_on),
+            phase=Phase.WHERE_ARE_WE,
+            previous=locked,
+        )
+        following.full_clean(validate_constraints=False)
+        following.save()
+        kpi_map = _carry_goals(locked, following, carried, by)
+        _carry_plan(review, following, kpi_map, by)
+    log.info("cycle_started", program=cycle.program_id, cycle=following.pk, by=by.pk)
+    return following
+
+
+def _carry_goals(old: Cycle, new: Cycle, carried: list, by: AbstractBaseUser) -> dict:
+    """Goals with their carried KPIs, the ROI target and the strategic answers; returns
+    old KPI id -> new KPI."""
+    from kpis.models import Goal, RoiTarget, StrategicAnswer
+
+    by_goal: dict[int, list] = {}
+    for row, baseline, target in carried:
+        by_goal.setdefault(row.kpi.goal_id, []).append((row.kpi, baseline, target))
+    kpi_map = {}
+    for goal in Goal.objects.filter(cycle=old).prefetch_related("segments"):
+        old_id, segments = goal.pk, list(goal.segments.all())
+        goal.pk, goal.cycle = None, new
+        goal._prefetched_objects_cache = {}  # else set() below compares with the old goal's
+        goal.save()
+        goal.segments.set(segments)
+        for kpi, baseline, target in by_goal.get(old_id, []):
+            old_kpi = kpi.pk  # (before the copy takes a new one)
+            kpi_map[old_kpi] = _carry_kpi(kpi, goal, new, baseline, target, by)
+    roi = RoiTarget.objects.filter(cycle=old).first()
+    if roi is not None:
+        attribution = roi.attribution_kpi_id
+        roi.pk, roi.cycle, roi.updated_by = None, new, by
+        roi.attribution_kpi = kpi_map.get(attribution)
+        roi._history_user = by
+        roi.save()
+    for answer in StrategicAnswer.objects.filter(cycle=old):
+        answer.pk, answer.cycle, answer.updated_by = None, new, by
+        answer._history_user = by
+        answer.save()
+    return kpi_map
+
+
+def _carry_kpi(kpi, goal, new: Cycle, baseline: Decimal, target: Decimal, by):
+    """The KPI in the new cycle: its latest actual as baseline, the decided target."""
+    segments, old_id = list(kpi.segments.all()), kpi.pk
+    kpi.pk, kpi.goal = None, goal
+    kpi.baseline, kpi.baseline_date = baseline, new.starts_on
+    kpi.target, kpi.target_date = target, new.ends_on
+    kpi.updated_by = by
+    kpi._history_user = by
+    kpi.full_clean(validate_constraints=False)
+    kpi.save()
+    kpi.segments.set(segments)
+    log.info("kpi_carried", kpi=kpi.pk, source=old_id)
+    return kpi
+
+
+def _carry_plan(review: CycleReview, new: Cycle, kpi_map: dict, by: AbstractBaseUser) -> None:
+    """Initiatives to continue (linked to the ones they were), the blueprints as a new
+    version, and the assessment from the last answers."""
+    from assessments.services import assessment_copy_previous
+    from blueprints.models import Blueprint
+    from blueprints.services import blueprint_export, blueprint_import
+    from initiatives.models import ExpectedEffect, Initiative
+
+    continuing = Initiative.objects.filter(
+        review__review=review, review__decision=InitiativeDecision.CONTINUE
+    ).prefetch_related("departments", "channels", "effects")
+    for initiative in continuing:
+        departments, channels = list(initiative.departments.all()), list(initiative.channels.all())
+        effects, old_id = list(initiative.effects.all()), initiative.pk
+        initiative.pk, initiative.cycle, initiative.carried_from_id = None, new, old_id
+        initiative._prefetched_objects_cache = {}
+        if initiative.ends_on and initiative.ends_on < new.starts_on:
+            initiative.ends_on = None  # it ran over: open-ended until someone dates it
+        initiative.updated_by = by
+        initiative._history_user = by
+        initiative.save()
+        initiative.departments.set(departments)
+        initiative.channels.set(channels)
+        ExpectedEffect.objects.bulk_create(
+            [
+                ExpectedEffect(
+                    initiative=initiative,
+                    kpi=kpi_map[e.kpi_id],
+                    direction=e.direction,
+                    size=e.size,
+                )
+                for e in effects
+                if e.kpi_id in kpi_map
+            ]
+        )
+    names = {k.name for k in kpi_map.values()}
+    for blueprint in Blueprint.objects.filter(cycle=review.cycle):
+        doc = blueprint_export(blueprint=blueprint)
+        for stage in doc["stages"]:
+            for offer in stage["offers"]:
+                if offer.get("kpi") not in names:
+                    offer["kpi"] = None  # its KPI was dropped
+        blueprint_import(cycle=new, data=json.dumps(doc), by=by, name=blueprint.name)
+    from assessments.models import Assessment
+
+    if Assessment.objects.filter(cycle__program=new.program).exists():
+        assessment_copy_previous(cycle=new, by=by)  # the manager confirms what still holds
+
+
+def cycles_mark_ready(*, today: datetime.date | None = None) -> list[Cycle]:
+    """Mark open cycles ready for review: their end date has passed, or every KPI has
+    results through its target date. Each cycle's managers (and admins) are e-mailed once;
+    running this again marks and sends nothing new. Returns the cycles newly marked."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.db.models import Max, Q
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    from kpis.models import Kpi
+    from programs.models import Membership
+
+    today = today or timezone.localdate()
+    waiting = Cycle.objects.filter(closed_at__isnull=True, ready_at__isnull=True)
+    per_kpi = (
+        Kpi.objects.filter(goal__cycle__in=waiting)
+        .annotate(last=Max("measurements__period_start"))
+        .values_list("goal__cycle_id", "target_date", "last")
+    )
+    kpis_of: dict[int, list[bool]] = {}
+    for cycle_id, target_date, last in per_kpi:
+        kpis_of.setdefault(cycle_id, []).append(last is not None and last >= target_date)
+    done = {cycle_id for cycle_id, through in kpis_of.items() if all(through)}
+    ready = list(waiting.filter(Q(ends_on__lt=today) | Q(pk__in=done)).select_related("program"))
+    now = timezone.now()
+    Cycle.objects.filter(pk__in=[c.pk for c in ready], ready_at__isnull=True).update(ready_at=now)
+    for cycle in ready:
+        # Claimed before it is sent: two runs at once send one e-mail.
+        if not Cycle.objects.filter(pk=cycle.pk, ready_notified_at__isnull=True).update(
+            ready_notified_at=now
+        ):
+            continue
+        recipients = list(
+            Membership.objects.filter(
+                organization_id=cycle.program.organization_id,
+                role__in=[Role.MANAGER, Role.ADMIN],
+            )
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+        url = settings.FOURFOLD_BASE_URL + reverse(
+            "programs:review", kwargs={"pk": cycle.program_id}
+        )
+        for email in recipients:
+            send_mail(
+                subject=_("%(program)s: cycle %(n)s is ready for its review")
+                % {"program": cycle.program.name, "n": cycle.number},
+                message=render_to_string(
+                    "programs/email/ready_for_review.txt",
+                    {"cycle": cycle, "url": url, "ended": cycle.ends_on < today},
+                ),
+                from_email=None,
+                recipient_list=[email],
+            )
+        log.info("cycle_ready_for_review", cycle=cycle.pk, notified=len(recipients))
+    return ready

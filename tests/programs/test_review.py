@@ -1,0 +1,366 @@
+"""Act: the cycle review, the next cycle it starts, the ready-for-review job and the
+comparison of cycles."""
+
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import Assessment, MaturityScore
+from assessments.services import maturity_score_save
+from blueprints.models import Blueprint, Offer
+from blueprints.services import blueprint_create, offer_save
+from initiatives.models import Initiative
+from kpis.models import Goal, Kpi, RoiTarget, StrategicAnswer
+from kpis.services import kpi_save, roi_target_save, strategic_answer_save
+from programs.models import Cycle, KpiReview
+from programs.review import (
+    cycle_start_next,
+    cycles_mark_ready,
+    review_open,
+    review_save,
+)
+from tests.kpis.test_snapshots import daily, push
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cycle(world):
+    return world.program.cycles.get()
+
+
+def add_initiative(world, cycle, name, status, effect_on=None):
+    from initiatives.services import initiative_save, plan_defaults_ensure
+
+    plan_defaults_ensure(organization=world.acme)
+    initiative = initiative_save(
+        cycle=cycle,
+        by=world.user("manager"),
+        name=name,
+        owner_department=world.acme.departments.first(),
+        starts_on=cycle.starts_on,
+        status=status,
+    )
+    if effect_on is not None:
+        from initiatives.services import effect_add
+
+        effect_add(
+            initiative=initiative, kpi=effect_on, direction="up", size="m", by=world.user("manager")
+        )
+    return initiative
+
+
+def save(review, world, **kpi_decisions):
+    """Save the review with a decision per KPI name: "keep", ("raise", "2.8"), "drop"."""
+    rows = {}
+    for row in review.kpis.select_related("kpi"):
+        decision = kpi_decisions.get(row.kpi.name, "keep")
+        decision, target = (decision, None) if isinstance(decision, str) else decision
+        rows[row.pk] = {
+            "decision": decision,
+            "new_target": Decimal(target) if target else None,
+            "note": "",
+        }
+    review_save(
+        review=review,
+        by=world.user("manager"),
+        what_worked="Recommendations on the product page.",
+        what_did_not="E-mail timing.",
+        lessons="Test one change per channel at a time.",
+        kpi_rows=rows,
+        initiative_rows={
+            r.pk: {"outcome": r.outcome, "decision": r.decision, "note": ""}
+            for r in review.initiatives.all()
+        },
+    )
+
+
+@pytest.fixture
+def second_kpi(world, cycle):
+    return kpi_save(
+        goal=world.goal,
+        by=world.user("manager"),
+        name="Bounce rate",
+        unit="percent",
+        direction="lower",
+        baseline=Decimal("48"),
+        baseline_date=cycle.starts_on,
+        target=Decimal("42"),
+        target_date=cycle.ends_on,
+    )
+
+
+def test_the_review_lists_every_kpi_with_its_actual(world, cycle):
+    push(world, daily("Conversion rate", [2.3] * 7))
+    review = review_open(cycle=cycle)
+    (row,) = review.kpis.all()
+    assert (row.baseline, row.planned, row.actual) == (
+        Decimal("2.0"),
+        Decimal("2.4"),
+        Decimal("2.3"),
+    )
+
+
+def test_a_raised_target_must_be_given_and_be_higher(world, cycle, second_kpi):
+    review = review_open(cycle=cycle)
+    with pytest.raises(ValidationError) as raised:
+        save(review, world, **{"Conversion rate": "raise"})
+    assert "Give the new target." in str(raised.value)
+    with pytest.raises(ValidationError) as raised:
+        save(review, world, **{"Bounce rate": ("raise", "45")})  # lower is better: 45 is worse
+    assert "better than the current one" in str(raised.value)
+    assert set(KpiReview.objects.values_list("decision", flat=True)) == {"keep"}
+
+
+def test_starting_the_next_cycle_carries_over_what_the_review_decided(world, cycle, second_kpi):
+    manager = world.user("manager")
+    push(world, daily("Conversion rate", [2.3] * 7))
+    roi_target_save(
+        cycle=cycle,
+        by=manager,
+        one_off_investment=Decimal("1000"),
+        running_cost_per_month=Decimal("10"),
+        expected_return_per_month=Decimal("500"),
+        horizon_months=12,
+        acceptable_roi_percent=Decimal("50"),
+        attribution_kpi=world.kpi,
+        value_per_conversion=Decimal("20"),
+    )
+    strategic_answer_save(
+        cycle=cycle, question="segments", answer="Returning visitors", confidence="high", by=manager
+    )
+    maturity_score_save(
+        cycle=cycle, dimension=world.dimension, by=manager, score=3, evidence="", opportunity=""
+    )
+    running = add_initiative(world, cycle, "Product recommendations", "in_progress", world.kpi)
+    stopped = add_initiative(world, cycle, "Exit pop-up", "stopped", second_kpi)
+    blueprint = blueprint_create(cycle=cycle, name="Web", by=manager, stages=["Consider"])
+    stage = blueprint.stages.get()
+    offer_save(
+        stage=stage,
+        by=manager,
+        name="Top sellers",
+        kind="recommendation",
+        kpi=second_kpi,
+        value=Decimal("5"),
+        propensity=Decimal("0.1"),
+    )
+
+    review = review_open(cycle=cycle)
+    save(review, world, **{"Conversion rate": ("raise", "2.6"), "Bounce rate": "drop"})
+    following = cycle_start_next(cycle=cycle, by=manager)
+
+    cycle.refresh_from_db()
+    assert not cycle.is_open and following.is_open
+    assert (following.number, following.previous_id) == (2, cycle.pk)
+    assert following.starts_on == timezone.localdate()
+    assert following.ends_on - following.starts_on == cycle.ends_on - cycle.starts_on
+    (kpi,) = Kpi.objects.filter(goal__cycle=following)  # bounce rate was dropped
+    assert (kpi.name, kpi.baseline, kpi.target) == (
+        "Conversion rate",
+        Decimal("2.3"),
+        Decimal("2.6"),
+    )
+    assert (kpi.baseline_date, kpi.target_date) == (following.starts_on, following.ends_on)
+    goal = Goal.objects.get(cycle=following)
+    assert list(goal.segments.all()) == [world.segment]
+    roi = RoiTarget.objects.get(cycle=following)
+    assert roi.attribution_kpi == kpi and roi.value_per_conversion == Decimal("20")
+    assert StrategicAnswer.objects.get(cycle=following).answer == "Returning visitors"
+    (carried,) = Initiative.objects.filter(cycle=following)
+    assert carried.name == "Product recommendations" and carried.carried_from == running
+    assert [e.kpi for e in carried.effects.all()] == [kpi]
+    new_blueprint = Blueprint.objects.get(cycle=following)
+    assert new_blueprint.pk != blueprint.pk
+    new_offer = Offer.objects.get(stage__blueprint=new_blueprint)
+    assert new_offer.name == "Top sellers" and new_offer.kpi is None  # its KPI was dropped
+    assert MaturityScore.objects.get(assessment__cycle=following).score == 3
+    assert Assessment.objects.get(cycle=following).copied_from.cycle == cycle
+    # The old cycle keeps all of it, unchanged.
+    assert Kpi.objects.filter(goal__cycle=cycle).count() == 2
+    assert Initiative.objects.get(pk=stopped.pk).cycle == cycle
+    assert Offer.objects.get(stage__blueprint=blueprint).kpi == second_kpi
+
+
+def test_a_kept_target_the_actual_already_reached_must_be_raised_or_dropped(world, cycle):
+    push(world, daily("Conversion rate", [2.5] * 7))  # beyond the target of 2.4
+    save(review_open(cycle=cycle), world)
+    with pytest.raises(ValidationError) as raised:
+        cycle_start_next(cycle=cycle, by=world.user("manager"))
+    assert "already reaches the target" in str(raised.value)
+    cycle.refresh_from_db()
+    assert cycle.is_open and Cycle.objects.count() == 2  # and the other organization's
+
+
+def test_no_next_cycle_without_a_review(world, cycle):
+    with pytest.raises(ValidationError, match="Review the cycle"):
+        cycle_start_next(cycle=cycle, by=world.user("manager"))
+
+
+def test_starting_twice_gives_one_next_cycle(world, cycle):
+    save(review_open(cycle=cycle), world)
+    first = cycle_start_next(cycle=cycle, by=world.user("manager"))
+    again = cycle_start_next(cycle=cycle, by=world.user("manager"))
+    assert first == again
+    assert world.program.cycles.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_starting_at_once_give_one_next_cycle(world, cycle):
+    save(review_open(cycle=cycle), world)
+    results, barrier = [], threading.Barrier(2)
+
+    def start():
+        try:
+            barrier.wait()
+            results.append(cycle_start_next(cycle=cycle, by=world.user("manager")).pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 2 and results[0] == results[1]
+    assert world.program.cycles.count() == 2
+
+
+def test_a_closed_cycle_refuses_every_edit(world, cycle, as_user):
+    """Every POST of the access matrix, as an admin, against a program whose cycle was just
+    closed: the closed cycle's rows stay exactly as they were."""
+    from tests.test_access_matrix import MATRIX
+
+    def fingerprint():
+        return (
+            list(Goal.objects.filter(cycle=cycle).values()),
+            list(Kpi.objects.filter(goal__cycle=cycle).values()),
+            list(Initiative.objects.filter(cycle=cycle).values()),
+            list(Blueprint.objects.filter(cycle=cycle).values()),
+            list(StrategicAnswer.objects.filter(cycle=cycle).values()),
+            list(MaturityScore.objects.filter(assessment__cycle=cycle).values()),
+            list(cycle.gaps.values()),
+            list(Cycle.objects.filter(pk=cycle.pk).values()),
+        )
+
+    kwargs = {name: rule.kwargs(world) for name, rule in MATRIX.items() if rule.method == "post"}
+    save(review_open(cycle=cycle), world)
+    cycle_start_next(cycle=cycle, by=world.user("manager"))
+    before = fingerprint()
+    client = as_user("admin")
+    for name, rule in MATRIX.items():
+        if rule.method != "post" or name == "programs:cycle_start_next":
+            continue
+        response = client.post(reverse(name, kwargs=kwargs[name]), rule.data(world))
+        assert response.status_code < 500, name
+        assert fingerprint() == before, name
+
+
+def test_the_ready_job_marks_a_cycle_past_its_end_and_tells_the_managers_once(world, cycle):
+    for who in ("admin", "manager", "executive"):
+        user = world.user(who)
+        user.email = f"{user.username}@acme.test"
+        user.save()
+    assert cycles_mark_ready(today=cycle.ends_on) == []  # still running
+    ready = cycles_mark_ready(today=cycle.ends_on + datetime.timedelta(days=1))
+    assert cycle in ready  # (and the other organization's, which began the same day)
+    ours = [m for m in mail.outbox if m.to[0].endswith("@acme.test")]
+    assert sorted(m.to[0] for m in ours) == ["alice@acme.test", "mia@acme.test"]
+    assert "Web shop: cycle 1 is ready for its review" in ours[0].subject
+    sent = len(mail.outbox)
+    assert cycles_mark_ready(today=cycle.ends_on + datetime.timedelta(days=2)) == []
+    assert len(mail.outbox) == sent
+    cycle.refresh_from_db()
+    assert cycle.ready_at is not None
+
+
+def test_a_cycle_is_ready_once_every_kpi_has_results_through_its_target_date(world, cycle):
+    end = cycle.ends_on
+    cycle.ends_on = end + datetime.timedelta(days=30)
+    cycle.save()
+    from kpis.models import Measurement
+
+    Measurement.objects.create(
+        kpi=world.kpi,
+        period_start=end - datetime.timedelta(days=1),
+        value=2,
+        loaded_at=timezone.now(),
+    )
+    assert cycle not in cycles_mark_ready(today=end)
+    Measurement.objects.create(kpi=world.kpi, period_start=end, value=2, loaded_at=timezone.now())
+    assert cycle in cycles_mark_ready(today=end)
+
+
+def run_cycles(world, n):
+    """Review and start the next cycle n times."""
+    cycle = world.program.cycles.get(closed_at__isnull=True)
+    for _ in range(n):
+        review = review_open(cycle=cycle)
+        rows = {
+            r.pk: {"decision": "keep", "new_target": None, "note": ""} for r in review.kpis.all()
+        }
+        review_save(
+            review=review,
+            by=world.user("manager"),
+            what_worked="",
+            what_did_not="",
+            lessons="",
+            kpi_rows=rows,
+            initiative_rows={},
+        )
+        cycle = cycle_start_next(cycle=cycle, by=world.user("manager"))
+    return cycle
+
+
+def test_the_comparison_page_queries_are_the_same_for_3_and_10_cycles(world, as_user):
+    client = as_user("executive")
+    url = reverse("programs:cycle_compare", kwargs={"pk": world.program.pk})
+    run_cycles(world, 2)
+    with CaptureQueriesContext(connection) as three:
+        body = client.get(url).content.decode()
+    assert body.count('data-testid="cycle-row"') == 3
+    run_cycles(world, 7)
+    with CaptureQueriesContext(connection) as ten:
+        body = client.get(url).content.decode()
+    assert body.count('data-testid="cycle-row"') == 10
+    assert len(ten) == len(three)
+
+
+def test_managers_review_in_the_page_and_start_the_next_cycle(world, as_user, cycle):
+    client = as_user("manager")
+    url = reverse("programs:review", kwargs={"pk": world.program.pk})
+    body = client.get(url).content.decode()
+    assert body.count('data-testid="kpi-review"') == 1
+    row = KpiReview.objects.get()
+    data = {
+        "kpi-TOTAL_FORMS": "1",
+        "kpi-INITIAL_FORMS": "1",
+        "kpi-0-id": str(row.pk),
+        "kpi-0-decision": "raise",
+        "kpi-0-new_target": "",
+        "initiative-TOTAL_FORMS": "0",
+        "initiative-INITIAL_FORMS": "0",
+        "what_worked": "A/B discipline",
+        "what_did_not": "",
+        "lessons": "",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 422 and "Give the new target." in response.content.decode()
+    response = client.post(url, {**data, "kpi-0-new_target": "2.7"})
+    assert response.status_code == 302
+    response = client.post(
+        reverse("programs:cycle_start_next", kwargs={"pk": world.program.pk}), follow=True
+    )
+    assert "Cycle 1 is closed; cycle 2 has begun from its review." in response.content.decode()
+    assert Kpi.objects.get(goal__cycle__number=2).target == Decimal("2.7")
+    # Cycle 1's review stays readable, and no longer editable.
+    body = client.get(url + "?cycle=1").content.decode()
+    assert "A/B discipline" in body and 'data-testid="start-next"' not in body
