@@ -10,6 +10,7 @@ from assessments.models import (
     MaturityScore,
     MeasurementDriver,
 )
+from programs.admin import ClosedCycleReadOnly
 
 
 @admin.register(Dimension)
@@ -26,13 +27,14 @@ class MaturityScoreInline(admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
     list_display = ["cycle", "created_at"]
     inlines = [MaturityScoreInline]
 
 
 @admin.register(MaturityScore)
-class MaturityScoreAdmin(SimpleHistoryAdmin):
+class MaturityScoreAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
+    cycle_path = "assessment__cycle"
     list_display = ["assessment", "dimension", "score", "updated_by", "updated_at"]
 
 
@@ -65,7 +67,7 @@ class DriverValidationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Gap)
-class GapAdmin(SimpleHistoryAdmin):
+class GapAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
     list_display = ["title", "cycle", "source", "priority", "status", "edited_at"]
     list_filter = ["status", "priority", "source"]
     search_fields = ["title"]

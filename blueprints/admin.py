@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from blueprints.models import Blueprint, Offer, OfferCondition, SimulationBatch, Stage
+from programs.admin import ClosedCycleReadOnly
 
 
 class StageInline(admin.TabularInline):
@@ -9,7 +10,7 @@ class StageInline(admin.TabularInline):
 
 
 @admin.register(Blueprint)
-class BlueprintAdmin(admin.ModelAdmin):
+class BlueprintAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
     list_display = ["name", "cycle", "context", "updated_at"]
     inlines = [StageInline]
 
@@ -21,7 +22,8 @@ class OfferInline(admin.TabularInline):
 
 
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
+    cycle_path = "blueprint__cycle"
     list_display = ["name", "blueprint", "position"]
     inlines = [OfferInline]
 
@@ -32,17 +34,20 @@ class OfferConditionInline(admin.TabularInline):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
+    cycle_path = "stage__blueprint__cycle"
     list_display = ["name", "stage", "kind", "propensity", "value", "weight"]
     inlines = [OfferConditionInline]
 
 
 @admin.register(OfferCondition)
-class OfferConditionAdmin(admin.ModelAdmin):
+class OfferConditionAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
+    cycle_path = "offer__stage__blueprint__cycle"
     list_display = ["offer", "attribute", "operator", "value"]
 
 
 @admin.register(SimulationBatch)
-class SimulationBatchAdmin(admin.ModelAdmin):
+class SimulationBatchAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
+    cycle_path = "blueprint__cycle"
     list_display = ["file_name", "blueprint", "status", "rows_total", "rows_done", "created_at"]
     exclude = ["profiles_csv", "result_csv"]

@@ -9,6 +9,7 @@ from initiatives.models import (
     Initiative,
     PieScore,
 )
+from programs.admin import ClosedCycleReadOnly
 
 
 @admin.register(Department)
@@ -29,7 +30,7 @@ class ExpectedEffectInline(admin.TabularInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(SimpleHistoryAdmin):
+class InitiativeAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
     list_display = ["name", "cycle", "kind", "status", "starts_on", "ends_on", "cost"]
     list_filter = ["status", "kind"]
     search_fields = ["name"]
@@ -37,15 +38,17 @@ class InitiativeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ExpectedEffect)
-class ExpectedEffectAdmin(admin.ModelAdmin):
+class ExpectedEffectAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
+    cycle_path = "initiative__cycle"
     list_display = ["initiative", "kpi", "direction", "size"]
 
 
 @admin.register(PieScore)
-class PieScoreAdmin(admin.ModelAdmin):
+class PieScoreAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
+    cycle_path = "initiative__cycle"
     list_display = ["initiative", "rater", "potential", "importance", "ease"]
 
 
 @admin.register(CollisionAcknowledgement)
-class CollisionAcknowledgementAdmin(admin.ModelAdmin):
+class CollisionAcknowledgementAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
     list_display = ["key", "cycle", "reason", "by", "at"]

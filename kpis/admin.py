@@ -17,6 +17,7 @@ from kpis.models import (
     StatusChange,
     StrategicAnswer,
 )
+from programs.admin import ClosedCycleReadOnly
 
 
 @admin.register(Attribute)
@@ -49,23 +50,25 @@ class KpiInline(admin.TabularInline):
 
 
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
+class GoalAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
     list_display = ["title", "cycle", "line", "horizon", "owner"]
     inlines = [KpiInline]
 
 
 @admin.register(Kpi)
-class KpiAdmin(SimpleHistoryAdmin):
+class KpiAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
+    cycle_path = "goal__cycle"
     list_display = ["name", "goal", "unit", "direction", "baseline", "target", "target_date"]
 
 
 @admin.register(KpiPeriodTarget)
-class KpiPeriodTargetAdmin(admin.ModelAdmin):
+class KpiPeriodTargetAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
+    cycle_path = "kpi__goal__cycle"
     list_display = ["kpi", "period", "target"]
 
 
 @admin.register(RoiTarget)
-class RoiTargetAdmin(SimpleHistoryAdmin):
+class RoiTargetAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
     list_display = [
         "cycle",
         "one_off_investment",
@@ -75,7 +78,7 @@ class RoiTargetAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(StrategicAnswer)
-class StrategicAnswerAdmin(SimpleHistoryAdmin):
+class StrategicAnswerAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
     list_display = ["cycle", "question", "confidence", "updated_at"]
 
 
@@ -103,7 +106,8 @@ class PullAdmin(admin.ModelAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(admin.ModelAdmin):
+class MeasurementAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
+    cycle_path = "kpi__goal__cycle"
     list_display = ["kpi", "period_start", "period_kind", "segment", "variant", "value"]
     list_filter = ["period_kind", "variant"]
     list_select_related = ["kpi", "segment"]

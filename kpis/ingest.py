@@ -133,7 +133,7 @@ def check_rows(
         if not cell("kpi"):
             fail("kpi", "empty")
         elif kpi is None:
-            fail("kpi", f"no KPI “{shown(cell('kpi'))}” in this program")
+            fail("kpi", f"no KPI “{shown(cell('kpi'))}” in this program's open cycle")
         period = None
         try:
             period = parse_period(cell("period"))

@@ -312,12 +312,13 @@ def _fetch_sql(source: ResultSource):
 
 
 def _lookups(program: Program) -> tuple[dict, dict]:
+    # Results belong to the open cycle's KPIs: a closed cycle is kept as it was.
     kpis = {
         name.lower(): ingest.KpiInfo(pk, unit)
-        for pk, name, unit in Kpi.objects.filter(goal__cycle__program=program)
-        .order_by("goal__cycle__number")
-        .values_list("pk", "name", "unit")
-    }  # the latest cycle's KPI of a name wins
+        for pk, name, unit in Kpi.objects.filter(
+            goal__cycle__program=program, goal__cycle__closed_at__isnull=True
+        ).values_list("pk", "name", "unit")
+    }
     segments = {
         name.lower(): pk for pk, name in program.organization.segments.values_list("pk", "name")
     }

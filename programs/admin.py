@@ -1,15 +1,42 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from programs.models import (
+    Countermeasure,
     Cycle,
+    CycleReview,
     DashboardVisit,
+    InitiativeReview,
     Invitation,
+    KpiReview,
     Membership,
     Organization,
     Program,
     SavedFilter,
     WorkerHeartbeat,
 )
+
+
+class ClosedCycleReadOnly:
+    """A closed cycle's objects are shown here but never changed or deleted, as in the
+    app. `cycle_path` leads from the object to its cycle ("" for a cycle itself)."""
+
+    cycle_path = "cycle"
+
+    def _closed(self, obj) -> bool:
+        for step in filter(None, self.cycle_path.split("__")):
+            obj = getattr(obj, step, None)
+        return obj is not None and obj.closed_at is not None
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and self._closed(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and self._closed(obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 class MembershipInline(admin.TabularInline):
@@ -57,7 +84,8 @@ class ProgramAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cycle)
-class CycleAdmin(admin.ModelAdmin):
+class CycleAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
+    cycle_path = ""
     list_display = ["program", "number", "phase", "starts_on", "ends_on", "closed_at"]
     list_filter = ["phase", "program__organization"]
 
@@ -78,3 +106,44 @@ class DashboardVisitAdmin(admin.ModelAdmin):
 class SavedFilterAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "program", "query", "created_at"]
     list_select_related = ["user", "program"]
+
+
+class KpiReviewInline(admin.TabularInline):
+    model = KpiReview
+    extra = 0
+    fields = ["kpi", "baseline", "planned", "actual", "decision", "new_target", "note"]
+    readonly_fields = ["kpi", "baseline", "planned", "actual"]
+
+
+class InitiativeReviewInline(admin.TabularInline):
+    model = InitiativeReview
+    extra = 0
+    fields = ["initiative", "outcome", "decision", "note"]
+    readonly_fields = ["initiative"]
+
+
+@admin.register(CycleReview)
+class CycleReviewAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
+    list_display = ["cycle", "updated_at", "updated_by"]
+    list_select_related = ["cycle__program", "updated_by"]
+    inlines = [KpiReviewInline, InitiativeReviewInline]
+
+
+@admin.register(KpiReview)
+class KpiReviewAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
+    cycle_path = "review__cycle"
+    list_display = ["kpi", "planned", "actual", "decision", "new_target"]
+    list_select_related = ["kpi"]
+
+
+@admin.register(InitiativeReview)
+class InitiativeReviewAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
+    cycle_path = "review__cycle"
+    list_display = ["initiative", "outcome", "decision"]
+    list_select_related = ["initiative"]
+
+
+@admin.register(Countermeasure)
+class CountermeasureAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
+    cycle_path = "review__cycle"
+    list_display = ["what", "who", "due"]

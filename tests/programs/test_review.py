@@ -364,3 +364,45 @@ def test_managers_review_in_the_page_and_start_the_next_cycle(world, as_user, cy
     # Cycle 1's review stays readable, and no longer editable.
     body = client.get(url + "?cycle=1").content.decode()
     assert "A/B discipline" in body and 'data-testid="start-next"' not in body
+
+
+def test_the_admin_shows_a_closed_cycles_objects_read_only(world, cycle):
+    from django.test import Client
+
+    save(review_open(cycle=cycle), world)
+    cycle_start_next(cycle=cycle, by=world.user("manager"))
+    admin_user = world.user("admin")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client = Client()
+    client.force_login(admin_user)
+    url = reverse("admin:kpis_kpi_change", args=[world.kpi.pk])
+    assert client.get(url).status_code == 200  # shown
+    response = client.post(url, {"name": "Renamed", "target": "9"})
+    assert response.status_code == 403
+    delete = reverse("admin:kpis_kpi_delete", args=[world.kpi.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    world.kpi.refresh_from_db()
+    assert world.kpi.name == "Conversion rate"
+    new_kpi = Kpi.objects.get(goal__cycle__number=2)
+    assert client.get(reverse("admin:kpis_kpi_change", args=[new_kpi.pk])).status_code == 200
+
+
+def test_results_go_to_the_open_cycles_kpis_only(world, cycle, second_kpi):
+    from kpis import sources
+
+    save(review_open(cycle=cycle), world, **{"Bounce rate": "drop"})
+    following = cycle_start_next(cycle=cycle, by=world.user("manager"))
+    token, _secret = sources.token_create(program=world.program, name="t", by=world.user("admin"))
+    yesterday = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    pull = sources.push_load(
+        token=token, items=[{"kpi": "Bounce rate", "period": yesterday, "value": "44"}]
+    )
+    assert pull.status == "failed"
+    assert "no KPI “Bounce rate” in this program's open cycle" in str(pull.rejected_rows)
+    pull = sources.push_load(
+        token=token, items=[{"kpi": "Conversion rate", "period": yesterday, "value": "2.2"}]
+    )
+    assert pull.status == "succeeded"
+    assert Kpi.objects.get(goal__cycle=following).measurements.count() == 1
+    assert not world.kpi.measurements.exists()
