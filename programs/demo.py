@@ -1,6 +1,7 @@
 """The demo program's story, one question at a time. Each step is safe to run again."""
 
 import datetime
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
@@ -655,6 +656,184 @@ def seed_blueprint(*, program: Program, by: AbstractBaseUser) -> None:
                 blueprint_services.condition_add(offer=offer, sentence=sentence, by=by)
 
 
+# --- Cycles 1 and 2: reviewed, closed, compared ---------------------------------------
+
+# What each finished cycle's review says, and what its countermeasures were.
+DEMO_REVIEWS = {
+    1: (
+        "Product recommendations beat the bestseller lists; the control group made the "
+        "lift visible for the first time.",
+        "The exit pop-up annoyed returning visitors; e-mail and web sent clashing offers.",
+        "Keep a control group on every change; one change per channel at a time.",
+        [("Share segments between e-mail and web", "CRM team", 30)],
+    ),
+    2: (
+        "Next-best-action in the service pages; loyal customers buy again sooner.",
+        "Bounce rate barely moved: new visitors still land on generic pages.",
+        "Landing pages need their own offers per segment.",
+        [("Landing-page offers for new visitors", "Content team", 45)],
+    ),
+}
+# How the demo's open cycle should stand today: its targets, set in cycle 2's review, are
+# worked out from the results so that each KPI is this far along against the plan.
+DEMO_PACE = {
+    "Conversion rate": 1.08,  # on track
+    "Bounce rate": 0.5,  # at risk
+    "Average order value": 0.9,  # behind
+    "Repeat-purchase rate": 1.15,  # on track
+}
+# Better scores per cycle, where the team grew: dimension → (cycle 1, cycle 2).
+DEMO_EARLIER_SCORES = {
+    "Strategy & vision": (2, 3),
+    "Data": (1, 2),
+    "Decisioning": (1, 1),
+    "Process": (1, 1),
+    "Technology & software": (2, 3),
+}
+
+
+def seed_history(*, program: Program, by: AbstractBaseUser) -> None:
+    """Run the new program's first two cycles: plan cycle 1, load its results, review it
+    and start cycle 2 from the review; load cycle 2's results, review it and start cycle
+    3, the open one. Only for a program that was just created."""
+    from assessments.models import Dimension
+
+    first = program.cycles.get(closed_at__isnull=True)
+    for dimension in Dimension.objects.filter(
+        organization=program.organization, name__in=DEMO_EARLIER_SCORES
+    ):
+        _rescore(first, dimension, DEMO_EARLIER_SCORES[dimension.name][0], by)
+    seed_initiatives(program=program, by=by)
+    seed_blueprint(program=program, by=by)
+    seed_results(program=program, by=by, until=first.ends_on)
+    second = _review_and_start(first, by, decide=_decide_after_cycle_1)
+    for dimension in Dimension.objects.filter(
+        organization=program.organization, name__in=DEMO_EARLIER_SCORES
+    ):
+        _rescore(second, dimension, DEMO_EARLIER_SCORES[dimension.name][1], by)
+    seed_results(program=program, by=by, until=second.ends_on)
+    third = _review_and_start(second, by, decide=_decide_after_cycle_2)
+    for dimension in program.organization.dimensions.filter(name__in=DEMO_MATURITY):
+        _rescore(third, dimension, DEMO_MATURITY[dimension.name][0], by)
+
+
+def _rescore(cycle, dimension, score: int, by) -> None:
+    from assessments.models import MaturityScore
+
+    current = MaturityScore.objects.filter(assessment__cycle=cycle, dimension=dimension).first()
+    assessment_services.maturity_score_save(
+        cycle=cycle,
+        dimension=dimension,
+        score=score,
+        evidence=current.evidence if current else "",
+        opportunity=current.opportunity if current else "",
+        by=by,
+    )
+
+
+def _review_and_start(cycle, by, *, decide):
+    """Write the cycle's review (decisions by `decide`) and start the next cycle the day
+    after this one ends."""
+    from initiatives.models import Status
+    from programs import review as act
+    from programs.models import InitiativeDecision, InitiativeOutcome
+
+    review = act.review_open(cycle=cycle)
+    kpi_rows = {}
+    for row in review.kpis.select_related("kpi"):
+        decision, target = decide(cycle, row)
+        kpi_rows[row.pk] = {"decision": decision, "new_target": target, "note": ""}
+    initiative_rows = {}
+    for n, row in enumerate(review.initiatives.select_related("initiative")):
+        status = row.initiative.status
+        if status in (Status.DONE, Status.STOPPED) or cycle.number == 2:
+            outcome = [
+                InitiativeOutcome.WON,
+                InitiativeOutcome.INCONCLUSIVE,
+                InitiativeOutcome.LOST,
+            ][n % 3]
+            decision = (
+                InitiativeDecision.STOP if status == Status.STOPPED else InitiativeDecision.DONE
+            )
+        else:
+            outcome, decision = InitiativeOutcome.NOT_FINISHED, InitiativeDecision.CONTINUE
+        initiative_rows[row.pk] = {"outcome": outcome, "decision": decision, "note": ""}
+    worked, did_not, lessons, measures = DEMO_REVIEWS[cycle.number]
+    act.review_save(
+        review=review,
+        by=by,
+        what_worked=worked,
+        what_did_not=did_not,
+        lessons=lessons,
+        kpi_rows=kpi_rows,
+        initiative_rows=initiative_rows,
+    )
+    for what, who, days in measures:
+        act.countermeasure_add(
+            review=review,
+            what=what,
+            who=who,
+            due=cycle.ends_on + datetime.timedelta(days=days),
+            by=by,
+        )
+    return act.cycle_start_next(
+        cycle=cycle, by=by, starts_on=cycle.ends_on + datetime.timedelta(days=1)
+    )
+
+
+def _decide_after_cycle_1(cycle, row):
+    """A target the cycle reached is raised by as much again; the others are kept."""
+    from programs.models import KpiDecision
+
+    kpi = row.kpi
+    if row.actual is not None and kpi.is_met(row.actual):
+        step = abs(row.planned - row.baseline) / 2 or Decimal("1")
+        better = row.actual + step if kpi.direction == "higher" else row.actual - step
+        return KpiDecision.RAISE, better.quantize(Decimal("0.01"))
+    return KpiDecision.KEEP, None
+
+
+def _decide_after_cycle_2(cycle, row):
+    """Targets for cycle 3 such that today each KPI stands as DEMO_PACE says; the lift KPI
+    is dropped (the lift is read from the conversion test itself)."""
+    from programs.models import KpiDecision
+
+    kpi = row.kpi
+    if kpi.name not in DEMO_PACE or row.actual is None:
+        return KpiDecision.DROP, None
+    today = timezone.localdate()
+    starts = cycle.ends_on + datetime.timedelta(days=1)
+    expected = (today - starts).days / (cycle.ends_on - cycle.starts_on).days
+    trend = Decimal(str(_recent_trend(kpi.name)))
+    direction = 1 if kpi.direction == "higher" else -1
+    moved = (trend - row.actual) * direction
+    if moved > 0:
+        target = row.actual + (trend - row.actual) / Decimal(str(DEMO_PACE[kpi.name] * expected))
+    else:  # it went the wrong way: any target is out of reach at this pace
+        target = row.actual * (1 + Decimal("0.04") * direction)
+    target = target.quantize(Decimal("0.01"))
+    raised = target > row.planned if kpi.direction == "higher" else target < row.planned
+    if target == row.planned:
+        return KpiDecision.KEEP, None
+    return (KpiDecision.RAISE if raised else KpiDecision.LOWER), target
+
+
+def _recent_trend(name: str) -> float:
+    """The mean of a KPI's last seven daily values in the demo's results, combined over
+    personalized and control traffic as the progress is (conversions over visits)."""
+    days: dict[str, list] = {}
+    for row in demo_series(days=7):
+        if row["kpi"] != name or row["segment"]:
+            continue
+        cell = days.setdefault(row["period"], [0.0, 0.0, []])
+        cell[2].append(float(row["value"]))
+        if row.get("denominator"):
+            cell[0] += float(row["numerator"])
+            cell[1] += float(row["denominator"])
+    values = [100 * n / d if d else sum(v) / len(v) for n, d, v in days.values()]
+    return sum(values) / len(values)
+
+
 # --- The dashboard's story -------------------------------------------------------------
 
 DEMO_CYCLE_DAYS = 182  # a half-year cycle ...
@@ -720,14 +899,14 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
             + 0.08 * math.sin(2 * math.pi * day.timetuple().tm_yday / 365)
             + (0.05 if day.weekday() >= 5 else 0)
         )
-        progress = min(2.0, max(0.0, (day - TREND_START).days / DEMO_DAYS))
+        years = max(0.0, (day - TREND_START).days / 365)
         traffic = int(16000 * season * rng.uniform(0.9, 1.1))
         personalized_share = rng.uniform(0.497, 0.503)  # a 50/50 split, as planned
         arms = {}
         for variant, rate in (("personalized", 0.0228), ("control", 0.0209)):
             share = personalized_share if variant == "personalized" else 1 - personalized_share
             sessions = int(traffic * share)
-            orders = int(sessions * rate * (1 + 0.06 * progress) * rng.uniform(0.93, 1.07))
+            orders = int(sessions * rate * (1 + 0.2 * years) * rng.uniform(0.95, 1.05))
             arms[variant] = orders / sessions
             rows.append(
                 {
@@ -751,7 +930,7 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
         )
         for segment, rate in (("New visitors", 0.014), ("Loyal customers", 0.041)):
             sessions = int(3500 * season * rng.uniform(0.9, 1.1))
-            orders = int(sessions * rate * (1 + 0.05 * progress) * rng.uniform(0.92, 1.08))
+            orders = int(sessions * rate * (1 + 0.15 * years) * rng.uniform(0.92, 1.08))
             rows.append(
                 {
                     "kpi": "Conversion rate",
@@ -769,7 +948,7 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
                 "period": day.isoformat(),
                 "segment": "",
                 "variant": "",
-                "value": round(49 - 3.5 * progress + rng.uniform(-1.2, 1.2), 2),
+                "value": round(49 - 3 * years + rng.uniform(-1.2, 1.2), 2),
             }
         )
         rows.append(
@@ -778,7 +957,7 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
                 "period": day.isoformat(),
                 "segment": "",
                 "variant": "",
-                "value": round(63 + 3 * progress + rng.uniform(-0.8, 0.8), 2),
+                "value": round(63 + 3 * years + rng.uniform(-0.8, 0.8), 2),
             }
         )
         rows.append(
@@ -787,37 +966,70 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
                 "period": day.isoformat(),
                 "segment": "",
                 "variant": "",
-                "value": round(21.5 + 1.2 * progress + rng.uniform(-0.8, 0.8), 2),
+                "value": round(21.5 + 2 * years + rng.uniform(-0.8, 0.8), 2),
             }
         )
     return rows
 
 
-def seed_results(*, program: Program, by: AbstractBaseUser) -> None:
-    """Eighteen months of daily results, and an HTTP source the app itself serves in debug
-    mode, pulled every hour so a scheduled pull can be watched after `make run`."""
-    from kpis import sources
-    from kpis.models import Pull, PullStatus, ResultSource, Schedule, SourceKind
+def demo_rows_for_open_cycle(rows: list[dict], program: Program | None = None) -> list[dict]:
+    """The rows of KPIs the demo program's open cycle has (a KPI a review dropped gets no
+    more results; the load would refuse them)."""
+    if program is None:
+        program = Program.objects.filter(organization__slug="demo", name="Web shop").first()
+    if program is None:
+        return rows
+    names = set(
+        Kpi.objects.filter(
+            goal__cycle__program=program, goal__cycle__closed_at__isnull=True
+        ).values_list("name", flat=True)
+    )
+    return [row for row in rows if row["kpi"] in names]
 
-    if program.sources.exists():
+
+def seed_results(
+    *, program: Program, by: AbstractBaseUser, until: datetime.date | None = None
+) -> None:
+    """Daily results from eighteen months ago (or the day after the last loaded) through
+    `until` (default yesterday), loaded into the open cycle's KPIs as an upload would;
+    then, once everything is in, an HTTP source the app itself serves in debug mode,
+    pulled every hour so a scheduled pull can be watched after `make run`."""
+    from django.db.models import Max
+
+    from kpis import sources
+    from kpis.models import Measurement, Pull, PullStatus, ResultSource, Schedule, SourceKind
+
+    fields = ("kpi", "period", "value", "segment", "variant", "numerator", "denominator")
+    archive = program.sources.filter(name="Analytics warehouse export").first()
+    if archive is None:
+        archive = ResultSource.objects.create(
+            program=program,
+            name="Analytics warehouse export",
+            kind=SourceKind.UPLOAD,
+            mapping={f: f for f in fields},
+        )
+    last = Measurement.objects.filter(kpi__goal__cycle__program=program).aggregate(
+        last=Max("period_start")
+    )["last"]
+    until = until or timezone.localdate() - datetime.timedelta(days=1)
+    rows = [
+        row
+        for row in demo_rows_for_open_cycle(demo_series(days=DEMO_DAYS), program=program)
+        if (last is None or row["period"] > last.isoformat()) and row["period"] <= until.isoformat()
+    ]
+    if rows:
+        pull = Pull.objects.create(
+            source=archive, trigger="seed", file_name=f"history-{until}.csv", created_by=by
+        )
+        numbered = ((n, row) for n, row in enumerate(rows, start=2))
+        sources._check_and_load(pull, archive, list(archive.mapping), numbered, archive.mapping)
+        pull.refresh_from_db()
+        if pull.status != PullStatus.SUCCEEDED:
+            raise RuntimeError(f"demo results did not load: {pull.error} {pull.rejected_rows[:3]}")
+    if until < timezone.localdate() - datetime.timedelta(days=1):
         return
-    archive = ResultSource.objects.create(
-        program=program,
-        name="Analytics warehouse export",
-        kind=SourceKind.UPLOAD,
-        mapping={
-            f: f
-            for f in ("kpi", "period", "value", "segment", "variant", "numerator", "denominator")
-        },
-    )
-    pull = Pull.objects.create(
-        source=archive, trigger="seed", file_name="history.csv", created_by=by
-    )
-    rows = ((n, row) for n, row in enumerate(demo_series(days=DEMO_DAYS), start=2))
-    sources._check_and_load(pull, archive, list(archive.mapping), rows, archive.mapping)
-    pull.refresh_from_db()
-    if pull.status != PullStatus.SUCCEEDED:
-        raise RuntimeError(f"demo results did not load: {pull.error} {pull.rejected_rows[:3]}")
+    if program.sources.filter(kind=SourceKind.HTTP).exists():
+        return
     sources.source_save(
         program=program,
         by=by,

@@ -182,10 +182,13 @@ def _next_targets(review: CycleReview) -> tuple[list[tuple[KpiReview, Decimal, D
     return carried, problems
 
 
-def cycle_start_next(*, cycle: Cycle, by: AbstractBaseUser) -> Cycle:
-    """Close the cycle and open the next one, seeded from the review. Starting twice (a
-    double click, two tabs) gives the one next cycle: the second call finds the cycle
-    closed and returns the cycle its review started."""
+def cycle_start_next(
+    *, cycle: Cycle, by: AbstractBaseUser, starts_on: datetime.date | None = None
+) -> Cycle:
+    """Close the cycle and open the next one (from `starts_on`, default today, for as long
+    as this one ran), seeded from the review. Starting twice (a double click, two tabs)
+    gives the one next cycle: the second call finds the cycle closed and returns the cycle
+    its review started."""
     with transaction.atomic():
         locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
         if not locked.is_open:
@@ -201,7 +204,7 @@ def cycle_start_next(*, cycle: Cycle, by: AbstractBaseUser) -> Cycle:
             raise ValidationError(problems)
         locked.closed_at = timezone.now()
         locked.save(update_fields=["closed_at"])
-        starts_on = timezone.localdate()
+        starts_on = starts_on or timezone.localdate()
         following = Cycle(
             program=locked.program,
             number=locked.number + 1,

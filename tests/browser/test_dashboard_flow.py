@@ -35,7 +35,7 @@ def test_executive_filters_the_dashboard_saves_the_view_and_reopens_it(live_serv
     page.get_by_role("link", name="Dashboard", exact=True).click()
 
     cards = page.get_by_test_id("kpi-card")
-    expect(cards).to_have_count(5)
+    expect(cards).to_have_count(4)
     expect(page.get_by_test_id("status-summary")).to_contain_text("1 at risk")
     expect(page.get_by_test_id("card-lift").first).to_contain_text("Personalized converts")
     expect(page.get_by_test_id("changes")).to_contain_text("Bounce rate")
@@ -54,7 +54,7 @@ def test_executive_filters_the_dashboard_saves_the_view_and_reopens_it(live_serv
 
     # Later: back to the plain dashboard, then the saved view from the menu.
     page.goto(f"{live_server.url}/programs/{demo.pk}/dashboard/")
-    expect(cards).to_have_count(5)
+    expect(cards).to_have_count(4)
     page.get_by_test_id("saved-filters").click()
     page.get_by_role("link", name="Loyal customers", exact=True).click()
     expect(page.get_by_text("Values and trends for Loyal customers")).to_be_visible()

@@ -23,7 +23,20 @@ def test_seed_demo_is_safe_to_run_twice(tmp_path, monkeypatch, capsys):
         "team",
     ]
     program = Program.objects.get(organization=org, name="Web shop")
-    assert Cycle.objects.filter(program=program).count() == 1
+    # Two reviewed, closed cycles and the open third, each seeded from the one before.
+    cycles = list(Cycle.objects.filter(program=program).order_by("number"))
+    assert [(c.number, c.is_open) for c in cycles] == [(1, False), (2, False), (3, True)]
+    assert [c.previous for c in cycles] == [None, cycles[0], cycles[1]]
+    assert all(hasattr(c, "review") for c in cycles[:2])
+    # The open cycle's dashboard has its story: on track, behind and at risk.
+    from kpis.models import KpiSnapshot
+
+    statuses = sorted(
+        KpiSnapshot.objects.filter(kpi__goal__cycle=cycles[2], segment__isnull=True).values_list(
+            "status", flat=True
+        )
+    )
+    assert statuses == ["at_risk", "behind", "on_track", "on_track"]
     assert "manager" in first and "already there" in second
     # The printed passwords work.
     saved = dict(

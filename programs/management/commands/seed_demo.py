@@ -22,6 +22,7 @@ from programs.demo import (
     seed_blueprint,
     seed_dashboard_story,
     seed_goals,
+    seed_history,
     seed_initiatives,
     seed_results,
 )
@@ -92,7 +93,12 @@ class Command(BaseCommand):
             if role == Role.MANAGER:
                 manager = user
         program = Program.objects.filter(organization=organization, name="Web shop").first()
-        if program is None:
+        created = program is None
+        if created:
+            # Two half-year cycles behind it and a third a little past halfway, so the
+            # comparison of cycles and the dashboard both have a story to tell.
+            today = timezone.localdate()
+            starts_on = today - datetime.timedelta(days=DEMO_CYCLE_DAYS_DONE + 2 * DEMO_CYCLE_DAYS)
             program = program_create(
                 organization=organization,
                 name="Web shop",
@@ -103,13 +109,13 @@ class Command(BaseCommand):
                     "control group."
                 ),
                 by=manager,
-                # Halfway through a half-year cycle, so the dashboard has a story to tell.
-                starts_on=timezone.localdate() - datetime.timedelta(days=DEMO_CYCLE_DAYS_DONE),
-                ends_on=timezone.localdate()
-                + datetime.timedelta(days=DEMO_CYCLE_DAYS - DEMO_CYCLE_DAYS_DONE),
+                starts_on=starts_on,
+                ends_on=starts_on + datetime.timedelta(days=DEMO_CYCLE_DAYS - 1),
             )
         seed_assessment(program=program, by=manager)
         seed_goals(program=program, by=manager)
+        if created:
+            seed_history(program=program, by=manager)
         seed_initiatives(program=program, by=manager)
         seed_blueprint(program=program, by=manager)
         seed_results(program=program, by=manager)

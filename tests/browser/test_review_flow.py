@@ -1,0 +1,52 @@
+"""The demo manager reviews the open cycle, starts cycle 4 from the review, and compares
+it with the three before."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from tests.browser.test_dashboard_flow import demo  # noqa: F401 (a fixture)
+from tests.browser.test_program_flow import log_in
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_manager_reviews_the_cycle_starts_the_next_and_compares(live_server, page, demo):  # noqa: F811
+    manager = get_user_model().objects.get(username="manager")
+    manager.set_password(PASSWORD)
+    manager.save()
+    log_in(page, live_server.url, "manager")
+    page.get_by_role("link", name="Web shop").click()
+    page.get_by_test_id("review-link").click()
+    expect(page.get_by_role("heading", name="Review of cycle 3")).to_be_visible()
+    rows = page.get_by_test_id("kpi-review")
+    expect(rows).to_have_count(4)
+
+    # Raise the conversion target, first forgetting the new value.
+    conversion = rows.filter(has_text="Conversion rate")
+    conversion.get_by_role("combobox").select_option("raise")
+    page.get_by_label("What worked").fill("Recommendations in the cart.")
+    page.get_by_role("button", name="Save review").click()
+    expect(page.get_by_text("Give the new target.")).to_be_visible()
+    conversion = page.get_by_test_id("kpi-review").filter(has_text="Conversion rate")
+    conversion.locator("input[name$=new_target]").fill("3.2")
+    page.get_by_role("button", name="Save review").click()
+    expect(page.get_by_text("Review saved.")).to_be_visible()
+
+    page.get_by_label("What", exact=True).fill("Landing pages per segment")
+    page.get_by_label("Who").fill("Content team")
+    page.get_by_label("By when").fill("2027-03-31")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_test_id("countermeasures")).to_contain_text("Landing pages per segment")
+
+    page.get_by_test_id("start-next").click()
+    expect(
+        page.get_by_text("Cycle 3 is closed; cycle 4 has begun from its review.")
+    ).to_be_visible()
+
+    page.get_by_role("link", name="Cycle history").click()
+    page.get_by_test_id("compare-link").click()
+    expect(page.get_by_test_id("cycle-row")).to_have_count(4)
+    expect(page.get_by_test_id("compare-radar")).to_be_visible()
+    expect(page.get_by_test_id("compare-kpi").first).to_be_visible()
