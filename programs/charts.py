@@ -39,9 +39,12 @@ def maturity_by_cycle(*, comparison: Comparison) -> dict | None:
             )
         )
     fig.update_layout(
-        polar={"radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5], "angle": 90}},
-        margin={"l": 60, "r": 60, "t": 30, "b": 30},
-        height=380,
+        polar={
+            "radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5], "angle": 90},
+            "angularaxis": {"tickfont": {"size": 10}},
+        },
+        margin={"l": 80, "r": 80, "t": 30, "b": 30},
+        height=400,
         legend={"orientation": "h", "y": -0.08},
         **LAYOUT,
     )
@@ -63,28 +66,31 @@ def kpis_by_cycle(*, comparison: Comparison) -> list[tuple[str, dict]]:
         ]
         labels = [label for label, _kpi in rows]
         fig = go.Figure()
-        for field, title, colour in (
-            ("baseline", "Baseline", "#b8c2d6"),
-            ("planned", "Target", "#14956d"),
-            ("actual", "Actual", "#3b7cf0"),
+        for field, title, colour, symbol in (
+            ("baseline", "Baseline", "#9aa5bd", "circle"),
+            ("planned", "Target", "#14956d", "star"),
+            ("actual", "Actual", "#3b7cf0", "diamond"),
         ):
             fig.add_trace(
-                go.Bar(
+                go.Scatter(
                     x=labels,
-                    y=[
-                        None if getattr(k, field) is None else float(getattr(k, field))
-                        for _l, k in rows
-                    ],
+                    y=[_number(getattr(k, field)) for _label, k in rows],
                     name=title,
-                    marker={"color": colour},
+                    mode="lines+markers",
+                    line={"color": colour, "width": 1, "dash": "dot"},
+                    marker={"color": colour, "size": 11, "symbol": symbol},
                 )
             )
         fig.update_layout(
-            barmode="group",
             height=240,
             margin={"l": 45, "r": 10, "t": 10, "b": 30},
             legend={"orientation": "h", "y": -0.25},
+            xaxis={"type": "category"},
             **LAYOUT,
         )
         figures.append((name, json.loads(fig.to_json())))
     return figures
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)

@@ -745,8 +745,9 @@ def _review_and_start(cycle, by, *, decide):
         kpi_rows[row.pk] = {"decision": decision, "new_target": target, "note": ""}
     initiative_rows = {}
     for n, row in enumerate(review.initiatives.select_related("initiative")):
-        status = row.initiative.status
-        if status in (Status.DONE, Status.STOPPED) or cycle.number == 2:
+        status, ends = row.initiative.status, row.initiative.ends_on
+        ended = ends is not None and ends <= cycle.ends_on
+        if status in (Status.DONE, Status.STOPPED) or ended or cycle.number == 2:
             outcome = [
                 InitiativeOutcome.WON,
                 InitiativeOutcome.INCONCLUSIVE,

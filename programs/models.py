@@ -345,10 +345,10 @@ class SavedFilter(models.Model):
 
 
 class KpiDecision(models.TextChoices):
-    KEEP = "keep", _("Keep the target")
-    RAISE = "raise", _("Raise the target")
-    LOWER = "lower", _("Lower the target")
-    DROP = "drop", _("Drop the KPI")
+    KEEP = "keep", _("Keep target")
+    RAISE = "raise", _("Raise target")
+    LOWER = "lower", _("Lower target")
+    DROP = "drop", _("Drop KPI")
 
 
 class InitiativeOutcome(models.TextChoices):
@@ -359,7 +359,7 @@ class InitiativeOutcome(models.TextChoices):
 
 
 class InitiativeDecision(models.TextChoices):
-    CONTINUE = "continue", _("Continue in the next cycle")
+    CONTINUE = "continue", _("Continue")
     STOP = "stop", _("Stop")
     DONE = "done", _("Done")
 
