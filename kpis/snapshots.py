@@ -77,7 +77,7 @@ def progress_refresh(*, cycle: Cycle, today: datetime.date | None = None) -> lis
             )
         )
         old = before.get(kpi.pk)
-        if old is not None:
+        if old is not None and cycle.is_open:  # a closed cycle's course is history
             crossed = kpi.is_breached(result.trend) and not kpi.is_breached(old.trend)
             if old.status != result.status or crossed:
                 changes.append(
@@ -151,6 +151,11 @@ def snapshots_stale(*, cycle: Cycle, today: datetime.date) -> bool:
 
 def snapshots_ensure(*, cycle: Cycle, today: datetime.date) -> None:
     """Refresh the cycle's snapshots here and now if they are stale: pages that read them
-    never show numbers older than the results (the job usually got there first)."""
+    never show numbers older than the results (the job usually got there first). A closed
+    cycle's snapshots stay as they were when it closed; computed only if it has none."""
+    if not cycle.is_open:
+        if not KpiSnapshot.objects.filter(kpi__goal__cycle=cycle).exists():
+            progress_refresh(cycle=cycle, today=today)
+        return
     if snapshots_stale(cycle=cycle, today=today):
         progress_refresh(cycle=cycle, today=today)

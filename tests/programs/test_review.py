@@ -406,3 +406,19 @@ def test_results_go_to_the_open_cycles_kpis_only(world, cycle, second_kpi):
     assert pull.status == "succeeded"
     assert Kpi.objects.get(goal__cycle=following).measurements.count() == 1
     assert not world.kpi.measurements.exists()
+
+
+def test_a_closed_cycles_progress_stays_as_it_was(world, cycle, as_user):
+    from kpis.models import KpiSnapshot, StatusChange
+
+    push(world, daily("Conversion rate", [2.3] * 7))
+    save(review_open(cycle=cycle), world)
+    cycle_start_next(cycle=cycle, by=world.user("manager"))
+    frozen = KpiSnapshot.objects.get(kpi=world.kpi, segment__isnull=True)
+    KpiSnapshot.objects.filter(pk=frozen.pk).update(
+        computed_at=frozen.computed_at - datetime.timedelta(days=3)
+    )
+    url = reverse("kpis:kpi", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk})
+    assert as_user("executive").get(url).status_code == 200  # still shown
+    assert KpiSnapshot.objects.get(kpi=world.kpi, segment__isnull=True).pk == frozen.pk
+    assert not StatusChange.objects.exists()
