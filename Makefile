@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fourfold
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install install-dev migrate lint check-deploy clean
+.PHONY: run test install install-dev migrate lint security audit check-deploy clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,16 @@ test: export CELERY_BROKER_URL ?= $(TEST_BROKER_URL)
 test: export DJANGO_ALLOW_ASYNC_UNSAFE = true
 test: install-dev
 	$(BIN)/pytest
+
+# Static security check of our code: no high-severity finding (bandit). Runs in CI.
+security: install-dev
+	$(BIN)/bandit -r config programs assessments kpis initiatives blueprints \
+		-x "*/migrations/*" --severity-level high -q
+
+# Known vulnerabilities in the locked dependencies (pip-audit). Needs PyPI's JSON API for
+# each installed version, which this workplace's package proxy does not serve.
+audit: install-dev
+	$(BIN)/pip-audit --strict --progress-spinner off
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ beside manage.py). A value that cannot be used stops start-up with a message tha
 names the variable, instead of running with a surprise.
 """
 
+import datetime
 from pathlib import Path
 
 import structlog
@@ -96,6 +97,8 @@ INSTALLED_APPS = [
     "django_celery_results",
     "django_structlog",
     "simple_history",
+    "axes",
+    "csp",
     "programs",
     "assessments",
     "kpis",
@@ -105,6 +108,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -115,6 +119,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers for locked-out logins
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -218,6 +223,35 @@ DEFAULT_FROM_EMAIL = _values["DEFAULT_FROM_EMAIL"]
 FOURFOLD_BASE_URL = _values["BASE_URL"]
 
 # --- Security -------------------------------------------------------------------------
+# Login attempts are counted per username and address (django-axes): after five wrong
+# passwords that pair is locked out for fifteen minutes; a successful login resets it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Content-Security-Policy: scripts only from this site (htmx, Plotly and ours are files in
+# static/; pages have no inline script), nothing from another origin. Inline styles stay
+# allowed: Plotly and htmx set them on the elements they draw.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

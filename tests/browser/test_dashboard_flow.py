@@ -30,6 +30,8 @@ def demo(tmp_path, monkeypatch):
 
 
 def test_executive_filters_the_dashboard_saves_the_view_and_reopens_it(live_server, page, demo):
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     log_in(page, live_server.url, "executive")
     page.get_by_role("link", name="Web shop").click()
     page.get_by_role("link", name="Dashboard", exact=True).click()
@@ -40,6 +42,7 @@ def test_executive_filters_the_dashboard_saves_the_view_and_reopens_it(live_serv
     expect(page.get_by_test_id("card-lift").first).to_contain_text("Personalized converts")
     expect(page.get_by_test_id("changes")).to_contain_text("Bounce rate")
     expect(page.get_by_test_id("progress-chart")).to_be_visible()  # loaded by htmx
+    expect(page.get_by_test_id("progress-chart").locator(".main-svg").first).to_be_visible()
     expect(page.get_by_test_id("roi-realized")).to_be_visible()
 
     page.get_by_label("Segment").select_option(label="Loyal customers")
@@ -60,3 +63,5 @@ def test_executive_filters_the_dashboard_saves_the_view_and_reopens_it(live_serv
     expect(page.get_by_text("Values and trends for Loyal customers")).to_be_visible()
     expect(cards).to_have_count(3)
     expect(page.get_by_label("Segment")).to_have_value(str(loyal.pk))
+    # The Content-Security-Policy let everything the page needs run.
+    assert not [e for e in errors if "Content Security Policy" in e], errors

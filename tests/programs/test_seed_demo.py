@@ -43,5 +43,7 @@ def test_seed_demo_is_safe_to_run_twice(tmp_path, monkeypatch, capsys):
         line.split() for line in (tmp_path / "demo-credentials.txt").read_text().splitlines()
     )
     from django.contrib.auth import authenticate
+    from django.test import RequestFactory
 
-    assert authenticate(username="manager", password=saved["manager"]) is not None
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(request, username="manager", password=saved["manager"]) is not None
