@@ -353,3 +353,6 @@ FOURFOLD_PULL_RETRY_BACKOFF = env.int(
     "FOURFOLD_PULL_RETRY_BACKOFF", default=30
 )  # seconds, doubling
 FOURFOLD_PULL_MAX_RETRIES = env.int("FOURFOLD_PULL_MAX_RETRIES", default=5)
+# A source must have answered in full within this many seconds (a slow one that keeps
+# sending a trickle would otherwise hold its run, and the source, for as long as it likes).
+FOURFOLD_PULL_DEADLINE = env.int("FOURFOLD_PULL_DEADLINE", default=300)

@@ -27,3 +27,4 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 LOGGING["loggers"]["django_structlog"]["level"] = "WARNING"  # noqa: F405
 FOURFOLD_PULL_RETRY_BACKOFF = 1
 FOURFOLD_PULL_MAX_RETRIES = 3
+FOURFOLD_PULL_DEADLINE = 3

@@ -8,11 +8,14 @@ import datetime
 import hashlib
 import json
 import secrets
+import time
 import urllib.error
 import urllib.request
 
 import psycopg
 import structlog
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -221,6 +224,11 @@ def pull_execute(*, pull_id: int, final_attempt: bool, task_id: str = "") -> Non
         raise
     except (PullFailed, ingest.FileProblem) as error:
         _fail(pull, str(error))
+    except SoftTimeLimitExceeded:
+        _fail(
+            pull,
+            _("The run took longer than its time limit and was stopped; nothing was loaded."),
+        )
     except Exception as error:
         log.exception("pull_crashed", pull=pull.pk)
         _fail(
@@ -245,15 +253,37 @@ def _fetch(source: ResultSource):
     raise PullFailed(_("This source is not pulled."))
 
 
+def _read_until(response, deadline: float) -> bytes:
+    """The whole answer (up to MAX_BYTES + 1 bytes), unless it is still coming at the
+    deadline: then the run fails, and the source is free for the next one."""
+    chunks, size = [], 0
+    while size <= MAX_BYTES:
+        if time.monotonic() > deadline:
+            raise PullFailed(
+                _(
+                    "The source answered too slowly: no complete answer within %(s)s "
+                    "seconds, so the run was stopped and nothing was loaded."
+                )
+                % {"s": settings.FOURFOLD_PULL_DEADLINE}
+            )
+        chunk = response.read1(64 * 1024)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def _fetch_http(source: ResultSource):
     if not source.url.lower().startswith(("http://", "https://")):
         raise PullFailed(_("Only http:// and https:// addresses are pulled."))
     request = urllib.request.Request(  # noqa: S310 (scheme checked above)
         source.url, headers={"Accept": "application/json, text/csv", **source.headers}
     )
+    deadline = time.monotonic() + settings.FOURFOLD_PULL_DEADLINE
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:  # noqa: S310 (the admin's URL)
-            body = response.read(MAX_BYTES + 1)
+            body = _read_until(response, deadline)
             content_type = response.headers.get("Content-Type", "")
     except urllib.error.HTTPError as error:
         if error.code >= 500:

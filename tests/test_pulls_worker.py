@@ -5,6 +5,7 @@ import http.server
 import json
 import os
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -214,3 +215,49 @@ def test_a_pull_is_followed_by_a_refresh_of_the_kpis_progress(redis_worker, feed
     assert wait_for(lambda: KpiSnapshot.objects.filter(segment__isnull=True).exists())
     snapshot = KpiSnapshot.objects.get(segment__isnull=True)
     assert snapshot.kpi.name == "Orders" and snapshot.actual_day == max(d for d, _v in rows())
+
+
+class SlowFeed(http.server.BaseHTTPRequestHandler):
+    """Answers 200 and then a byte every half second for ten seconds: it keeps the
+    connection alive (no read times out) but never finishes in time."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        try:
+            for _ in range(20):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.5)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the pull gave up, as it should
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def slow_feed():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowFeed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/feed"
+    server.shutdown()
+
+
+def test_a_source_too_slow_fails_with_a_timeout_and_frees_the_source(
+    redis_worker,  # noqa: F811
+    slow_feed,
+    program,
+):
+    source = http_source(program, slow_feed)
+    started = time.monotonic()
+    pull = sources.pull_queue(source=source, by=program.user)
+    assert wait_for(finished(pull.pk), timeout=30)
+    pull.refresh_from_db()
+    assert pull.status == "failed" and pull.inserted == 0
+    assert "answered too slowly" in pull.error and "within 3 seconds" in pull.error
+    assert time.monotonic() - started < 10  # stopped at the deadline, not when the source was done
+    # The source is free again: the next run can be queued.
+    assert sources.pull_queue(source=source, by=program.user).status == "queued"
