@@ -523,6 +523,8 @@ class Pull(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
+    # Rows for KPIs that only closed cycles have (a review dropped them): left out.
+    skipped = models.PositiveIntegerField(default=0)
     rejected_rows = models.JSONField(default=list, blank=True)  # the first 100
     error = models.TextField(blank=True)
     # An uploaded file waits here between its preview and its load, then is cleared.

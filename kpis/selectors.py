@@ -295,6 +295,10 @@ def roi_realized(*, roi: RoiTarget, today: datetime.date, snapshot=None):
 
     if roi.attribution_kpi_id is None or roi.value_per_conversion is None:
         return None
+    if roi.cycle.closed_at is not None:  # a closed cycle's costs stopped when it closed
+        from django.utils import timezone
+
+        today = min(today, timezone.localtime(roi.cycle.closed_at).date())
     if snapshot is None:
         snapshot = KpiSnapshot.objects.filter(
             kpi_id=roi.attribution_kpi_id, segment__isnull=True

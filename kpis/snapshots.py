@@ -40,8 +40,12 @@ def trail(series: list[Point], days: int = TRAIL_DAYS, step: int = 1) -> list[fl
 def progress_refresh(*, cycle: Cycle, today: datetime.date | None = None) -> list[StatusChange]:
     """Recompute every snapshot of the cycle's KPIs and record what changed. Safe to run
     twice and concurrently: refreshes of one cycle take turns on the cycle's row."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)  # and as it is now
+    if not cycle.is_open:
+        if KpiSnapshot.objects.filter(kpi__goal__cycle=cycle).exists():
+            return []  # a closed cycle's progress stays as it was when it closed
+        today = timezone.localtime(cycle.closed_at).date()
     today = today or timezone.localdate()
-    Cycle.objects.select_for_update().filter(pk=cycle.pk).first()
     now = timezone.now()
     kpis = list(Kpi.objects.filter(goal__cycle=cycle).order_by("pk"))
     monthly: dict[int, dict] = {}
@@ -113,10 +117,15 @@ def progress_refresh(*, cycle: Cycle, today: datetime.date | None = None) -> lis
     StatusChange.objects.bulk_create(changes)
     log.info("progress_refreshed", cycle=cycle.pk, kpis=len(kpis), changes=len(changes))
     if any(c.worsened or c.threshold_crossed for c in changes):
-        from kpis import alerts
+        from kpis.tasks import send_status_alerts
+        from programs.tasks import enqueue_on_commit
 
-        ids = [c.pk for c in changes]
-        transaction.on_commit(lambda: alerts.status_alerts_send(change_ids=ids))
+        # E-mail from the worker: a page that refreshes inline never waits on SMTP.
+        enqueue_on_commit(
+            send_status_alerts,
+            change_ids=[c.pk for c in changes],
+            on_failure=lambda error: log.warning("alerts_not_queued", error=str(error)),
+        )
     return changes
 
 
@@ -154,8 +163,7 @@ def snapshots_ensure(*, cycle: Cycle, today: datetime.date) -> None:
     never show numbers older than the results (the job usually got there first). A closed
     cycle's snapshots stay as they were when it closed; computed only if it has none."""
     if not cycle.is_open:
-        if not KpiSnapshot.objects.filter(kpi__goal__cycle=cycle).exists():
-            progress_refresh(cycle=cycle, today=today)
+        progress_refresh(cycle=cycle)  # once, as of its closing day; then it stays
         return
     if snapshots_stale(cycle=cycle, today=today):
         progress_refresh(cycle=cycle, today=today)

@@ -355,6 +355,22 @@ def _lookups(program: Program) -> tuple[dict, dict]:
     return kpis, segments
 
 
+def _without_closed_kpis(rows, column: str | None, program: Program, kpis: dict, skipped: list):
+    """The rows, less those for KPIs that only closed cycles have (a review dropped them):
+    a feed that still sends such a KPI keeps loading the others. Counts them in skipped."""
+    closed = {
+        name.lower()
+        for name in Kpi.objects.filter(
+            goal__cycle__program=program, goal__cycle__closed_at__isnull=False
+        ).values_list("name", flat=True)
+    } - set(kpis)
+    for line, row in rows:
+        if closed and str(row.get(column) or "").strip().lower() in closed:
+            skipped[0] += 1
+            continue
+        yield line, row
+
+
 def _check_and_load(pull: Pull, source: ResultSource, header, rows, mapping) -> None:
     missing = [
         f"{field} → “{mapping.get(field) or '?'}”"
@@ -372,6 +388,8 @@ def _check_and_load(pull: Pull, source: ResultSource, header, rows, mapping) -> 
             % {"m": ", ".join(missing), "h": ", ".join(header) or "none"}
         )
     kpis, segments = _lookups(source.program)
+    skipped = [0]
+    rows = _without_closed_kpis(rows, mapping.get("kpi"), source.program, kpis, skipped)
     checked = ingest.check_rows(
         rows, mapping, kpis=kpis, segments=segments, today=timezone.localdate()
     )
@@ -399,6 +417,7 @@ def _check_and_load(pull: Pull, source: ResultSource, header, rows, mapping) -> 
             inserted=counts.inserted,
             updated=counts.updated,
             unchanged=counts.unchanged,
+            skipped=skipped[0],
             rejected=0,
             rejected_rows=[],
             error="",

@@ -68,3 +68,11 @@ def send_weekly_digest() -> None:
     from kpis.alerts import weekly_digest_send
 
     weekly_digest_send()
+
+
+@shared_task(ignore_result=True)
+def send_status_alerts(*, change_ids: list[int]) -> None:
+    """E-mail the managers about KPIs that worsened (each change once)."""
+    from kpis.alerts import status_alerts_send
+
+    status_alerts_send(change_ids=change_ids)

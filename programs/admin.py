@@ -38,6 +38,14 @@ class ClosedCycleReadOnly:
             return False
         return super().has_delete_permission(request, obj)
 
+    def save_model(self, request, obj, form, change) -> None:
+        """Nothing new under a closed cycle either (its add form cannot know the cycle)."""
+        if self._closed(obj):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied("This cycle is closed; its record can no longer change.")
+        super().save_model(request, obj, form, change)
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership

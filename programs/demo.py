@@ -973,21 +973,6 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
     return rows
 
 
-def demo_rows_for_open_cycle(rows: list[dict], program: Program | None = None) -> list[dict]:
-    """The rows of KPIs the demo program's open cycle has (a KPI a review dropped gets no
-    more results; the load would refuse them)."""
-    if program is None:
-        program = Program.objects.filter(organization__slug="demo", name="Web shop").first()
-    if program is None:
-        return rows
-    names = set(
-        Kpi.objects.filter(
-            goal__cycle__program=program, goal__cycle__closed_at__isnull=True
-        ).values_list("name", flat=True)
-    )
-    return [row for row in rows if row["kpi"] in names]
-
-
 def seed_results(
     *, program: Program, by: AbstractBaseUser, until: datetime.date | None = None
 ) -> None:
@@ -1015,7 +1000,7 @@ def seed_results(
     until = until or timezone.localdate() - datetime.timedelta(days=1)
     rows = [
         row
-        for row in demo_rows_for_open_cycle(demo_series(days=DEMO_DAYS), program=program)
+        for row in demo_series(days=DEMO_DAYS)
         if (last is None or row["period"] > last.isoformat()) and row["period"] <= until.isoformat()
     ]
     if rows:

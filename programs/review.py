@@ -47,18 +47,26 @@ def review_open(*, cycle: Cycle) -> CycleReview:
     """The cycle's review, with a row for every KPI and initiative (rows for ones added
     since are added). While the cycle is open each KPI's actual follows its progress: the
     trend of its latest results, from the snapshots."""
+    ensure_cycle_open(cycle)
+    review, _created = CycleReview.objects.get_or_create(cycle=cycle)
+    _sync_rows(cycle, review)
+    return review
+
+
+def _sync_rows(cycle: Cycle, review: CycleReview) -> None:
+    """Bring the review's rows up to date with the cycle: every KPI with its target and
+    latest actual, every initiative (new ones with an outcome and a decision by status)."""
     from initiatives.models import Initiative, Status
     from kpis.models import Kpi, KpiSnapshot
     from kpis.snapshots import snapshots_ensure
 
-    ensure_cycle_open(cycle)
     snapshots_ensure(cycle=cycle, today=timezone.localdate())
-    review, _created = CycleReview.objects.get_or_create(cycle=cycle)
     trends = {
         s.kpi_id: s
         for s in KpiSnapshot.objects.filter(kpi__goal__cycle=cycle, segment__isnull=True)
     }
     rows = {r.kpi_id: r for r in review.kpis.all()}
+    fresh, changed = [], []
     for kpi in Kpi.objects.filter(goal__cycle=cycle):
         snapshot = trends.get(kpi.pk)
         actual = (
@@ -66,10 +74,16 @@ def review_open(*, cycle: Cycle) -> CycleReview:
             if snapshot and snapshot.trend is not None
             else None
         )
-        row = rows.get(kpi.pk) or KpiReview(review=review, kpi=kpi)
+        row = rows.get(kpi.pk)
+        if row is None:
+            row = KpiReview(review=review, kpi=kpi)
+            fresh.append(row)
+        else:
+            changed.append(row)
         row.baseline, row.planned, row.actual = kpi.baseline, kpi.target, actual
         row.status = snapshot.status if snapshot else ""
-        row.save()
+    KpiReview.objects.bulk_create(fresh)
+    KpiReview.objects.bulk_update(changed, ["baseline", "planned", "actual", "status"])
     known = set(review.initiatives.values_list("initiative_id", flat=True))
     defaults = {
         Status.DONE: (InitiativeOutcome.INCONCLUSIVE, InitiativeDecision.DONE),
@@ -86,7 +100,6 @@ def review_open(*, cycle: Cycle) -> CycleReview:
             for initiative in Initiative.objects.filter(cycle=cycle).exclude(pk__in=known)
         ]
     )
-    return review
 
 
 def kpi_review_errors(row: KpiReview, decision: str, new_target: Decimal | None) -> str:
@@ -197,8 +210,9 @@ def cycle_start_next(
                 return following
             ensure_cycle_open(locked)
         review = CycleReview.objects.filter(cycle=locked).first()
-        if review is None:
-            raise ValidationError(_("Review the cycle before starting the next one."))
+        if review is None or review.updated_by_id is None:
+            raise ValidationError(_("Write and save the review before starting the next cycle."))
+        _sync_rows(locked, review)  # KPIs or initiatives added since it was last opened
         carried, problems = _next_targets(review)
         if problems:
             raise ValidationError(problems)

@@ -189,9 +189,10 @@ def cycle_comparison(*, program: Program) -> Comparison:
 
     cycles = list(program.cycles.order_by("number"))
     kpis: dict[int, list[CycleKpi]] = defaultdict(list)
-    for row in KpiReview.objects.filter(review__cycle__program=program).select_related(
-        "kpi", "review"
-    ):
+    closed_reviews = KpiReview.objects.filter(
+        review__cycle__program=program, review__cycle__closed_at__isnull=False
+    )
+    for row in closed_reviews.select_related("kpi", "review"):
         kpis[row.review.cycle_id].append(
             CycleKpi(
                 row.kpi.name,

@@ -359,9 +359,9 @@ def demo_results_feed(request: HtmxHttpRequest) -> HttpResponse:
     Served only with DJANGO_DEBUG on (see config/urls.py)."""
     from django.http import JsonResponse
 
-    from programs.demo import demo_rows_for_open_cycle, demo_series
+    from programs.demo import demo_series
 
-    return JsonResponse({"results": demo_rows_for_open_cycle(demo_series(days=3))})
+    return JsonResponse({"results": demo_series(days=3)})
 
 
 @login_required

@@ -5,11 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kpis.snapshots import snapshots_ensure
+from programs import charts, selectors
 from programs import review as act
-from programs import selectors
 from programs.access import Need, cycle_for, program_for
 from programs.forms import (
     CountermeasureForm,
@@ -136,9 +138,10 @@ def cycle_start_next(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def cycle_compare(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Every cycle side by side: maturity, KPIs planned and reached, initiatives."""
-    from programs import charts
-
     access = program_for(request.user, pk)
+    current = selectors.program_open_cycle(program=access.program)
+    if current is not None:
+        snapshots_ensure(cycle=current, today=timezone.localdate())  # a new cycle's KPIs too
     comparison = selectors.cycle_comparison(program=access.program)
     return render(
         request,

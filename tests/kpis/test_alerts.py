@@ -19,6 +19,17 @@ from tests.kpis.test_snapshots import daily, push
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def tasks_run_here():
+    """Alerts go out from a Celery task; here it runs in the test's own process."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
 @pytest.fixture
 def cycle(world):
     """A cycle halfway through: by today the KPI should be halfway from 2.0 to 2.4."""

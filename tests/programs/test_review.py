@@ -201,8 +201,38 @@ def test_a_kept_target_the_actual_already_reached_must_be_raised_or_dropped(worl
 
 
 def test_no_next_cycle_without_a_review(world, cycle):
-    with pytest.raises(ValidationError, match="Review the cycle"):
+    with pytest.raises(ValidationError, match="Write and save the review"):
         cycle_start_next(cycle=cycle, by=world.user("manager"))
+    review_open(cycle=cycle)  # opened, never saved: still no review
+    with pytest.raises(ValidationError, match="Write and save the review"):
+        cycle_start_next(cycle=cycle, by=world.user("manager"))
+
+
+def test_a_kpi_added_after_the_review_was_saved_is_carried_too(world, cycle, second_kpi):
+    save(review_open(cycle=cycle), world, **{"Bounce rate": "drop"})
+    kpi_save(
+        goal=world.goal,
+        by=world.user("manager"),
+        name="Revenue per visit",
+        unit="currency",
+        currency_code="EUR",
+        direction="higher",
+        baseline=Decimal("1.20"),
+        baseline_date=cycle.starts_on,
+        target=Decimal("1.40"),
+        target_date=cycle.ends_on,
+    )
+    following = cycle_start_next(cycle=cycle, by=world.user("manager"))
+    names = sorted(Kpi.objects.filter(goal__cycle=following).values_list("name", flat=True))
+    assert names == ["Conversion rate", "Revenue per visit"]
+
+
+def test_the_open_cycle_is_counted_once_in_the_comparison(world, cycle):
+    from programs.selectors import cycle_comparison
+
+    review_open(cycle=cycle)  # a manager looked at the open cycle's review
+    (column,) = cycle_comparison(program=world.program).columns
+    assert [k.name for k in column.kpis] == ["Conversion rate"]
 
 
 def test_starting_twice_gives_one_next_cycle(world, cycle):
@@ -396,14 +426,17 @@ def test_results_go_to_the_open_cycles_kpis_only(world, cycle, second_kpi):
     token, _secret = sources.token_create(program=world.program, name="t", by=world.user("admin"))
     yesterday = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
     pull = sources.push_load(
-        token=token, items=[{"kpi": "Bounce rate", "period": yesterday, "value": "44"}]
+        token=token,
+        items=[
+            {"kpi": "Bounce rate", "period": yesterday, "value": "44"},  # dropped
+            {"kpi": "Conversion rate", "period": yesterday, "value": "2.2"},
+        ],
     )
-    assert pull.status == "failed"
-    assert "no KPI “Bounce rate” in this program's open cycle" in str(pull.rejected_rows)
+    assert (pull.status, pull.inserted, pull.skipped) == ("succeeded", 1, 1)
     pull = sources.push_load(
-        token=token, items=[{"kpi": "Conversion rate", "period": yesterday, "value": "2.2"}]
+        token=token, items=[{"kpi": "Nonsense", "period": yesterday, "value": "1"}]
     )
-    assert pull.status == "succeeded"
+    assert "no KPI “Nonsense” in this program's open cycle" in str(pull.rejected_rows)
     assert Kpi.objects.get(goal__cycle=following).measurements.count() == 1
     assert not world.kpi.measurements.exists()
 
@@ -422,3 +455,36 @@ def test_a_closed_cycles_progress_stays_as_it_was(world, cycle, as_user):
     assert as_user("executive").get(url).status_code == 200  # still shown
     assert KpiSnapshot.objects.get(kpi=world.kpi, segment__isnull=True).pk == frozen.pk
     assert not StatusChange.objects.exists()
+
+
+def test_the_admin_adds_nothing_under_a_closed_cycle(world, cycle):
+    from django.test import Client
+
+    from programs.models import Countermeasure
+
+    review = review_open(cycle=cycle)
+    save(review, world)
+    cycle_start_next(cycle=cycle, by=world.user("manager"))
+    admin_user = world.user("admin")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client = Client()
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:programs_countermeasure_add"),
+        {"review": review.pk, "what": "Too late", "who": "Someone", "due": "2030-01-31"},
+    )
+    assert response.status_code == 403
+    assert not Countermeasure.objects.exists()
+
+
+def test_the_kpi_page_states_a_p_value_that_is_not_tiny(world, as_user):
+    from tests.kpis.test_goals import add_arms
+
+    add_arms(world, 300, 300)  # 196 against 168 conversions: p about 0.13
+    body = (
+        as_user("executive")
+        .get(reverse("kpis:kpi", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk}))
+        .content.decode()
+    )
+    assert "p-value 0." in body
