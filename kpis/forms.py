@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +47,7 @@ class KpiForm(StyledForm, forms.ModelForm):
             "target_date",
             "segments",
             "driver",
+            "personalized_share",
             "alert_threshold",
         ]
         widgets = {
@@ -59,6 +62,11 @@ class KpiForm(StyledForm, forms.ModelForm):
         self.fields["segments"].queryset = cycle.program.organization.segments.all()
         self.fields["driver"].queryset = cycle.program.drivers.all()
         self.fields["currency_code"].help_text = _("Only for currency KPIs, e.g. EUR.")
+        self.fields["personalized_share"].required = False  # empty: an even split
+
+    def clean_personalized_share(self):
+        share = self.cleaned_data.get("personalized_share")
+        return Decimal("0.5") if share is None else share
 
     def clean_currency_code(self):
         return self.cleaned_data["currency_code"].strip().upper()

@@ -1,8 +1,10 @@
 """Question 2, "Where are we going?": goals with KPIs, the ROI target, segments, and the
 strategic questions. (Question 4 adds results and dashboards to this app.)"""
 
+from decimal import Decimal
+
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -200,6 +202,17 @@ class Kpi(models.Model):
         blank=True,
         related_name="kpis",
         verbose_name=_("measured by driver"),
+    )
+    personalized_share = models.DecimalField(
+        _("planned share of personalized traffic"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.5"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("0.99"))],
+        help_text=_(
+            "For KPIs measured on personalized and control (or holdout) traffic: the split "
+            "you planned, e.g. 0.9 for 90% personalized; a different split is flagged."
+        ),
     )
     alert_threshold = models.DecimalField(
         _("alert threshold"),

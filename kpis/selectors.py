@@ -205,10 +205,11 @@ def lift_by_kpi(*, kpis, cycle_start: datetime.date) -> dict[int, LiftSummary]:
     from kpis.lift import mean_lift, rate_lift, sample_ratio
     from kpis.models import Measurement, Variant
 
+    shares = {k.pk: float(k.personalized_share) for k in kpis}
     arms = Measurement.objects.filter(
-        kpi_id__in=[k.pk for k in kpis],
+        kpi_id__in=list(shares),
         segment__isnull=True,
-        variant__in=[Variant.PERSONALIZED, Variant.CONTROL],
+        variant__in=[Variant.PERSONALIZED, Variant.CONTROL, Variant.HOLDOUT],
     )
     lasts = dict(
         arms.values("kpi_id").annotate(last=Max("period_start")).values_list("kpi_id", "last")
@@ -232,7 +233,9 @@ def lift_by_kpi(*, kpis, cycle_start: datetime.date) -> dict[int, LiftSummary]:
         days[row["kpi_id"]][row["variant"]][row["period_start"]] = row
     summaries = {}
     for kpi_id, last in lasts.items():
-        p_days, c_days = days[kpi_id][Variant.PERSONALIZED], days[kpi_id][Variant.CONTROL]
+        p_days = days[kpi_id][Variant.PERSONALIZED]
+        # A holdout is the control group when there is no control.
+        c_days = days[kpi_id][Variant.CONTROL] or days[kpi_id][Variant.HOLDOUT]
         if not p_days or not c_days:
             continue
         first = last - window
@@ -255,7 +258,7 @@ def lift_by_kpi(*, kpis, cycle_start: datetime.date) -> dict[int, LiftSummary]:
                 visits_c=visits_c,
             )
             srm = (
-                sample_ratio(visits_p=visits_p, visits_c=visits_c)
+                sample_ratio(visits_p=visits_p, visits_c=visits_c, planned_share=shares[kpi_id])
                 if visits_p and visits_c
                 else None
             )

@@ -160,6 +160,7 @@ KPI_FIELDS = (
     "target",
     "target_date",
     "driver",
+    "personalized_share",
     "alert_threshold",
 )
 

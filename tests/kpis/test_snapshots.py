@@ -237,3 +237,27 @@ def test_roi_form_needs_both_the_kpi_and_the_value(world, as_user):
     from kpis.models import RoiTarget
 
     assert not RoiTarget.objects.exists()
+
+
+def test_a_planned_90_10_split_against_a_holdout_is_no_mismatch(world):
+    """A holdout stands in for the control group; the split is checked against the plan."""
+    items = []
+    for variant, visits in (("personalized", 9000), ("holdout", 1000)):
+        items += daily(
+            "Conversion rate",
+            [2.5] * 28,
+            variant=variant,
+            numerator=lambda n, v=visits: round(v * 0.025),
+            denominator=lambda n, v=visits: v,
+        )
+    push(world, items)
+    start = world.program.cycles.get().starts_on
+    summary = lift_by_kpi(kpis=[world.kpi], cycle_start=start)[world.kpi.pk]
+    assert summary.srm.mismatch  # against the default 50/50 plan
+    kpi_save(
+        goal=world.goal, by=world.user("manager"), kpi=world.kpi, personalized_share=Decimal("0.9")
+    )
+    world.kpi.refresh_from_db()
+    summary = lift_by_kpi(kpis=[world.kpi], cycle_start=start)[world.kpi.pk]
+    assert not summary.srm.mismatch and summary.srm.planned_share == 0.9
+    assert summary.result.lift == pytest.approx(0.0)
