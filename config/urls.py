@@ -38,3 +38,6 @@ if settings.DEBUG:
     urlpatterns.append(
         path("demo/results-feed/", program_views.demo_results_feed, name="demo_results_feed")
     )
+
+# A lost database answers 503 ("back in a moment"), any other failure 500.
+handler500 = "programs.errors.server_error"

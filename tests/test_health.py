@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from programs.models import WorkerHeartbeat
@@ -43,3 +44,41 @@ def test_worker_health_tells_a_silent_worker(client):
     response = client.get("/health/worker/?format=json")
     assert response.status_code == 500
     assert "No worker heartbeat for" in " ".join(response.json().values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_answer_503_while_the_database_refuses_connections_then_recover(world):
+    """PostgreSQL refusing new connections (as while it restarts): the request gets a
+    clean 503 page; once it accepts them again, the next request succeeds."""
+    import psycopg
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)  # answer as the server would
+    client.force_login(world.user("executive"))
+    url = reverse("programs:program_home", kwargs={"pk": world.program.pk})
+    assert client.get(url).status_code == 200
+    name = connection.settings_dict["NAME"]
+    connection.close()
+    admin = psycopg.connect(
+        host=connection.settings_dict["HOST"] or "127.0.0.1",
+        port=connection.settings_dict["PORT"] or 5432,
+        user=connection.settings_dict["USER"],
+        dbname="postgres",
+        autocommit=True,
+    )
+    try:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+        response = client.get(url)
+        assert response.status_code == 503
+        assert "cannot reach its database" in response.content.decode()
+        assert response["Retry-After"] == "30"
+    finally:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        admin.close()
+    assert client.get(url).status_code == 200
