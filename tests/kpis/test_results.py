@@ -425,3 +425,27 @@ def test_pull_now_with_the_broker_down_says_nothing_ran(
     monkeypatch.undo()
     monkeypatch.setattr(run_pull, "delay", lambda **kwargs: None)
     assert sources.pull_queue(source=source, by=world.user("manager")).status == "queued"
+
+
+def test_a_token_pushes_only_into_its_own_programs_kpis(world, client):
+    """Globex's token names Acme's KPI: the item is refused and Acme's results are
+    untouched."""
+    import json as _json
+
+    from kpis.models import Measurement
+    from kpis.sources import token_create
+
+    _token, secret = token_create(
+        program=world.foreign_program, name="Globex CI", by=world.outsider.user
+    )
+    response = client.post(
+        "/api/measurements",
+        data=_json.dumps(
+            {"measurements": [{"kpi": "Conversion rate", "period": "2026-01-05", "value": 9}]}
+        ),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["reason"].startswith("no KPI “Conversion rate”")
+    assert not Measurement.objects.exists()
