@@ -68,16 +68,29 @@ class ItemError(Schema):
 
 class Rejected(Schema):
     detail: str
-    errors: list[ItemError]
+    errors: list[ItemError] = []  # none when the body itself cannot be read
 
 
 class Message(Schema):
     detail: str
 
 
+class Invalid(Schema):
+    """The body is not the documented shape (Django Ninja's validation answer)."""
+
+    detail: list[dict]
+
+
 @api.post(
     "/measurements",
-    response={200: Loaded, 400: Rejected, 401: Message, 403: Message, 409: Message},
+    response={
+        200: Loaded,
+        400: Rejected,
+        401: Message,
+        403: Message,
+        409: Message,
+        422: Invalid,
+    },
     summary="Load a batch of measurements, all or nothing",
 )
 def push_measurements(request: HttpRequest, batch: Batch):

@@ -393,18 +393,19 @@ def _check_and_load(pull: Pull, source: ResultSource, header, rows, mapping) -> 
     checked = ingest.check_rows(
         rows, mapping, kpis=kpis, segments=segments, today=timezone.localdate()
     )
+    bad_rows = len({e.line for e in checked.errors})  # a row may be wrong in several ways
     if not checked.ok:
         Pull.objects.filter(pk=pull.pk).update(
             status=PullStatus.FAILED,
             finished_at=timezone.now(),
             rows_read=checked.rows_read,
-            rejected=len(checked.errors),
+            rejected=bad_rows,
             rejected_rows=[
                 {"line": e.line, "column": e.column, "reason": e.reason}
                 for e in checked.errors[: ingest.MAX_ERRORS_SHOWN]
             ],
             error=_("%(n)s of %(total)s rows are wrong; nothing was loaded.")
-            % {"n": len(checked.errors), "total": checked.rows_read},
+            % {"n": bad_rows, "total": checked.rows_read},
             payload=None,
         )
         return
