@@ -37,10 +37,17 @@ def trail(series: list[Point], days: int = TRAIL_DAYS, step: int = 1) -> list[fl
 
 
 @transaction.atomic
-def progress_refresh(*, cycle: Cycle, today: datetime.date | None = None) -> list[StatusChange]:
+def progress_refresh(
+    *, cycle: Cycle, today: datetime.date | None = None, wait: bool = True
+) -> list[StatusChange]:
     """Recompute every snapshot of the cycle's KPIs and record what changed. Safe to run
-    twice and concurrently: refreshes of one cycle take turns on the cycle's row."""
-    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)  # and as it is now
+    twice and concurrently: refreshes of one cycle take turns on the cycle's row. With
+    `wait=False` (a page) it does nothing while another refresh of the cycle runs; the page
+    reads the snapshots as they are rather than queue behind it."""
+    locked = Cycle.objects.select_for_update(skip_locked=not wait).filter(pk=cycle.pk).first()
+    if locked is None:
+        return []
+    cycle = locked  # and as it is now
     if not cycle.is_open:
         if KpiSnapshot.objects.filter(kpi__goal__cycle=cycle).exists():
             return []  # a closed cycle's progress stays as it was when it closed
@@ -129,10 +136,16 @@ def progress_refresh(*, cycle: Cycle, today: datetime.date | None = None) -> lis
     return changes
 
 
+# A load's own refresh job lands within seconds; a page recomputes for a load only when the
+# job is later than this (the worker is down or busy), so pages under a stream of pushes
+# do not each redo the job's work.
+LOAD_GRACE = datetime.timedelta(minutes=2)
+
+
 def snapshots_stale(*, cycle: Cycle, today: datetime.date) -> bool:
-    """Whether the cycle's snapshots miss a KPI, predate a KPI's last edit or a load of
-    results, or were computed before today (expected progress moves with the date). Two
-    queries."""
+    """Whether the cycle's snapshots miss a KPI, predate a KPI's last edit, were computed
+    before today (expected progress moves with the date), or miss a load of results that
+    finished more than LOAD_GRACE ago. Two queries."""
     from django.db.models import Count, F, Min, Q
 
     row = Kpi.objects.filter(goal__cycle=cycle).aggregate(
@@ -154,7 +167,9 @@ def snapshots_stale(*, cycle: Cycle, today: datetime.date) -> bool:
     # Results arrive only through pulls (uploads, pushes and pulls alike), so a pull that
     # finished after the refresh means newer numbers, even if its refresh job is late.
     return Pull.objects.filter(
-        source__program_id=cycle.program_id, finished_at__gt=row["oldest"]
+        source__program_id=cycle.program_id,
+        finished_at__gt=row["oldest"],
+        finished_at__lt=timezone.now() - LOAD_GRACE,
     ).exists()
 
 
@@ -166,4 +181,4 @@ def snapshots_ensure(*, cycle: Cycle, today: datetime.date) -> None:
         progress_refresh(cycle=cycle)  # once, as of its closing day; then it stays
         return
     if snapshots_stale(cycle=cycle, today=today):
-        progress_refresh(cycle=cycle, today=today)
+        progress_refresh(cycle=cycle, today=today, wait=False)

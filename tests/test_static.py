@@ -28,3 +28,17 @@ def test_pages_load_no_script_or_style_from_another_origin(world, as_user):
     assert all(s.startswith("/static/") for s in sources), sources
     for source in sources:
         assert as_user("manager").get(source).status_code == 200, source
+
+
+def test_collectstatic_with_hashed_names_finds_every_referenced_file(settings, tmp_path):
+    """Production serves hashed file names (WhiteNoise's manifest storage): every file a
+    stylesheet or script refers to must be there, or collectstatic stops a deployment."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    assert (tmp_path / "staticfiles.json").exists()

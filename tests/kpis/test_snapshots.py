@@ -8,11 +8,12 @@ import pytest
 from django.utils import timezone
 
 from kpis import sources
-from kpis.models import KpiSnapshot, StatusChange
+from kpis.models import KpiSnapshot, Pull, StatusChange
 from kpis.roi import realized_roi
 from kpis.selectors import lift_by_kpi
 from kpis.services import kpi_save, roi_target_save
-from kpis.snapshots import progress_refresh, snapshots_stale, trail
+from kpis.snapshots import LOAD_GRACE, progress_refresh, snapshots_stale, trail
+from programs.models import Cycle
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +82,14 @@ def test_refreshing_twice_changes_nothing_and_records_no_change(world):
     assert not StatusChange.objects.exists()
 
 
+def late(pull):
+    """Make it as if the pull finished a while ago, after the last refresh, and its refresh
+    job never came."""
+    now = timezone.now()
+    KpiSnapshot.objects.update(computed_at=now - 3 * LOAD_GRACE)
+    Pull.objects.filter(pk=pull.pk).update(finished_at=now - 2 * LOAD_GRACE)
+
+
 def test_snapshots_go_stale_on_new_results_kpi_edits_and_a_new_day(world):
     cycle = world.program.cycles.get()
     today = timezone.localdate()
@@ -89,8 +98,10 @@ def test_snapshots_go_stale_on_new_results_kpi_edits_and_a_new_day(world):
     assert not snapshots_stale(cycle=cycle, today=today)
     assert snapshots_stale(cycle=cycle, today=today + datetime.timedelta(days=1))
 
-    push(world, daily("Conversion rate", [2.2] * 3))
-    assert snapshots_stale(cycle=cycle, today=today)
+    pull = push(world, daily("Conversion rate", [2.2] * 3))
+    assert not snapshots_stale(cycle=cycle, today=today)  # its refresh job is on its way
+    late(pull)
+    assert snapshots_stale(cycle=cycle, today=today)  # ... and late
     progress_refresh(cycle=cycle, today=today)
     assert not snapshots_stale(cycle=cycle, today=today)
 
@@ -98,17 +109,49 @@ def test_snapshots_go_stale_on_new_results_kpi_edits_and_a_new_day(world):
     assert snapshots_stale(cycle=cycle, today=today)
 
 
-def test_the_dashboard_shows_results_loaded_after_its_last_refresh(world, as_user):
-    """A pull's refresh job may be late (or the worker down): the page still tells the
-    newest numbers."""
+def test_the_dashboard_shows_results_whose_refresh_job_is_late(world, as_user):
+    """A load's refresh job normally brings the numbers within seconds; when it is late
+    (the worker is down), the page recomputes them itself."""
     from django.urls import reverse
 
     url = reverse("programs:dashboard", kwargs={"pk": world.program.pk})
     client = as_user("executive")
     push(world, daily("Conversion rate", [2.1] * 7))
     assert "2.1%" in client.get(url).content.decode()
-    push(world, daily("Conversion rate", [2.35] * 7))  # the same days, new values
+    pull = push(world, daily("Conversion rate", [2.35] * 7))  # the same days, new values
+    assert "2.35%" not in client.get(url).content.decode()  # the job's to do, seconds away
+    late(pull)
     assert "2.35%" in client.get(url).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_does_not_wait_for_a_refresh_already_running(world):
+    """A page finding a refresh of the cycle under way reads the snapshots as they are."""
+    import threading
+
+    from django.db import connection
+
+    cycle = world.program.cycles.get()
+    progress_refresh(cycle=cycle)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        from django.db import transaction
+
+        with transaction.atomic():
+            Cycle.objects.select_for_update().get(pk=cycle.pk)
+            holding.set()
+            release.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=hold_the_lock)
+    thread.start()
+    holding.wait(10)
+    try:
+        assert progress_refresh(cycle=cycle, wait=False) == []  # at once, not after 10 s
+    finally:
+        release.set()
+        thread.join()
 
 
 def arms(world, *, visits_p, visits_c, rate_p, rate_c, days=28):
