@@ -250,10 +250,15 @@ def driver_change_add(
 # --- Gaps -----------------------------------------------------------------------------
 
 
+@transaction.atomic
 def gaps_regenerate(*, cycle: Cycle) -> rules.GapPlan:
-    """Bring the generated gaps in line with the assessment (see rules.plan_gaps)."""
+    """Bring the generated gaps in line with the assessment (see rules.plan_gaps).
+
+    Regenerations of one cycle take turns on its assessment's row: two answers saved at
+    once would otherwise update the same gaps in opposite orders and deadlock."""
     from assessments import selectors
 
+    Assessment.objects.select_for_update().filter(cycle=cycle).first()
     scores = {
         row.dimension.pk: (row.dimension.name, row.answer.score if row.answer else None)
         for row in selectors.assessment_rows(cycle=cycle)

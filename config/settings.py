@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "django_structlog",
     "simple_history",
+    "health_check",  # its status page's template
     "axes",
     "csp",
     "programs",

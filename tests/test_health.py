@@ -82,3 +82,8 @@ def test_pages_answer_503_while_the_database_refuses_connections_then_recover(wo
         admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         admin.close()
     assert client.get(url).status_code == 200
+
+
+def test_the_health_page_answers_in_html_too(client, db):
+    response = client.get("/health/", headers={"Accept": "text/html"})
+    assert response.status_code == 200 and b"<html" in response.content.lower()
