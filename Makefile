@@ -59,4 +59,4 @@ lint: install-dev
 	DJANGO_DEBUG=true $(MANAGE) makemigrations --check --dry-run
 
 clean:
-	rm -rf var db.sqlite3
+	rm -rf var db.sqlite3 db.sqlite3-wal db.sqlite3-shm
