@@ -204,6 +204,11 @@ def blueprint_export(*, blueprint: Blueprint) -> dict:
     }
 
 
+def _text(raw) -> str:
+    """A name given as text ("" for null, a list or anything else)."""
+    return raw.strip() if isinstance(raw, str) else ""
+
+
 def _decimal(raw, where: str, errors: list[str], low=None, high=None) -> Decimal:
     try:
         value = Decimal(str(raw))
@@ -228,6 +233,12 @@ def blueprint_import(
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError) as error:
         raise ValidationError(_("The file is not JSON: %(e)s") % {"e": error}) from None
+    except RecursionError:
+        raise ValidationError(_("The file nests deeper than any blueprint does.")) from None
+    if "\\u0000" in json.dumps(doc):
+        raise ValidationError(
+            _("The file holds a NUL character (\\u0000), which no text can keep.")
+        )
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValidationError(
             _('This is not a Fourfold blueprint (expected "format": "%(f)s").') % {"f": FORMAT}
@@ -243,7 +254,7 @@ def blueprint_import(
     planned = []
     for s_index, stage in enumerate(stages, start=1):
         where = f"stage {s_index}"
-        if not isinstance(stage, dict) or not str(stage.get("name", "")).strip():
+        if not isinstance(stage, dict) or not _text(stage.get("name")):
             errors.append(f"{where}: a name is required")
             continue
         offers = []
@@ -253,7 +264,7 @@ def blueprint_import(
             raw_offers = []
         for o_index, offer in enumerate(raw_offers, start=1):
             here = f"{where} “{stage['name']}”, offer {o_index}"
-            if not isinstance(offer, dict) or not str(offer.get("name", "")).strip():
+            if not isinstance(offer, dict) or not _text(offer.get("name")):
                 errors.append(f"{here}: a name is required")
                 continue
             kind = offer.get("kind", OfferKind.CONTENT)

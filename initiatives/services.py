@@ -259,7 +259,13 @@ def initiatives_import_csv(*, cycle: Cycle, data: bytes, by: AbstractBaseUser) -
         raise ValidationError(
             _("The file is not UTF-8 text. Save it as CSV UTF-8 and try again.")
         ) from None
-    reader = csv.DictReader(io.StringIO(text))
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ValidationError(
+            _("Line %(n)s holds a NUL character, which no text can keep; nothing was imported.")
+            % {"n": line}
+        )
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         return _import_rows(cycle=cycle, reader=reader, by=by)
     except csv.Error as error:
