@@ -204,6 +204,21 @@ def blueprint_export(*, blueprint: Blueprint) -> dict:
     }
 
 
+def _unstorable(doc) -> str:
+    """Why some text in the document cannot be stored, or "": a NUL character, or half of
+    a character (an unpaired \\ud800-\\udfff escape, which is valid JSON)."""
+    if isinstance(doc, dict):
+        return next(filter(None, map(_unstorable, [*doc, *doc.values()])), "")
+    if isinstance(doc, list):
+        return next(filter(None, map(_unstorable, doc)), "")
+    if isinstance(doc, str):
+        if "\x00" in doc:
+            return _("The file holds a NUL character (\\u0000), which no text can keep.")
+        if any("\ud800" <= c <= "\udfff" for c in doc):
+            return _("The file holds half of a character (an unpaired \\ud800-\\udfff escape).")
+    return ""
+
+
 def _text(raw) -> str:
     """A name given as text ("" for null, a list or anything else)."""
     return raw.strip() if isinstance(raw, str) else ""
@@ -235,10 +250,9 @@ def blueprint_import(
         raise ValidationError(_("The file is not JSON: %(e)s") % {"e": error}) from None
     except RecursionError:
         raise ValidationError(_("The file nests deeper than any blueprint does.")) from None
-    if "\\u0000" in json.dumps(doc):
-        raise ValidationError(
-            _("The file holds a NUL character (\\u0000), which no text can keep.")
-        )
+    problem = _unstorable(doc)
+    if problem:
+        raise ValidationError(problem)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValidationError(
             _('This is not a Fourfold blueprint (expected "format": "%(f)s").') % {"f": FORMAT}
