@@ -308,6 +308,10 @@ def test_mutated_exports_import_or_are_refused_with_nothing_written(shop, data, 
             lambda offers: {"format": FORMAT, "stages": [{"name": "A", "offers": offers}]}
         ),
         st.sampled_from(["", "null", "[]", "{}", "NaN", '"format"', "\ufeff{}", "{" * 50]),
+        # Nesting around json's recursion limit (about 1000, 2000 under Hypothesis).
+        st.tuples(st.integers(500, 5000), st.booleans()).map(
+            lambda t: "[" * t[0] + "]" * t[0] * t[1]
+        ),
     ),
 )
 def test_random_documents_are_refused_with_a_message(shop, data):
