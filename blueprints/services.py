@@ -46,9 +46,10 @@ def blueprint_create(
     blueprint = Blueprint(cycle=cycle, name=name.strip(), context=context.strip(), updated_by=by)
     blueprint.full_clean()
     blueprint.save()
-    Stage.objects.bulk_create(
-        [Stage(blueprint=blueprint, name=n, position=i) for i, n in enumerate(stages)]
-    )
+    for position, stage_name in enumerate(stages):
+        stage = Stage(blueprint=blueprint, name=stage_name, position=position)
+        stage.full_clean()  # the unique check runs in SQL, with the database's lower()
+        stage.save()
     log.info("blueprint_created", blueprint=blueprint.pk, by=by.pk)
     return blueprint
 
@@ -307,6 +308,10 @@ def blueprint_import(
                         values[field] = timezone.datetime.fromisoformat(offer[field]).date()
                     except (TypeError, ValueError):
                         errors.append(f"{here}, {field}: not a date")
+            try:  # the model's own rules (decimal places, dates in order), named here
+                Offer(**values).full_clean(exclude=["stage"])
+            except ValidationError as error:
+                errors.extend(f"{here}: {m}" for m in error.messages)
             parsed_conditions = []
             raw_conditions = offer.get("conditions") or []
             if not isinstance(raw_conditions, list):

@@ -271,7 +271,7 @@ def initiatives_import_csv(*, cycle: Cycle, data: bytes, by: AbstractBaseUser) -
     except csv.Error as error:
         raise ValidationError(
             _("Line %(n)s of the file cannot be read (%(e)s); nothing was imported.")
-            % {"n": reader.line_num, "e": error}
+            % {"n": reader.line_num + 1, "e": error}
         ) from None
 
 
@@ -319,7 +319,7 @@ def _import_rows(*, cycle: Cycle, reader: csv.DictReader, by: AbstractBaseUser) 
         if not row.get("name"):
             fail("name", _("required"))
         owner = pick(row.get("owner_department", ""), departments, "owner_department")
-        if not row.get("owner_department"):
+        if not row.get("owner_department", "").strip("| "):
             fail("owner_department", _("required"))
         starts_on, ends_on = day("starts_on", True), day("ends_on", False)
         try:
@@ -342,34 +342,51 @@ def _import_rows(*, cycle: Cycle, reader: csv.DictReader, by: AbstractBaseUser) 
         if starts_on and ends_on and ends_on < starts_on:
             fail("ends_on", _("before the start"))
         rows.append(
-            {
-                "name": row.get("name", ""),
-                "objective": row.get("objective", ""),
-                "kind": kind,
-                "owner_department": owner[0] if owner else None,
-                "departments": pick(row.get("departments", ""), departments, "departments"),
-                "channels": pick(row.get("channels", ""), channels, "channels"),
-                "stages": stages,
-                "starts_on": starts_on,
-                "ends_on": ends_on,
-                "cost": cost,
-                "status": status,
-            }
+            (
+                line,
+                {
+                    "name": row.get("name", ""),
+                    "objective": row.get("objective", ""),
+                    "kind": kind,
+                    "owner_department": owner[0] if owner else None,
+                    "departments": pick(row.get("departments", ""), departments, "departments"),
+                    "channels": pick(row.get("channels", ""), channels, "channels"),
+                    "stages": stages,
+                    "starts_on": starts_on,
+                    "ends_on": ends_on,
+                    "cost": cost,
+                    "status": status,
+                },
+            )
         )
     if not rows and not errors:
         raise ValidationError(_("The file has a header but no initiatives."))
     if errors:
-        total = len(errors)
-        shown = [f"line {e.line}, {e.column}: {e.message}" for e in errors[:100]]
-        more = [_("…and %(n)s more") % {"n": total - 100}] if total > 100 else []
-        raise ValidationError(
-            [_("Nothing was imported; fix these %(n)s problems:") % {"n": total}, *shown, *more]
-        )
+        _refuse(errors)
     with transaction.atomic():
-        for values in rows:
-            initiative_save(cycle=cycle, by=by, **values)
+        for line, values in rows:
+            try:
+                initiative_save(cycle=cycle, by=by, **values)
+            except ValidationError as error:  # the model's own rules, named by line
+                by_field = (
+                    error.message_dict if hasattr(error, "error_dict") else {"row": error.messages}
+                )
+                errors.extend(
+                    RowError(line, column, m) for column, ms in by_field.items() for m in ms
+                )
+        if errors:
+            _refuse(errors)  # inside the atomic block: rolls back the rows saved
     log.info("initiatives_imported", cycle=cycle.pk, rows=len(rows), by=by.pk)
     return len(rows)
+
+
+def _refuse(errors: list[RowError]) -> None:
+    total = len(errors)
+    shown = [f"line {e.line}, {e.column}: {e.message}" for e in errors[:100]]
+    more = [_("…and %(n)s more") % {"n": total - 100}] if total > 100 else []
+    raise ValidationError(
+        [_("Nothing was imported; fix these %(n)s problems:") % {"n": total}, *shown, *more]
+    )
 
 
 def initiatives_export_csv(*, initiatives) -> str:

@@ -13,8 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.utils import IntegrityError
+from django.db import transaction
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
@@ -108,30 +107,6 @@ def blueprint_rows(cycle) -> tuple:
         rows_of(Attribute, organization=cycle.program.organization),
         rows_of(Kpi, goal__cycle=cycle),
     )
-
-
-def without_known_bugs(doc):
-    """A known bug, see the xfail test at the end: two stage names that only PostgreSQL's
-    lower() finds equal break its unique constraint (IntegrityError); such documents are
-    left out. (NUL characters and lone surrogates, refused on their own tests, are dropped
-    only because the check below sends the names to PostgreSQL.)"""
-    if isinstance(doc, str):
-        return "".join(c for c in doc if c != "\x00" and not "\ud800" <= c <= "\udfff")
-    if isinstance(doc, list):
-        return [without_known_bugs(v) for v in doc]
-    if isinstance(doc, dict):
-        doc = {without_known_bugs(k): without_known_bugs(v) for k, v in doc.items()}
-        stages = doc.get("stages")
-        if isinstance(stages, list):
-            names = [
-                str(s["name"]).strip()[:60]
-                for s in stages
-                if isinstance(s, dict) and str(s.get("name", "")).strip()
-            ]
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT count(DISTINCT lower(n)) FROM unnest(%s::text[]) n", [names])
-                assume(cursor.fetchone()[0] == len({n.lower() for n in names}))
-    return doc
 
 
 def import_or_refuse(world, data, name: str = "") -> Blueprint | None:
@@ -281,7 +256,7 @@ def encoded(doc) -> st.SearchStrategy:
 @settings(FUZZ, max_examples=150)
 @given(data=st.data(), name=st.sampled_from(["Copy"] * 6 + ["", "web SHOP", " ", "x" * 121]))
 def test_mutated_exports_import_or_are_refused_with_nothing_written(shop, data, name):
-    doc = without_known_bugs(data.draw(mutated_documents(shop.document)))
+    doc = data.draw(mutated_documents(shop.document))
     with rolled_back():
         blueprint = import_or_refuse(shop, data.draw(encoded(doc)), name=name)
         if blueprint is not None:
@@ -316,7 +291,7 @@ def test_mutated_exports_import_or_are_refused_with_nothing_written(shop, data, 
 )
 def test_random_documents_are_refused_with_a_message(shop, data):
     if isinstance(data, dict):
-        data = json.dumps(without_known_bugs(data))
+        data = json.dumps(data)
     with rolled_back():
         import_or_refuse(shop, data)
 
@@ -393,7 +368,6 @@ def blueprints(draw) -> dict:
 @settings(FUZZ, max_examples=30)
 @given(doc=blueprints())
 def test_valid_blueprints_survive_import_then_export(shop, doc):
-    doc = without_known_bugs(doc)
     with rolled_back():
         blueprint = import_or_refuse(shop, json.dumps(doc))
         assert blueprint is not None
@@ -459,14 +433,12 @@ def test_the_text_backslash_u0000_is_not_taken_for_a_nul(shop):
     assert blueprint.stages.get().offers.get().description == "Write \\u0000 for NUL"
 
 
-@pytest.mark.xfail(strict=True, raises=IntegrityError, reason="Python's lower() is not SQL's")
 def test_stage_names_equal_to_postgresql_are_refused_with_a_message(shop):
     data = json.dumps({"format": FORMAT, "stages": [{"name": "i"}, {"name": "İ"}]})
     with pytest.raises(ValidationError):
         services.blueprint_import(cycle=shop.cycle, data=data, by=shop.user("team"))
 
 
-@pytest.mark.xfail(strict=True, reason="the model's own checks do not say which offer")
 @pytest.mark.parametrize(
     "changes",
     [

@@ -330,7 +330,6 @@ def test_a_nul_character_is_refused_with_a_message(plan, data):
     assert plan_rows(plan.cycle) == before
 
 
-@pytest.mark.xfail(strict=True, reason="the model's own checks do not say which line")
 @pytest.mark.parametrize(
     "row",
     [
@@ -347,7 +346,6 @@ def test_every_refused_row_is_named_by_its_line(plan, row):
     assert any("line 2" in m for m in refused.value.messages), refused.value.messages
 
 
-@pytest.mark.xfail(strict=True, reason="csv's line_num is the last line read, not the bad one")
 def test_a_line_that_cannot_be_parsed_is_named(plan):
     data = b"name,owner_department,starts_on\nHero,IT,2026-12-01\n" + b"x" * 140_000 + b"\n"
     with pytest.raises(ValidationError) as refused:
