@@ -9,13 +9,14 @@ import structlog
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kpis.models import KpiSnapshot, ProgressStatus, StatusChange
+from kpis.selectors import status_counts
 from programs.models import Membership, Organization, Role
 
 log = structlog.get_logger(__name__)
@@ -127,13 +128,8 @@ def programs_digest(*, organization: Organization, since: datetime.datetime) -> 
             program__organization=organization, closed_at__isnull=True
         ).select_related("program")
     }
-    counts = defaultdict(dict)
-    for row in (
-        KpiSnapshot.objects.filter(kpi__goal__cycle__in=cycles.values(), segment__isnull=True)
-        .values("kpi__goal__cycle__program_id", "status")
-        .annotate(n=Count("pk"))
-    ):
-        counts[row["kpi__goal__cycle__program_id"]][row["status"]] = row["n"]
+    by_cycle, _as_of = status_counts(cycles=list(cycles.values()))
+    counts = defaultdict(dict, {c.program_id: by_cycle.get(c.pk, {}) for c in cycles.values()})
     lifts = defaultdict(list)
     for snap in KpiSnapshot.objects.filter(
         kpi__goal__cycle__in=cycles.values(), segment__isnull=True, lift__significant=True

@@ -464,3 +464,23 @@ def changes_since(*, cycle: Cycle, since: datetime.datetime) -> Changes:
         statuses=statuses,
         targets=targets,
     )
+
+
+def status_counts(*, cycles) -> tuple[dict[int, dict[str, int]], dict[int, datetime.datetime]]:
+    """Per cycle: how many KPIs have each status, and when their snapshots were computed
+    (the latest), from one aggregate over the all-traffic snapshots."""
+    from django.db.models import Count, Max
+
+    from kpis.models import KpiSnapshot
+
+    counts: dict[int, dict[str, int]] = {}
+    as_of: dict[int, datetime.datetime] = {}
+    for row in (
+        KpiSnapshot.objects.filter(kpi__goal__cycle__in=cycles, segment__isnull=True)
+        .values("kpi__goal__cycle_id", "status")
+        .annotate(n=Count("pk"), computed=Max("computed_at"))
+    ):
+        cycle_id = row["kpi__goal__cycle_id"]
+        counts.setdefault(cycle_id, {})[row["status"]] = row["n"]
+        as_of[cycle_id] = max(as_of.get(cycle_id, row["computed"]), row["computed"])
+    return counts, as_of

@@ -44,26 +44,16 @@ def portfolio(*, organization: Organization, today) -> list[dict]:
     """Every program of the organization with its open cycle's KPI statuses, realized ROI
     and initiatives in progress, from the snapshots: five queries whatever the number of
     programs and KPIs."""
-    from collections import defaultdict
 
-    from django.db.models import Count, Max
+    from django.db.models import Count
 
     from initiatives.models import Status
     from kpis.models import KpiSnapshot, ProgressStatus, RoiTarget
-    from kpis.selectors import roi_realized
+    from kpis.selectors import roi_realized, status_counts
 
     programs = program_list(organization=organization)
     cycles = [p.open_cycle for p in programs if p.open_cycle]
-    counts: dict = defaultdict(dict)
-    as_of: dict = {}
-    for row in (
-        KpiSnapshot.objects.filter(kpi__goal__cycle__in=cycles, segment__isnull=True)
-        .values("kpi__goal__cycle_id", "status")
-        .annotate(n=Count("pk"), computed=Max("computed_at"))
-    ):
-        cycle_id = row["kpi__goal__cycle_id"]
-        counts[cycle_id][row["status"]] = row["n"]
-        as_of[cycle_id] = max(as_of.get(cycle_id, row["computed"]), row["computed"])
+    counts, as_of = status_counts(cycles=cycles)
     rois = {
         r.cycle_id: r
         for r in RoiTarget.objects.filter(cycle__in=cycles).select_related(
@@ -93,7 +83,7 @@ def portfolio(*, organization: Organization, today) -> list[dict]:
                 "counts": [
                     (status.value, status.label, counts[cycle.pk][status])
                     for status in ProgressStatus
-                    if cycle and counts[cycle.pk].get(status)
+                    if cycle and counts.get(cycle.pk, {}).get(status)
                 ],
                 "as_of": as_of.get(cycle.pk) if cycle else None,
                 "roi": roi,
