@@ -46,6 +46,9 @@ def _read_settings() -> dict:
         values["BASE_URL"] = str(
             env.url("FOURFOLD_BASE_URL", default="http://127.0.0.1:8000", schemes=["http", "https"])
         ).rstrip("/")
+        # Uploaded customer tables and exposure histories; every web process and worker must
+        # see the same folder (a shared volume when they run on different machines).
+        values["MEDIA_ROOT"] = env.path("FOURFOLD_MEDIA_ROOT", default=VAR_DIR / "media")
         values["EMAIL_URL"] = env.dj_email_url("EMAIL_URL", default="console://")
         if "EMAIL_BACKEND" not in values["EMAIL_URL"]:
             raise EnvError(
@@ -214,7 +217,7 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = _values["MEDIA_ROOT"]
 
 # EMAIL_URL (e.g. submission://user:password@smtp.example.com:587) sets EMAIL_BACKEND,
 # EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, ...

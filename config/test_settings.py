@@ -4,12 +4,15 @@ Tests run against PostgreSQL (DATABASE_URL) and, where a test starts a worker, R
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + "x" * 50)
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fourfold")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+# Uploaded tables of this run, apart from the demo's var/media.
+os.environ.setdefault("FOURFOLD_MEDIA_ROOT", tempfile.mkdtemp(prefix="fourfold-media-"))
 
 from config.settings import *  # noqa: F403
 
