@@ -240,3 +240,57 @@ class TokenForm(StyledForm, forms.Form):
     name = forms.CharField(
         label=_("Token name"), max_length=80, help_text=_("Which system uses it.")
     )
+
+
+class CustomerTableForm(StyledForm, forms.Form):
+    file = forms.FileField(
+        label=_("Customer table (CSV or Excel)"),
+        help_text=_(
+            "One row per customer with a header line: an id column, and the numeric and "
+            "categorical columns to group customers by. Up to 1,000,000 rows."
+        ),
+    )
+
+
+class ClusterRunForm(StyledForm, forms.Form):
+    """What to cluster on and how many clusters; the table's own rules are checked by the
+    service (kpis.clustering.check), so the page shows them beside these fields."""
+
+    keys = forms.MultipleChoiceField(
+        label=_("Columns to group customers by"), widget=forms.CheckboxSelectMultiple
+    )
+    k_mode = forms.ChoiceField(
+        label=_("Number of clusters"),
+        choices=[("auto", _("Choose by silhouette")), ("fixed", _("Set by hand"))],
+        initial="auto",
+        widget=forms.RadioSelect,
+    )
+    k = forms.IntegerField(
+        label=_("Clusters (set by hand)"), required=False, min_value=2, max_value=12
+    )
+    k_min = forms.IntegerField(label=_("From"), initial=2, min_value=2, max_value=12)
+    k_max = forms.IntegerField(label=_("To"), initial=8, min_value=2, max_value=12)
+    seed = forms.IntegerField(
+        label=_("Random seed"),
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text=_("Leave empty for a new one; give a run's seed to repeat it exactly."),
+    )
+
+    def __init__(self, *args, columns, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keys"].choices = [(c.key, f"{c.name} ({c.kind})") for c in columns if c.usable]
+        self.fields["keys"].initial = [c.key for c in columns if c.usable]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("k_mode") == "fixed" and not data.get("k"):
+            self.add_error("k", _("Say how many clusters, or let the silhouette choose."))
+        if (data.get("k_min") or 0) > (data.get("k_max") or 99):
+            self.add_error("k_max", _("The range must run from the lower number to the higher."))
+        return data
+
+
+class SaveClusterForm(StyledForm, forms.Form):
+    name = forms.CharField(label=_("Segment name"), max_length=120)

@@ -80,6 +80,12 @@ class Segment(models.Model):
         validators=[MinValueValidator(0)],
         help_text=_("Revenue from the segment per year."),
     )
+    # A segment saved from a discovered cluster keeps where it came from, so its page can
+    # show how many of that table's customers its (edited) conditions reach.
+    discovered_in = models.ForeignKey(
+        "ClusterRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="segments"
+    )
+    discovered_cluster = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -96,6 +102,91 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CustomerTable(models.Model):
+    """An uploaded customer table segments are discovered in, stored as column arrays.
+
+    The upload is read once; its columns (numbers as floats, categories as codes) are kept
+    in `data` (an .npz file in the media folder), described in `columns`, so runs and the
+    reach of a segment's conditions never parse the file again."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="customer_tables"
+    )
+    name = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(max_length=64, editable=False)
+    rows = models.PositiveIntegerField()
+    columns = models.JSONField(default=list)  # kpis.clustering.StoredColumn.as_dict()
+    data = models.FileField(upload_to="customer-tables/", max_length=300)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        verbose_name = _("customer table")
+        verbose_name_plural = _("customer tables")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class ClusterRun(models.Model):
+    """One K-means run on a customer table: its settings (seed included, so it can be
+    repeated), its progress while the job runs, and the clusters it found."""
+
+    table = models.ForeignKey(CustomerTable, on_delete=models.CASCADE, related_name="runs")
+    number = models.PositiveIntegerField(editable=False)
+    keys = models.JSONField(default=list)  # the columns clustered on, as attribute keys
+    k = models.PositiveSmallIntegerField(null=True, blank=True)  # asked for; None: chosen
+    k_min = models.PositiveSmallIntegerField(default=2)
+    k_max = models.PositiveSmallIntegerField(default=8)
+    seed = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    step = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    labels = models.FileField(upload_to="cluster-labels/", max_length=300, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("cluster run")
+        verbose_name_plural = _("cluster runs")
+        constraints = [
+            # Runs are numbered per table, so "run 3" names one result.
+            models.UniqueConstraint(fields=["table", "number"], name="cluster_run_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(k_min__lte=models.F("k_max")), name="cluster_run_k_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.number} on {self.table}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (RunStatus.SUCCEEDED, RunStatus.FAILED)
+
+    @property
+    def clusters(self) -> list[dict]:
+        return self.result.get("clusters", [])
 
 
 class SegmentCondition(models.Model):

@@ -76,3 +76,11 @@ def send_status_alerts(*, change_ids: list[int]) -> None:
     from kpis.alerts import status_alerts_send
 
     status_alerts_send(change_ids=change_ids)
+
+
+@shared_task(ignore_result=True, acks_late=True, soft_time_limit=30 * 60, time_limit=35 * 60)
+def discover_segments(*, run_id: int) -> None:
+    """Run one queued cluster run (segment discovery); a finished run is left alone."""
+    from kpis.discovery import cluster_run_execute
+
+    cluster_run_execute(run_id=run_id)

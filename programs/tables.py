@@ -8,6 +8,7 @@ Columns are described as numeric or categorical once, so forms can offer the rig
 
 import csv
 import io
+import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ MAX_COLUMNS = 200
 # category a segment could be described by.
 MAX_CATEGORIES = 50
 SNIFF_BYTES = 64 * 1024
+ID_NAME = re.compile(r"(^|[\s_.-])id$", re.IGNORECASE)
 
 
 class TableError(ValueError):
@@ -123,13 +125,21 @@ def checked_frame(name: str, frame: pd.DataFrame, header: list[str]) -> pd.DataF
     return frame
 
 
+def looks_like_id(name: str) -> bool:
+    """ "id", "customer_id", "Customer ID", "klant-id": a key, not something customers share."""
+    return bool(ID_NAME.search(name))
+
+
 def describe(frame: pd.DataFrame) -> list[Column]:
-    """Each column as numeric, category or other, with its distinct and missing counts."""
+    """Each column as numeric, boolean, category or other (an id, free text, dates), with
+    its distinct and missing counts."""
     columns = []
     for name in frame.columns:
         values = frame[name]
         distinct = int(values.nunique(dropna=True))
-        if pd.api.types.is_bool_dtype(values) or (
+        if looks_like_id(name) and distinct >= len(values) - int(values.isna().sum()):
+            kind = "other"
+        elif pd.api.types.is_bool_dtype(values) or (
             pd.api.types.is_numeric_dtype(values) and set(values.dropna().unique()) <= {0, 1}
         ):
             kind = "boolean"

@@ -190,6 +190,61 @@ MATRIX |= {
 }
 
 
+def discovered(w: World) -> dict:
+    """A clustered customer table of Acme with one cluster saved as a segment."""
+    if not hasattr(w, "run"):
+        import io
+
+        from kpis import discovery
+        from kpis.models import ClusterRun
+
+        rows = "\n".join(
+            f"{i},{10 + i % 2 * 90 + i % 5},{'NL' if i % 2 else 'BE'}" for i in range(80)
+        )
+        w.table = discovery.customer_table_upload(
+            organization=w.acme,
+            name="customers.csv",
+            stream=io.BytesIO(f"id,spend,country\n{rows}\n".encode()),
+            by=w.user("team"),
+        )
+        w.run = ClusterRun.objects.create(table=w.table, number=1, keys=["spend"], k=2, seed=1)
+        discovery.cluster_run_execute(run_id=w.run.pk)
+        w.run.refresh_from_db()
+        w.discovered = discovery.segment_from_cluster(
+            run=w.run, number=1, name="Big spenders", by=w.user("manager")
+        )
+    return {"org": w.acme.slug, "table_pk": w.table.pk, "run_pk": w.run.pk}
+
+
+def table(w: World) -> dict:
+    return {"org": w.acme.slug, "table_pk": discovered(w)["table_pk"]}
+
+
+def run(w: World) -> dict:
+    return {"org": w.acme.slug, "run_pk": discovered(w)["run_pk"]}
+
+
+MATRIX |= {
+    "kpis:discovery": Rule(kwargs=org, allowed=EVERYONE),
+    "kpis:customer_table": Rule(kwargs=table, allowed=EVERYONE),
+    "kpis:customer_table_delete": Rule(
+        kwargs=table, allowed=frozenset({"admin", "manager", "team"}), method="post", ok=302
+    ),
+    "kpis:cluster_run": Rule(kwargs=run, allowed=EVERYONE),
+    "kpis:cluster_save": Rule(
+        kwargs=lambda w: {**run(w), "number": 2},
+        allowed=MANAGERS,
+        method="post",
+        data=lambda w: {"cluster-2-name": "Small spenders"},
+        ok=302,
+    ),
+    "kpis:segment_reach": Rule(
+        kwargs=lambda w: {"org": w.acme.slug, "segment_pk": (discovered(w), w.discovered.pk)[1]},
+        allowed=EVERYONE,
+    ),
+}
+
+
 def initiative(w: World) -> dict:
     """An initiative of Acme's program, made on first use."""
     if not hasattr(w, "initiative"):

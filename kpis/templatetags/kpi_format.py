@@ -86,3 +86,36 @@ def period_label(value: str) -> str:
     from programs.forms import DashboardFilterForm
 
     return str(dict(DashboardFilterForm.PERIODS).get(value, value))
+
+
+@register.filter
+def count(value) -> str:
+    """A count with thousands separated: 1234567 → 1,234,567."""
+    if value is None or value == "":
+        return DASH
+    return f"{int(value):,}"
+
+
+@register.filter
+def share(value) -> str:
+    """A fraction as a percentage: 0.273 → 27%; under 10% with one decimal (0.062 → 6.2%)."""
+    if value is None or value == "":
+        return DASH
+    percent = float(value) * 100
+    return f"{percent:.1f}%" if abs(percent) < 10 else f"{percent:.0f}%"
+
+
+@register.filter
+def number_short(value) -> str:
+    """A measured average, to three significant digits: 142.3561 → 142; 0.04567 → 0.0457."""
+    if value is None or value == "":
+        return DASH
+    value = float(value)
+    if value != value:  # NaN: no known values
+        return DASH
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

@@ -1,0 +1,231 @@
+"""Segment discovery pages: upload a customer table, cluster it, save clusters as segments.
+
+Managers and team members upload and run; everyone in the organization reads the results;
+saving a cluster as a segment is a manager's, as every other change to segments is."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kpis import charts, discovery
+from kpis.clustering import column_label
+from kpis.conditions import Attribute as PlainAttribute
+from kpis.conditions import AttributeType, Operator, describe
+from kpis.discovery import ATTRIBUTE_TYPES
+from kpis.forms import ClusterRunForm, CustomerTableForm, SaveClusterForm
+from kpis.models import ClusterRun, CustomerTable, RunStatus, Segment
+from programs.access import Need, membership_for
+from programs.http import HtmxHttpRequest
+from programs.tables import TableError
+
+
+def _context(membership, **extra) -> dict:
+    return {"membership": membership, "organization": membership.organization, **extra}
+
+
+def _table(membership, table_pk: int) -> CustomerTable:
+    return get_object_or_404(CustomerTable, pk=table_pk, organization=membership.organization)
+
+
+def _run(membership, run_pk: int) -> ClusterRun:
+    return get_object_or_404(
+        ClusterRun.objects.select_related("table", "created_by"),
+        pk=run_pk,
+        table__organization=membership.organization,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def table_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    """The customer tables of the organization, and the upload of a new one."""
+    need = Need.PLAN if request.method == "POST" else Need.VIEW
+    membership = membership_for(request.user, org, need=need)
+    form = CustomerTableForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > discovery.MAX_UPLOAD_BYTES:
+            form.add_error("file", _("The file is larger than 300 MB; sample it or split it."))
+        else:
+            try:
+                table = discovery.customer_table_upload(
+                    organization=membership.organization,
+                    name=upload.name,
+                    stream=upload,
+                    by=request.user,
+                )
+            except TableError as error:
+                form.add_error("file", str(error))
+            else:
+                messages.success(
+                    request,
+                    _("%(rows)s customers read. Choose the columns to group them by.")
+                    % {"rows": f"{table.rows:,}"},
+                )
+                return redirect("kpis:customer_table", org=org, table_pk=table.pk)
+    tables = membership.organization.customer_tables.select_related("uploaded_by").prefetch_related(
+        "runs"
+    )
+    return render(
+        request,
+        "kpis/discovery.html",
+        _context(membership, form=form, tables=tables),
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_table(request: HtmxHttpRequest, org: str, table_pk: int) -> HttpResponse:
+    """A table's columns and runs, and the form that starts a run."""
+    need = Need.PLAN if request.method == "POST" else Need.VIEW
+    membership = membership_for(request.user, org, need=need)
+    table = _table(membership, table_pk)
+    columns = discovery.stored_columns(table)
+    form = ClusterRunForm(request.POST or None, columns=columns)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fixed = data["k_mode"] == "fixed"
+        try:
+            run = discovery.cluster_run_queue(
+                table=table,
+                keys=data["keys"],
+                k=data["k"] if fixed else None,
+                k_range=(data["k_min"], data["k_max"]),
+                seed=data["seed"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("kpis:cluster_run", org=org, run_pk=run.pk)
+    return render(
+        request,
+        "kpis/customer_table.html",
+        _context(
+            membership,
+            table=table,
+            columns=columns,
+            form=form,
+            runs=table.runs.select_related("created_by"),
+        ),
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def customer_table_delete(request: HtmxHttpRequest, org: str, table_pk: int) -> HttpResponse:
+    membership = membership_for(request.user, org, need=Need.PLAN)
+    table = _table(membership, table_pk)
+    discovery.customer_table_delete(table=table)
+    messages.success(request, _("The table and its runs are deleted; saved segments stay."))
+    return redirect("kpis:discovery", org=org)
+
+
+def _sentences(columns, cluster: dict) -> list[str]:
+    """The cluster's suggested conditions as the sentences a segment will show."""
+    by_key = {c.key: c for c in columns}
+    sentences = []
+    for condition in cluster["conditions"]:
+        column = by_key[condition["key"]]
+        attribute = PlainAttribute(
+            key=column.key,
+            label=column_label(column.name),
+            type=AttributeType(ATTRIBUTE_TYPES[column.kind]),
+            allowed_values=column.levels,
+        )
+        sentences.append(describe(attribute, Operator(condition["operator"]), condition["value"]))
+    return sentences
+
+
+@login_required
+@require_GET
+def cluster_run(request: HtmxHttpRequest, org: str, run_pk: int) -> HttpResponse:
+    """A run: its progress while the job works (the status fragment polls itself), then
+    the clusters with their profiles, suggested conditions and the chart."""
+    membership = membership_for(request.user, org)
+    run = _run(membership, run_pk)
+    if request.htmx and not run.finished:
+        return render(request, "kpis/cluster_run.html#run-status", _context(membership, run=run))
+    if request.htmx:
+        # The job finished while the page watched: show the whole page.
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    columns = discovery.stored_columns(run.table)
+    clusters = [
+        {
+            **cluster,
+            "sentences": _sentences(columns, cluster),
+            "form": SaveClusterForm(
+                initial={"name": cluster["name"]}, prefix=f"cluster-{cluster['number']}"
+            ),
+            "saved": [s for s in run.segments.all() if s.discovered_cluster == cluster["number"]],
+        }
+        for cluster in run.clusters
+    ]
+    succeeded = run.status == RunStatus.SUCCEEDED
+    return render(
+        request,
+        "kpis/cluster_run.html",
+        _context(
+            membership,
+            run=run,
+            table=run.table,
+            clusters=clusters,
+            column_names={c.key: c.name for c in columns},
+            map_chart=charts.cluster_map(run.result.get("chart", {}), run.clusters)
+            if succeeded
+            else None,
+            silhouette_chart=charts.silhouettes(run.result.get("silhouettes", {}), run.result["k"])
+            if succeeded and run.result.get("silhouettes")
+            else None,
+        ),
+    )
+
+
+@login_required
+@require_POST
+def cluster_save(request: HtmxHttpRequest, org: str, run_pk: int, number: int) -> HttpResponse:
+    """Save one cluster as a segment, with its suggested conditions."""
+    membership = membership_for(request.user, org, need=Need.MANAGE)
+    run = _run(membership, run_pk)
+    form = SaveClusterForm(request.POST, prefix=f"cluster-{number}")
+    if not form.is_valid():
+        messages.error(request, _("Give the segment a name."))
+        return redirect("kpis:cluster_run", org=org, run_pk=run.pk)
+    try:
+        segment = discovery.segment_from_cluster(
+            run=run, number=number, name=form.cleaned_data["name"], by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("kpis:cluster_run", org=org, run_pk=run.pk)
+    messages.success(
+        request,
+        _("Segment saved from cluster %(n)s. Edit its conditions and see whom they reach.")
+        % {"n": number},
+    )
+    return redirect("kpis:segment", org=org, segment_pk=segment.pk)
+
+
+@login_required
+@require_GET
+def segment_reach(request: HtmxHttpRequest, org: str, segment_pk: int) -> HttpResponse:
+    """The segment's conditions against the customer table it was discovered in."""
+    membership = membership_for(request.user, org)
+    segment = get_object_or_404(
+        Segment.objects.select_related("discovered_in__table"),
+        pk=segment_pk,
+        organization=membership.organization,
+    )
+    return render(
+        request,
+        "kpis/_segment_reach.html",
+        _context(membership, segment=segment, reach=discovery.segment_reach(segment)),
+    )

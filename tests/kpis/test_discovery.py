@@ -1,0 +1,378 @@
+"""Segment discovery: K-means finds planted groups, describes them in conditions that reach
+them, and the pages upload, run, show and save without losing anything on bad input."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from sklearn.metrics import adjusted_rand_score
+
+from kpis import clustering, discovery
+from kpis.clustering import ClusteringError, Settings, TableCondition
+from kpis.models import Attribute, ClusterRun, CustomerTable, RunStatus, Segment
+from programs.tables import describe
+
+
+def planted(rows: int, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
+    """Four groups of customers, apart on spend, visits, country and membership."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, 4, rows)
+    centres = np.array([[20, 2, 0.1], [80, 10, 0.9], [150, 3, 0.5], [40, 15, 0.2]])
+    numbers = centres[truth] + rng.normal(0, [8, 1.2, 0.1], (rows, 3))
+    country = np.where(truth == 2, rng.choice(["DE", "AT"], rows), rng.choice(["NL", "BE"], rows))
+    member = (rng.random(rows) < np.array([0.03, 0.97, 0.03, 0.97])[truth]).astype(int)
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.arange(rows) + 1000,
+            "cart value": numbers[:, 0].round(2),
+            "visits": numbers[:, 1].round(1),
+            "discount share": numbers[:, 2].round(3),
+            "country": country,
+            "member": member,
+        }
+    )
+    return frame, truth
+
+
+def germanic(cluster: dict) -> bool:
+    """The planted cluster of German and Austrian big spenders."""
+    return any(c["value"] == ["AT", "DE"] for c in cluster["conditions"])
+
+
+def stored(frame: pd.DataFrame):
+    return clustering.store(frame, describe(frame))
+
+
+FEATURES = ("cart_value", "visits", "discount_share", "country", "member")
+
+
+@pytest.fixture(scope="module")
+def outcome():
+    frame, truth = planted(4000)
+    columns, arrays = stored(frame)
+    return columns, arrays, truth, clustering.run(columns, arrays, Settings(keys=FEATURES, seed=7))
+
+
+def test_clustering_recovers_planted_clusters(outcome):
+    _columns, _arrays, truth, result = outcome
+    assert result.k == 4
+    assert adjusted_rand_score(truth, result.labels) > 0.9
+    assert max(result.silhouettes, key=result.silhouettes.get) == 4
+
+
+def test_suggested_conditions_reach_most_of_their_cluster(outcome):
+    columns, arrays, _truth, result = outcome
+    described = [c for c in result.clusters if c["conditions"]]
+    assert len(described) >= 3
+    for cluster in described:
+        conditions = [TableCondition(**c) for c in cluster["conditions"]]
+        reached = clustering.reach(columns, arrays, conditions)
+        inside = result.labels == cluster["index"]
+        assert (reached & inside).sum() / inside.sum() >= clustering.REACH_GOAL
+        # ... and mostly that cluster: the description tells it apart from the others.
+        assert (reached & inside).sum() / reached.sum() > 0.8
+
+
+def test_profiles_say_how_each_cluster_differs(outcome):
+    _columns, _arrays, _truth, result = outcome
+    german = next(c for c in result.clusters if germanic(c))
+    country = next(p for p in german["profile"] if p["key"] == "country")
+    assert {level["level"] for level in country["levels"][:2]} == {"AT", "DE"}
+    assert german["name"].startswith("Country")
+    spend = next(p for p in german["profile"] if p["key"] == "cart_value")
+    assert spend["cluster"] > 2 * spend["all"] * 0.8  # about 150 against about 72
+
+
+def test_the_same_seed_gives_the_same_clusters():
+    frame, _truth = planted(1500, seed=3)
+    columns, arrays = stored(frame)
+    first = clustering.run(columns, arrays, Settings(keys=FEATURES, seed=11))
+    again = clustering.run(columns, arrays, Settings(keys=FEATURES, seed=11))
+    assert np.array_equal(first.labels, again.labels)
+    assert first.clusters == again.clusters
+
+
+def test_a_fixed_k_is_used_as_given():
+    frame, _truth = planted(1000)
+    columns, arrays = stored(frame)
+    result = clustering.run(columns, arrays, Settings(keys=("cart_value",), seed=1, k=3))
+    assert result.k == 3 and result.silhouettes == {}
+    assert sorted(c["size"] for c in result.clusters)[::-1] == [c["size"] for c in result.clusters]
+
+
+@pytest.mark.parametrize(
+    ("rows", "keys", "k", "message"),
+    [
+        (5, ("spend",), 8, "fewer than the 8 clusters"),
+        (30, ("spend",), 4, "Too little data: 30 rows"),
+        (200, ("flat",), 2, "has one value in every row"),
+        (200, ("customer_id",), 2, "is an identifier or free text"),
+        (200, ("nope",), 2, "no column nope"),
+        (200, (), 2, "Choose at least one column"),
+        (200, ("spend",), 20, "between 2 and 12"),
+    ],
+)
+def test_runs_that_cannot_be_done_say_why(rows, keys, k, message):
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(rows)],
+            "spend": np.arange(rows, dtype=float),
+            "flat": [1.5] * rows,
+        }
+    )
+    columns, arrays = stored(frame)
+    with pytest.raises(ClusteringError, match=message):
+        clustering.run(columns, arrays, Settings(keys=keys, seed=1, k=k))
+
+
+def test_reach_reads_conditions_as_segments_mean_them():
+    frame, _truth = planted(500)
+    columns, arrays = stored(frame)
+    some = clustering.reach(
+        columns,
+        arrays,
+        [
+            TableCondition("country", "is_one_of", ["DE", "AT"]),
+            TableCondition("cart_value", "at_least", "100"),
+            TableCondition("member", "is_true", True),
+        ],
+    )
+    expected = (
+        frame["country"].isin(["DE", "AT"]) & (frame["cart value"] >= 100) & (frame["member"] == 1)
+    )
+    assert np.array_equal(some, expected.to_numpy())
+    with pytest.raises(ClusteringError, match="no column for “age”"):
+        clustering.reach(columns, arrays, [TableCondition("age", "at_least", "3")])
+
+
+# --- The pages ------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_here():
+    """Runs are Celery jobs; here they run in the test's own process."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+def csv_upload(frame: pd.DataFrame, name: str = "customers.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, frame.to_csv(index=False).encode())
+
+
+def url(name: str, world, **kwargs) -> str:
+    return reverse(f"kpis:{name}", kwargs={"org": world.acme.slug, **kwargs})
+
+
+def test_a_team_member_uploads_clusters_and_a_manager_saves_a_segment(
+    world, as_user, django_capture_on_commit_callbacks
+):
+    frame, _truth = planted(1200)
+    team = as_user("team")
+    response = team.post(url("discovery", world), {"file": csv_upload(frame)})
+    table = CustomerTable.objects.get()
+    assert response["Location"] == url("customer_table", world, table_pk=table.pk)
+    page = team.get(response["Location"]).content.decode()
+    assert "1,200 customers, 6 columns" in page
+    assert "id or text: not used" in page  # customer_id: numbers, but a key
+    with django_capture_on_commit_callbacks(execute=True):
+        response = team.post(
+            url("customer_table", world, table_pk=table.pk),
+            {"keys": list(FEATURES), "k_mode": "auto", "k_min": 2, "k_max": 6, "seed": 5},
+        )
+    run = ClusterRun.objects.get()
+    assert response["Location"] == url("cluster_run", world, run_pk=run.pk)
+    assert run.status == RunStatus.SUCCEEDED and run.result["k"] == 4 and run.seed == 5
+
+    page = as_user("executive").get(response["Location"]).content.decode()
+    assert "Run 1: 4 clusters" in page
+    assert 'data-testid="cluster-map"' in page and 'data-testid="silhouette-chart"' in page
+    assert "Country is one of" in page
+    assert "Save as segment" not in page  # executives read
+
+    manager = as_user("manager")
+    german = next(c for c in run.clusters if germanic(c))
+    number = german["number"]
+    response = manager.post(
+        url("cluster_save", world, run_pk=run.pk, number=number),
+        {f"cluster-{number}-name": "Germany and Austria"},
+    )
+    segment = Segment.objects.get(name="Germany and Austria")
+    assert response["Location"] == url("segment", world, segment_pk=segment.pk)
+    assert segment.estimated_size == german["size"]
+    assert str(segment.conditions.first()) == "Country is one of AT, DE"
+    assert Attribute.objects.get(organization=world.acme, key="country").allowed_values == [
+        "AT",
+        "BE",
+        "DE",
+        "NL",
+    ]
+    reach = manager.get(url("segment_reach", world, segment_pk=segment.pk)).content.decode()
+    assert f"{german['size']:,}" in reach and "of the cluster is reached" in reach
+
+    # Widening the definition by hand: everyone with a cart value of at least 0 (no country).
+    segment.conditions.filter(attribute__key="country").delete()
+    reach = discovery.segment_reach(segment)
+    assert reach.overlap <= reach.cluster < reach.reached
+
+
+def test_bad_uploads_say_why_and_keep_nothing(world, as_user):
+    team = as_user("team")
+    for upload, message in [
+        (SimpleUploadedFile("c.txt", b"a,b\n1,2\n"), "is not a CSV or XLSX file"),
+        (SimpleUploadedFile("c.csv", b"a,b\n"), "has a header but no rows"),
+        (SimpleUploadedFile("c.csv", b"a,a\n1,2\n"), "names a column twice: a"),
+        (SimpleUploadedFile("c.csv", b"a,b\n1,2,3\n"), "more values than its header"),
+        (SimpleUploadedFile("c.csv", "a,é\n1,2\n".encode("latin-1")), "is not UTF-8"),
+    ]:
+        response = team.post(url("discovery", world), {"file": upload})
+        assert response.status_code == 422
+        assert message in response.content.decode().replace("&ldquo;", "“").replace("&rdquo;", "”")
+    assert not CustomerTable.objects.exists()
+
+
+def test_an_xlsx_table_is_read_too(world, as_user):
+    frame, _truth = planted(300)
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False)
+    as_user("manager").post(
+        url("discovery", world), {"file": SimpleUploadedFile("c.xlsx", buffer.getvalue())}
+    )
+    table = CustomerTable.objects.get()
+    assert table.rows == 300
+    assert [c["kind"] for c in table.columns] == [
+        "other",
+        "numeric",
+        "numeric",
+        "numeric",
+        "category",
+        "boolean",
+    ]
+
+
+def test_runs_that_cannot_be_done_are_refused_in_the_form(
+    world, as_user, django_capture_on_commit_callbacks
+):
+    frame = pd.DataFrame({"id": range(30), "spend": range(30), "flat": [2] * 30})
+    team = as_user("team")
+    team.post(url("discovery", world), {"file": csv_upload(frame)})
+    table = CustomerTable.objects.get()
+    for data, message in [
+        ({"keys": ["spend"], "k_mode": "fixed", "k": 5, "k_min": 2, "k_max": 8}, "Too little"),
+        ({"keys": ["flat"], "k_mode": "auto", "k_min": 2, "k_max": 8}, "not one of the available"),
+        ({"keys": ["spend"], "k_mode": "fixed", "k_min": 2, "k_max": 8}, "Say how many"),
+        ({"keys": ["spend"], "k_mode": "auto", "k_min": 6, "k_max": 3}, "lower number"),
+    ]:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = team.post(url("customer_table", world, table_pk=table.pk), data)
+        assert response.status_code == 422, data
+        assert message in response.content.decode()
+    assert not ClusterRun.objects.exists()
+
+
+def test_a_run_on_a_table_without_enough_distinct_rows_fails_visibly(
+    world, as_user, django_capture_on_commit_callbacks
+):
+    frame = pd.DataFrame({"id": range(100), "spend": [1, 2] * 50})
+    team = as_user("team")
+    team.post(url("discovery", world), {"file": csv_upload(frame)})
+    table = CustomerTable.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = team.post(
+            url("customer_table", world, table_pk=table.pk),
+            {"keys": ["spend"], "k_mode": "fixed", "k": 3, "k_min": 2, "k_max": 8},
+        )
+    run = ClusterRun.objects.get()
+    assert run.status == RunStatus.FAILED and not run.labels
+    page = team.get(response["Location"]).content.decode()
+    assert "fewer distinct rows than clusters" in page
+
+
+def test_a_run_delivered_twice_runs_once(world):
+    frame, _truth = planted(400)
+    table = discovery.customer_table_upload(
+        organization=world.acme,
+        name="c.csv",
+        stream=io.BytesIO(frame.to_csv(index=False).encode()),
+        by=None,
+    )
+    run = ClusterRun.objects.create(table=table, number=1, keys=["cart_value"], k=2, seed=3)
+    discovery.cluster_run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    finished = (run.finished_at, run.labels.name, run.result)
+    discovery.cluster_run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert (run.finished_at, run.labels.name, run.result) == finished
+
+
+def test_a_status_fragment_is_served_while_the_run_works(world, as_user):
+    frame, _truth = planted(100)
+    table = discovery.customer_table_upload(
+        organization=world.acme,
+        name="c.csv",
+        stream=io.BytesIO(frame.to_csv(index=False).encode()),
+        by=None,
+    )
+    run = ClusterRun.objects.create(
+        table=table, number=1, keys=["cart_value"], seed=3, status=RunStatus.RUNNING, progress=40
+    )
+    run.step = "Trying 3 clusters"
+    run.save()
+    client = as_user("executive")
+    fragment = client.get(url("cluster_run", world, run_pk=run.pk), HTTP_HX_REQUEST="true")
+    text = fragment.content.decode()
+    assert "Trying 3 clusters" in text and "40%" in text and "<html" not in text
+    ClusterRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error="boom")
+    done = client.get(url("cluster_run", world, run_pk=run.pk), HTTP_HX_REQUEST="true")
+    assert done.status_code == 204 and done["HX-Refresh"] == "true"
+
+
+def test_deleting_a_table_keeps_its_segments(world, as_user):
+    frame, _truth = planted(400)
+    table = discovery.customer_table_upload(
+        organization=world.acme,
+        name="c.csv",
+        stream=io.BytesIO(frame.to_csv(index=False).encode()),
+        by=None,
+    )
+    run = ClusterRun.objects.create(table=table, number=1, keys=["cart_value"], k=2, seed=3)
+    discovery.cluster_run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    segment = discovery.segment_from_cluster(run=run, number=1, name="Low spend", by=None)
+    files = [table.data.path, run.labels.path]
+    as_user("team").post(url("customer_table_delete", world, table_pk=table.pk))
+    assert not CustomerTable.objects.exists()
+    segment.refresh_from_db()
+    assert segment.discovered_in is None and segment.conditions.exists()
+    assert not any(__import__("os").path.exists(f) for f in files)
+
+
+def test_a_cluster_column_clashing_with_an_attribute_is_refused(world):
+    from kpis.services import attribute_save
+
+    attribute_save(
+        organization=world.acme,
+        key="cart_value",
+        label="Cart value",
+        type="category",
+        allowed_values=["small", "big"],
+    )
+    frame, _truth = planted(400)
+    table = discovery.customer_table_upload(
+        organization=world.acme,
+        name="c.csv",
+        stream=io.BytesIO(frame.to_csv(index=False).encode()),
+        by=None,
+    )
+    run = ClusterRun.objects.create(table=table, number=1, keys=["cart_value"], k=2, seed=3)
+    discovery.cluster_run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    with pytest.raises(Exception, match="is a category, but the table's column"):
+        discovery.segment_from_cluster(run=run, number=1, name="Low spend", by=None)
+    assert not Segment.objects.filter(name="Low spend").exists()
