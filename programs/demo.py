@@ -1027,3 +1027,64 @@ def seed_results(
         mapping={f: f for f in archive.mapping},
         headers={},
     )
+
+
+def demo_customers(*, rows: int = 6000, seed: int = 2026) -> bytes:
+    """A customer table of the web shop as CSV, with four groups planted in it: bargain
+    hunters new on mobile, loyal big baskets, lapsing customers, and frequent German
+    shoppers."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    group = rng.choice(4, size=rows, p=[0.4, 0.2, 0.25, 0.15])
+    cart = np.array([28, 145, 62, 55])[group] * rng.lognormal(0, 0.25, rows)
+    visits = np.array([5, 4, 1.2, 16])[group] * rng.lognormal(0, 0.3, rows)
+    days_since = np.array([25, 14, 160, 4])[group] * rng.lognormal(0, 0.35, rows)
+    mobile = np.clip(np.array([0.85, 0.35, 0.5, 0.3])[group] + rng.normal(0, 0.08, rows), 0, 1)
+    returning = rng.random(rows) < np.array([0.1, 0.99, 0.95, 0.9])[group]
+    account = rng.random(rows) < np.array([0.05, 0.97, 0.6, 0.8])[group]
+    country = np.where(
+        group == 3,
+        rng.choice(["DE", "NL"], rows, p=[0.92, 0.08]),
+        rng.choice(["NL", "BE", "DE"], rows, p=[0.7, 0.25, 0.05]),
+    )
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{100000 + i}" for i in range(rows)],
+            "visitor_type": np.where(returning, "returning", "new"),
+            "cart_value": cart.round(2),
+            "has_account": account.astype(int),
+            "country": country,
+            "visits_per_month": visits.round(1),
+            "days_since_last_order": days_since.round().astype(int),
+            "mobile_share": mobile.round(2),
+        }
+    )
+    return frame.to_csv(index=False).encode()
+
+
+def seed_customers(*, organization, by: AbstractBaseUser) -> None:
+    """The demo's customer table, clustered once, so segment discovery has a result to
+    show and a table to run again on other columns."""
+    import io
+
+    from kpis import discovery
+    from kpis.models import ClusterRun
+
+    if organization.customer_tables.exists():
+        return
+    table = discovery.customer_table_upload(
+        organization=organization,
+        name="web-shop-customers.csv",
+        stream=io.BytesIO(demo_customers()),
+        by=by,
+    )
+    run = ClusterRun.objects.create(
+        table=table,
+        number=1,
+        keys=[c["key"] for c in table.columns if c["kind"] != "other"],
+        seed=42,
+        created_by=by,
+    )
+    discovery.cluster_run_execute(run_id=run.pk)

@@ -20,6 +20,7 @@ from programs.demo import (
     DEMO_CYCLE_DAYS_DONE,
     seed_assessment,
     seed_blueprint,
+    seed_customers,
     seed_dashboard_story,
     seed_goals,
     seed_history,
@@ -120,4 +121,5 @@ class Command(BaseCommand):
         seed_blueprint(program=program, by=manager)
         seed_results(program=program, by=manager)
         seed_dashboard_story(program=program)
+        seed_customers(organization=organization, by=manager)
         return created_logins
