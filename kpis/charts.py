@@ -90,7 +90,7 @@ def kpi_progress(
     fig.update_layout(
         height=360,
         margin={"l": 50, "r": 10, "t": 20, "b": 30},
-        legend={"orientation": "h", "y": -0.15},
+        legend={"orientation": "h", "y": -0.15, "itemsizing": "constant"},
         font={"family": "system-ui, sans-serif", "size": 12},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
@@ -200,7 +200,7 @@ def cluster_map(chart: dict, clusters: list[dict]) -> dict | None:
         shown = [i for i, c in enumerate(chart["cluster"]) if c == index]
         colour = CLUSTER_COLOURS[index % len(CLUSTER_COLOURS)]
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(  # SVG, not WebGL: drawn without a graphics card too
                 x=[chart["x"][i] for i in shown],
                 y=[chart["y"][i] for i in shown],
                 mode="markers",
@@ -226,7 +226,7 @@ def cluster_map(chart: dict, clusters: list[dict]) -> dict | None:
     fig.update_layout(
         height=420,
         margin={"l": 10, "r": 10, "t": 10, "b": 40},
-        legend={"orientation": "h", "y": -0.15},
+        legend={"orientation": "h", "y": -0.15, "itemsizing": "constant"},
         font={"family": "system-ui, sans-serif", "size": 12},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",

@@ -366,7 +366,7 @@ def _describe(
             difference = float(np.abs(shares_in - shares_all).sum() / 2)
             profile.append(
                 {
-                    "column": column.name,
+                    "column": column_label(column.name),
                     "key": key,
                     "kind": "category",
                     "levels": levels,
@@ -395,7 +395,7 @@ def _describe(
         z = (mean_in - mean_all) / std_all if len(known_in) else 0.0
         profile.append(
             {
-                "column": column.name,
+                "column": column_label(column.name),
                 "key": key,
                 "kind": column.kind,
                 "cluster": mean_in,
