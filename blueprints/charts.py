@@ -1,4 +1,5 @@
-"""Expected value per stage, and how often each offer wins in a batch."""
+"""Expected value per stage, how often each offer wins in a batch, and how well a learned
+propensity model is calibrated."""
 
 import json
 
@@ -8,14 +9,15 @@ PALETTE = ["#3b7cf0", "#7152e8", "#14956d", "#c77d0a", "#d9534f", "#5b6478"]
 
 
 def expected_value(structure) -> dict:
-    """Per stage, each offer's propensity x value x weight: the bars a decision picks from."""
+    """Per stage, each offer's propensity x value x weight: the bars a decision picks from
+    (for an offer on learned propensity, with its model's mean prediction)."""
     fig = go.Figure()
     for index, view in enumerate(structure):
         fig.add_trace(
             go.Bar(
                 name=view.stage.name,
                 x=[o.offer.name for o in view.offers],
-                y=[float(o.offer.expected_value) for o in view.offers],
+                y=[o.expected_value for o in view.offers],
                 marker={"color": PALETTE[index % len(PALETTE)]},
                 hovertemplate="%{x}<br>expected value %{y:.2f}<extra></extra>",
             )
@@ -47,6 +49,51 @@ def wins(counts: dict[str, int]) -> dict:
         height=max(200, 40 + 26 * len(ordered)),
         margin={"l": 10, "r": 10, "t": 10, "b": 30},
         yaxis={"automargin": True},
+        font={"family": "system-ui, sans-serif", "size": 11},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return json.loads(fig.to_json())
+
+
+def reliability(model) -> dict:
+    """A learned model's calibration on held-out exposures: predicted against observed
+    conversion per bin of equal size. On the dotted diagonal, "6%" means 6 in 100."""
+    points = model.reliability
+    top = max([p["predicted"] for p in points] + [p["observed"] for p in points]) * 1.1 or 0.01
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[0, top],
+            y=[0, top],
+            mode="lines",
+            line={"color": "#9aa3b2", "dash": "dot", "width": 1},
+            hoverinfo="skip",
+            name="calibrated",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[p["predicted"] for p in points],
+            y=[p["observed"] for p in points],
+            customdata=[p["exposures"] for p in points],
+            mode="lines+markers",
+            marker={"color": PALETTE[0], "size": 7},
+            line={"color": PALETTE[0], "width": 1.5},
+            hovertemplate=(
+                "predicted %{x:.1%}<br>observed %{y:.1%}<br>%{customdata:,} exposures"
+                "<extra></extra>"
+            ),
+            name="held-out exposures",
+        )
+    )
+    axis = {"range": [0, top], "tickformat": ".0%", "zeroline": False}
+    fig.update_layout(
+        height=240,
+        margin={"l": 50, "r": 10, "t": 10, "b": 40},
+        showlegend=False,
+        xaxis={**axis, "title": {"text": "predicted"}},
+        yaxis={**axis, "title": {"text": "observed"}},
         font={"family": "system-ui, sans-serif", "size": 11},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",

@@ -64,3 +64,59 @@ class FileForm(StyledForm, forms.Form):
     name = forms.CharField(
         label=_("Name for the imported blueprint"), required=False, max_length=120
     )
+
+
+class HistoryForm(StyledForm, forms.Form):
+    """An exposure history and which of its columns hold what."""
+
+    file = forms.FileField(
+        label=_("Exposure history (CSV or Excel)"),
+        help_text=_("One row per time an offer was shown; up to 1,000,000 rows."),
+    )
+    offer_column = forms.CharField(
+        label=_("Offer column"),
+        max_length=200,
+        initial="offer",
+        help_text=_("The offer shown, by its name in this blueprint (case does not matter)."),
+    )
+    converted_column = forms.CharField(
+        label=_("Converted column"),
+        max_length=200,
+        initial="converted",
+        help_text=_("Whether it converted: 1/0, true/false or yes/no."),
+    )
+    value_column = forms.CharField(
+        label=_("Value column (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_("What the conversion was worth, e.g. “value”; shown beside the offer's."),
+    )
+    attribute_columns = forms.CharField(
+        label=_("Attribute columns"),
+        max_length=2000,
+        required=False,
+        help_text=_(
+            "Comma-separated. Empty: every column named after one of the organization's "
+            "customer attributes (the simulator can give those)."
+        ),
+    )
+    seed = forms.IntegerField(
+        label=_("Random seed (optional)"),
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text=_("Draws the held-out rows. Give an earlier version's seed to reproduce it."),
+    )
+
+    def columns(self):
+        """The chosen columns (no attribute columns: the service picks the file's columns
+        named after customer attributes)."""
+        from blueprints.propensity import Columns
+
+        data = self.cleaned_data
+        return Columns(
+            offer=data["offer_column"].strip(),
+            converted=data["converted_column"].strip(),
+            features=tuple(c.strip() for c in data["attribute_columns"].split(",") if c.strip()),
+            value=data["value_column"].strip(),
+        )

@@ -120,6 +120,16 @@ class Offer(models.Model):
     active_from = models.DateField(_("active from"), null=True, blank=True)
     active_to = models.DateField(_("active to"), null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # Set: the engine scores this offer with the learned model's prediction for each
+    # profile instead of `propensity` (blueprints.services.offer_propensity_use).
+    learned_model = models.ForeignKey(
+        "PropensityModel",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("learned propensity model"),
+    )
 
     class Meta:
         ordering = ["position", "pk"]
@@ -151,6 +161,11 @@ class Offer(models.Model):
     @property
     def expected_value(self):
         return self.propensity * self.value * self.weight
+
+    @property
+    def uses_learned_propensity(self) -> bool:
+        """Whether decisions score it with its learned model instead of `propensity`."""
+        return self.learned_model_id is not None
 
     def is_active_on(self, day) -> bool:
         return (self.active_from is None or self.active_from <= day) and (
@@ -217,3 +232,135 @@ class SimulationBatch(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (BatchStatus.SUCCEEDED, BatchStatus.FAILED)
+
+
+class TrainingStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Training")
+    SUCCEEDED = "succeeded", _("Trained")
+    FAILED = "failed", _("Failed")
+
+
+def _history_path(run: "PropensityRun", filename: str) -> str:
+    return f"propensity/blueprint-{run.blueprint_id}/v{run.version}-{filename}"
+
+
+class PropensityRun(models.Model):
+    """One training of propensity models from an uploaded exposure history: a version.
+
+    The file stays in default storage (MEDIA_ROOT, shared by web and workers) beside the
+    columns chosen and the random seed, so a version can be reproduced: the same file,
+    columns and seed give the same models (blueprints.propensity).
+    """
+
+    blueprint = models.ForeignKey(
+        Blueprint, on_delete=models.CASCADE, related_name="propensity_runs"
+    )
+    version = models.PositiveIntegerField()
+    file = models.FileField(upload_to=_history_path, max_length=300)
+    file_name = models.CharField(max_length=200)
+    rows = models.PositiveIntegerField()
+    offer_column = models.CharField(max_length=200)
+    converted_column = models.CharField(max_length=200)
+    value_column = models.CharField(max_length=200, blank=True)
+    feature_columns = models.JSONField(default=list)  # in the order the model uses them
+    feature_kinds = models.JSONField(default=dict)  # column -> number, boolean or category
+    seed = models.PositiveIntegerField(
+        help_text=_("Draws the held-out rows; recorded to reproduce.")
+    )
+    holdout = models.FloatField(default=0.25)
+    status = models.CharField(
+        max_length=10, choices=TrainingStatus.choices, default=TrainingStatus.QUEUED
+    )
+    offers_total = models.PositiveIntegerField(default=0)
+    offers_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            # The version is how people and offers name a run; it must never repeat.
+            models.UniqueConstraint(
+                fields=["blueprint", "version"], name="propensity_run_version_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(offers_done__lte=models.F("offers_total")),
+                name="propensity_run_progress_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(holdout__gt=0, holdout__lt=1),
+                name="propensity_run_holdout_share",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blueprint} · propensity v{self.version}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.offers_done / self.offers_total) if self.offers_total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (TrainingStatus.SUCCEEDED, TrainingStatus.FAILED)
+
+
+class PropensityModel(models.Model):
+    """One offer's result in a run: the fitted model as plain JSON (not pickle: loading it
+    runs no code and needs no particular scikit-learn), its held-out quality and the volume
+    behind it; or, with too little data, no model and the reason."""
+
+    run = models.ForeignKey(PropensityRun, on_delete=models.CASCADE, related_name="models")
+    offer = models.ForeignKey(
+        Offer, on_delete=models.SET_NULL, null=True, related_name="propensity_models"
+    )
+    offer_name = models.CharField(max_length=120)  # as the file named it
+    reason = models.TextField(blank=True)  # why there is no model
+    exposures = models.PositiveIntegerField()
+    conversions = models.PositiveIntegerField()
+    exposures_test = models.PositiveIntegerField(default=0)
+    conversions_test = models.PositiveIntegerField(default=0)
+    auc = models.FloatField(null=True, blank=True)
+    brier = models.FloatField(null=True, blank=True)
+    mean_predicted = models.FloatField(null=True, blank=True)
+    observed_rate = models.FloatField(null=True, blank=True)
+    value_per_conversion = models.FloatField(null=True, blank=True)
+    reliability = models.JSONField(default=list, blank=True)
+    model = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["offer_name"]
+        constraints = [
+            # The task upserts on it, so a run delivered twice stores each offer once.
+            models.UniqueConstraint(
+                fields=["run", "offer_name"], name="propensity_model_offer_unique_in_run"
+            ),
+            # Either a model with its held-out AUC, or a reason why there is none.
+            models.CheckConstraint(
+                condition=(models.Q(auc__isnull=False) & models.Q(reason=""))
+                | (models.Q(auc__isnull=True) & ~models.Q(reason="")),
+                name="propensity_model_trained_or_why_not",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer_name} · v{self.run.version}"
+
+    @property
+    def is_trained(self) -> bool:
+        return self.auc is not None
+
+    @property
+    def exposures_train(self) -> int:
+        return self.exposures - self.exposures_test
+
+    @property
+    def conversions_train(self) -> int:
+        return self.conversions - self.conversions_test

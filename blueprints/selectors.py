@@ -3,10 +3,18 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 
-from blueprints import engine
-from blueprints.models import Blueprint, Offer, OfferCondition, Stage
+from blueprints import engine, propensity
+from blueprints.models import (
+    Blueprint,
+    Offer,
+    OfferCondition,
+    PropensityModel,
+    PropensityRun,
+    Stage,
+    TrainingStatus,
+)
 from kpis.conditions import contradiction, duplicates
 from kpis.models import Segment, SegmentCondition
 
@@ -16,6 +24,18 @@ class OfferView:
     offer: Offer
     conditions: list[OfferCondition]
     flags: list[str] = field(default_factory=list)
+    latest: PropensityModel | None = None  # its newest learned model, where a page needs it
+
+    @property
+    def propensity(self) -> float:
+        """The estimate; for an offer on learned propensity, its model's mean prediction on
+        held-out exposures (decisions use the prediction for each customer)."""
+        model = self.offer.learned_model
+        return model.mean_predicted if model else float(self.offer.propensity)
+
+    @property
+    def expected_value(self) -> float:
+        return self.propensity * float(self.offer.value) * float(self.offer.weight)
 
 
 @dataclass
@@ -32,7 +52,7 @@ def blueprint_structure(*, blueprint: Blueprint) -> list[StageView]:
     stages = blueprint.stages.prefetch_related(
         Prefetch(
             "offers",
-            queryset=Offer.objects.select_related("kpi").prefetch_related(
+            queryset=Offer.objects.select_related("kpi", "learned_model__run").prefetch_related(
                 Prefetch("conditions", queryset=OfferCondition.objects.select_related("attribute"))
             ),
         )
@@ -62,7 +82,8 @@ def blueprint_structure(*, blueprint: Blueprint) -> list[StageView]:
 
 
 def to_engine(structure: list[StageView], *, on: datetime.date | None = None) -> engine.Blueprint:
-    """The engine's plain blueprint; offers outside their active dates are left out."""
+    """The engine's plain blueprint; offers outside their active dates are left out. An
+    offer switched to learned propensity is scored by its model's prediction per profile."""
     return engine.Blueprint(
         tuple(
             engine.Stage(
@@ -75,6 +96,11 @@ def to_engine(structure: list[StageView], *, on: datetime.date | None = None) ->
                         propensity=float(o.offer.propensity),
                         value=float(o.offer.value),
                         weight=float(o.offer.weight),
+                        propensity_for=(
+                            propensity.Predictor(o.offer.learned_model.model)
+                            if o.offer.learned_model
+                            else None
+                        ),
                         conditions=tuple(
                             engine.Condition(c.attribute.as_plain(), c.operator, c.value)
                             for c in o.conditions
@@ -135,3 +161,60 @@ def segment_profile(segment: Segment) -> dict[str, object]:
         else:
             profile[c.attribute.key] = c.value
     return profile
+
+
+# --- Propensity from history ----------------------------------------------------------
+
+
+def latest_models(*, blueprint: Blueprint) -> dict[int, PropensityModel]:
+    """Per offer, its model from the newest run that trained one: what "use learned"
+    switches to. One query."""
+    newest = (
+        PropensityModel.objects.filter(
+            offer=OuterRef("offer"), auc__isnull=False, run__status=TrainingStatus.SUCCEEDED
+        )
+        .order_by("-run__version")
+        .values("pk")[:1]
+    )
+    found = PropensityModel.objects.filter(
+        run__blueprint=blueprint, pk=Subquery(newest)
+    ).select_related("run")
+    return {model.offer_id: model for model in found}
+
+
+def run_models(*, run: PropensityRun) -> tuple[list[PropensityModel], list[PropensityModel]]:
+    """A run's offers: those with a model (best AUC first), and those with too little data."""
+    found = list(run.models.select_related("offer"))
+    trained = sorted((m for m in found if m.is_trained), key=lambda m: -m.auc)
+    return trained, [m for m in found if not m.is_trained]
+
+
+@dataclass
+class PropensityNote:
+    """How the simulator shows an offer's propensity for a profile."""
+
+    learned: bool
+    text: str  # "learned: 6.2% for this profile" or "estimated: 3.0%"
+    filled: list[str] = field(default_factory=list)  # what the model filled in
+
+
+def propensity_notes(
+    *, structure: list[StageView], profile: dict, labels: dict[str, str]
+) -> dict[int, PropensityNote]:
+    """Per offer, the propensity the engine uses for this profile and where it comes from."""
+    notes = {}
+    for view in structure:
+        for o in view.offers:
+            model = o.offer.learned_model
+            if model is None:
+                notes[o.offer.pk] = PropensityNote(
+                    False, f"estimated: {float(o.offer.propensity):.1%}"
+                )
+                continue
+            prediction = propensity.predict(model.model, profile)
+            notes[o.offer.pk] = PropensityNote(
+                True,
+                f"learned: {prediction.probability:.1%} for this profile",
+                [f.describe(labels.get(f.column, f.column)) for f in prediction.filled],
+            )
+    return notes

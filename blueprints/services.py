@@ -1,18 +1,25 @@
-"""Writes of the blueprint: stages, offers, conditions, JSON exchange and batch runs."""
+"""Writes of the blueprint: stages, offers, conditions, JSON exchange, batch runs, and
+propensity learned from an exposure history."""
 
 import csv
 import io
 import json
+import secrets
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import structlog
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from blueprints import propensity
 from blueprints.models import (
     DEFAULT_STAGES,
     BatchStatus,
@@ -20,11 +27,16 @@ from blueprints.models import (
     Offer,
     OfferCondition,
     OfferKind,
+    PropensityModel,
+    PropensityRun,
     SimulationBatch,
     Stage,
+    TrainingStatus,
 )
 from kpis import conditions
+from kpis.conditions import AttributeType
 from kpis.models import Attribute, Kpi
+from programs import tables
 from programs.models import Cycle
 from programs.services import ensure_cycle_open
 from programs.tasks import enqueue_on_commit
@@ -426,3 +438,272 @@ def batch_claim(*, batch_id: int) -> bool:
             status=BatchStatus.RUNNING
         )
     )
+
+
+# --- Propensity from history ----------------------------------------------------------
+
+MAX_HISTORY_BYTES = 100 * 1024 * 1024
+KINDS = {
+    AttributeType.NUMBER: propensity.Kind.NUMBER,
+    AttributeType.BOOLEAN: propensity.Kind.BOOLEAN,
+    AttributeType.CATEGORY: propensity.Kind.CATEGORY,
+    AttributeType.TEXT: propensity.Kind.CATEGORY,
+}
+
+
+def _attribute_kinds(blueprint: Blueprint) -> dict[str, propensity.Kind]:
+    """How the organization's attributes enter a model: as their declared type."""
+    return {
+        key: KINDS[AttributeType(kind)]
+        for key, kind in Attribute.objects.filter(
+            organization_id=blueprint.cycle.program.organization_id
+        ).values_list("key", "type")
+    }
+
+
+def _read_history(
+    *, blueprint: Blueprint, file_name: str, data: bytes, columns: propensity.Columns
+) -> tuple[propensity.History, dict[str, int]]:
+    """The checked history with its offers named as the blueprint names them, and each
+    offer's id by that name. TableError says why the file cannot be used."""
+    frame = tables.read_table(file_name, io.BytesIO(data))
+    kinds = _attribute_kinds(blueprint)
+    if not columns.features:
+        roles = {columns.offer, columns.converted, columns.value}
+        named = tuple(c for c in frame.columns if c in kinds and c not in roles)
+        if not named:
+            raise tables.TableError(
+                f"No column of “{file_name}” is named after a customer attribute "
+                f"({', '.join(sorted(kinds)) or 'none defined'}); list the attribute columns "
+                "to learn from."
+            )
+        columns = replace(columns, features=named)
+    history = propensity.prepare(frame, columns, kinds=kinds, name=file_name)
+    offers = dict(Offer.objects.filter(stage__blueprint=blueprint).values_list("pk", "name"))
+    matched = propensity.match_offers(history.offers.unique(), offers)
+    history = propensity.renamed(history, {name: offers[pk] for name, pk in matched.items()})
+    return history, {offers[pk]: pk for pk in matched.values()}
+
+
+def run_columns(run: PropensityRun) -> propensity.Columns:
+    return propensity.Columns(
+        offer=run.offer_column,
+        converted=run.converted_column,
+        features=tuple(run.feature_columns),
+        value=run.value_column,
+    )
+
+
+def propensity_run_create(
+    *,
+    blueprint: Blueprint,
+    file_name: str,
+    data: bytes,
+    columns: propensity.Columns,
+    by: AbstractBaseUser,
+    seed: int | None = None,
+) -> PropensityRun:
+    """Check an exposure history and queue its training as the blueprint's next version.
+
+    Everything cheap is checked here, before anything is saved: the chosen columns exist,
+    the converted column says yes or no, no attribute column is constant, every offer in
+    the file is one of the blueprint's, and at least one offer has enough data. With any of
+    that wrong, ValidationError says what and nothing is stored. `seed` (random when not
+    given) draws the held-out rows; give an earlier version's seed to reproduce it.
+    """
+    _open(blueprint)
+    file_name = Path(file_name).name or "history.csv"
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    if len(data) > MAX_HISTORY_BYTES:
+        raise ValidationError(_("The file is larger than 100 MB."))
+    try:
+        history, offer_ids = _read_history(
+            blueprint=blueprint, file_name=file_name, data=data, columns=columns
+        )
+        too_little = propensity.too_little_overall(history)
+        if too_little:
+            raise tables.TableError(too_little)
+    except tables.TableError as error:
+        raise ValidationError(str(error)) from None
+    with transaction.atomic():
+        # One version number at a time per blueprint (the unique constraint is the backstop).
+        Blueprint.objects.select_for_update().filter(pk=blueprint.pk).exists()
+        last = blueprint.propensity_runs.aggregate(m=Max("version"))["m"] or 0
+        run = PropensityRun(
+            blueprint=blueprint,
+            version=last + 1,
+            file_name=file_name[:200],
+            rows=len(history.converted),
+            offer_column=columns.offer,
+            converted_column=columns.converted,
+            value_column=columns.value,
+            feature_columns=list(history.kinds),
+            feature_kinds={c: k.value for c, k in history.kinds.items()},
+            seed=seed,
+            holdout=propensity.HOLDOUT,
+            offers_total=len(offer_ids),
+            created_by=by,
+        )
+        run.full_clean(exclude=["file"])
+        run.file.save(file_name, ContentFile(data), save=False)
+        run.save()
+        from blueprints.tasks import train_propensity
+
+        enqueue_on_commit(
+            train_propensity,
+            run_id=run.pk,
+            on_failure=lambda error: _run_fail(
+                run.pk,
+                _("The job queue could not be reached, so nothing ran. Upload the file again."),
+            ),
+        )
+    log.info("propensity_run_queued", run=run.pk, blueprint=blueprint.pk, by=by.pk)
+    return run
+
+
+def _run_claim(run_id: int, task_id: str) -> bool:
+    """Take a queued run, or resume the one this very task was running when its worker
+    died (acks_late re-delivers it; every result is an upsert, so training again ends in
+    the same state)."""
+    mine = Q(status=TrainingStatus.QUEUED) | Q(status=TrainingStatus.RUNNING, task_id=task_id)
+    return bool(
+        PropensityRun.objects.filter(mine, pk=run_id).update(
+            status=TrainingStatus.RUNNING, started_at=timezone.now(), task_id=task_id
+        )
+    )
+
+
+def _run_fail(run_id: int, message: str) -> None:
+    """A failed run keeps no half of its models: none of them can be used."""
+    with transaction.atomic():
+        PropensityModel.objects.filter(run_id=run_id).delete()
+        PropensityRun.objects.filter(pk=run_id).update(
+            status=TrainingStatus.FAILED, error=message, finished_at=timezone.now()
+        )
+    log.warning("propensity_run_failed", run=run_id, error=message)
+
+
+def propensity_run_execute(*, run_id: int, task_id: str = "") -> None:
+    """Train every offer of a queued run, reporting progress offer by offer. Safe to run
+    twice: only the caller that claims the run trains it, and each offer's result is
+    upserted on (run, offer), so a re-delivered task ends where a single run would."""
+    if not _run_claim(run_id, task_id or f"direct-{run_id}"):
+        return  # gone, finished, or being trained by another worker
+    run = PropensityRun.objects.select_related("blueprint__cycle__program").get(pk=run_id)
+    try:
+        with run.file.open("rb") as stream:
+            data = stream.read()
+        history, offer_ids = _read_history(
+            blueprint=run.blueprint, file_name=run.file_name, data=data, columns=run_columns(run)
+        )
+        done = 0
+        for result in propensity.train(history, seed=run.seed, holdout=run.holdout):
+            PropensityModel.objects.update_or_create(
+                run=run,
+                offer_name=result.offer,
+                defaults={
+                    "offer_id": offer_ids[result.offer],
+                    "reason": result.reason,
+                    "exposures": result.exposures,
+                    "conversions": result.conversions,
+                    "exposures_test": result.exposures_test,
+                    "conversions_test": result.conversions_test,
+                    "auc": result.auc,
+                    "brier": result.brier,
+                    "mean_predicted": result.mean_predicted,
+                    "observed_rate": result.observed_rate,
+                    "value_per_conversion": result.value_per_conversion,
+                    "reliability": result.reliability,
+                    "model": result.model,
+                },
+            )
+            done += 1
+            PropensityRun.objects.filter(pk=run.pk, offers_total__gte=done).update(offers_done=done)
+        PropensityRun.objects.filter(pk=run.pk).update(
+            status=TrainingStatus.SUCCEEDED,
+            offers_done=done,
+            offers_total=done,
+            error="",
+            finished_at=timezone.now(),
+        )
+        log.info("propensity_run_trained", run=run.pk, offers=done)
+    except tables.TableError as error:  # the blueprint's offers changed since the upload
+        _run_fail(run.pk, str(error))
+    except OSError as error:
+        _run_fail(
+            run.pk,
+            _("The uploaded file cannot be read from storage (%(e)s); upload it again.")
+            % {"e": type(error).__name__},
+        )
+    except SoftTimeLimitExceeded:
+        _run_fail(run.pk, _("Training took longer than its time limit and was stopped."))
+    except Exception as error:
+        log.exception("propensity_run_crashed", run=run.pk)
+        _run_fail(
+            run.pk,
+            _("Training failed unexpectedly (%(e)s); no model was stored.")
+            % {"e": type(error).__name__},
+        )
+
+
+def offer_propensity_use(
+    *, offer: Offer, model: PropensityModel | None, by: AbstractBaseUser
+) -> Offer:
+    """Score the offer with a learned model from now on, or (model None) with its
+    estimated propensity again. Only a trained model of this very offer will do."""
+    _open(offer.stage.blueprint)
+    if model is not None and not (
+        model.offer_id == offer.pk
+        and model.is_trained
+        and model.run.status == TrainingStatus.SUCCEEDED
+    ):
+        raise ValidationError(_("That model was not trained for this offer."))
+    offer.learned_model = model
+    offer.save(update_fields=["learned_model"])
+    log.info(
+        "offer_propensity_switched",
+        offer=offer.pk,
+        model=model.pk if model else None,
+        by=by.pk,
+    )
+    return offer
+
+
+def propensity_run_export(*, run: PropensityRun) -> dict:
+    """A version as plain JSON: what it was trained on (file, columns, seed, held-out share)
+    and each offer's model and held-out figures, or why it has none."""
+    return {
+        "format": "fourfold.propensity-run/1",
+        "model_format": propensity.FORMAT,
+        "blueprint": run.blueprint.name,
+        "version": run.version,
+        "status": run.status,
+        "file": run.file_name,
+        "rows": run.rows,
+        "seed": run.seed,
+        "holdout": run.holdout,
+        "columns": {
+            "offer": run.offer_column,
+            "converted": run.converted_column,
+            "value": run.value_column,
+            "attributes": run.feature_kinds,
+        },
+        "offers": [
+            {
+                "offer": m.offer_name,
+                "exposures": m.exposures,
+                "conversions": m.conversions,
+                "exposures_held_out": m.exposures_test,
+                "conversions_held_out": m.conversions_test,
+                "auc": m.auc,
+                "brier": m.brier,
+                "mean_predicted": m.mean_predicted,
+                "observed_rate": m.observed_rate,
+                "value_per_conversion": m.value_per_conversion,
+                "too_little_data": m.reason,
+                "reliability": m.reliability,
+                "model": m.model or None,
+            }
+            for m in run.models.all()
+        ],
+    }

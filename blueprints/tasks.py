@@ -51,3 +51,9 @@ def run_batch(*, batch_id: int) -> None:
             finished_at=timezone.now(),
         )
         log.exception("batch_failed", batch=batch_id)
+
+
+@shared_task(bind=True, ignore_result=True, acks_late=True)
+def train_propensity(self, *, run_id: int) -> None:
+    """Train a queued propensity run. Safe to deliver twice (services.propensity_run_execute)."""
+    services.propensity_run_execute(run_id=run_id, task_id=self.request.id or "")

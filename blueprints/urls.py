@@ -16,9 +16,24 @@ urlpatterns = [
     path(f"{B}stages/<int:stage_pk>/<slug:action>/", views.stage_action, name="stage_action"),
     path(f"{B}stages/<int:stage_pk>/offers/new/", views.offer_form, name="offer_create"),
     path(f"{B}offers/<int:offer_pk>/edit/", views.offer_form, name="offer_edit"),
+    # Before offer_action, whose <slug:action> would take "propensity" too.
+    path(f"{B}offers/<int:offer_pk>/propensity/", views.offer_propensity, name="offer_propensity"),
     path(f"{B}offers/<int:offer_pk>/<slug:action>/", views.offer_action, name="offer_action"),
     path(
         f"{B}conditions/<int:condition_pk>/delete/", views.condition_delete, name="condition_delete"
+    ),
+    path(f"{B}propensity/", views.propensity_runs, name="propensity"),
+    path(f"{B}propensity/upload/", views.propensity_upload, name="propensity_upload"),
+    path(f"{B}propensity/v<int:version>/", views.propensity_run, name="propensity_run"),
+    path(
+        f"{B}propensity/v<int:version>/reliability/",
+        views.propensity_chart,
+        name="propensity_chart",
+    ),
+    path(
+        f"{B}propensity/v<int:version>/models.json",
+        views.propensity_download,
+        name="propensity_download",
     ),
     path(f"{B}simulator/", views.simulator, name="simulator"),
     path(f"{B}simulator/batches/", views.batch_create, name="batch_create"),

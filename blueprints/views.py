@@ -3,17 +3,34 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from blueprints import charts, engine, selectors, services
-from blueprints.forms import BlueprintForm, ConditionForm, FileForm, OfferForm, StageForm
-from blueprints.models import Blueprint, Offer, OfferCondition, SimulationBatch, Stage
+from blueprints import charts, engine, propensity, selectors, services
+from blueprints.forms import (
+    BlueprintForm,
+    ConditionForm,
+    FileForm,
+    HistoryForm,
+    OfferForm,
+    StageForm,
+)
+from blueprints.models import (
+    Blueprint,
+    Offer,
+    OfferCondition,
+    PropensityModel,
+    PropensityRun,
+    SimulationBatch,
+    Stage,
+)
 from kpis.models import Attribute
 from programs.access import Need, ProgramAccess, cycle_for, program_for
 from programs.http import HtmxHttpRequest
@@ -80,6 +97,10 @@ def blueprint_detail(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> Ht
     access = program_for(request.user, pk)
     blueprint = _blueprint(access, blueprint_pk)
     structure = selectors.blueprint_structure(blueprint=blueprint)
+    latest = selectors.latest_models(blueprint=blueprint)
+    for view in structure:
+        for offer_view in view.offers:
+            offer_view.latest = latest.get(offer_view.offer.pk)
     return render(
         request,
         "blueprints/blueprint_detail.html",
@@ -88,6 +109,7 @@ def blueprint_detail(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> Ht
             "structure": structure,
             "coverage": selectors.segment_coverage(blueprint=blueprint, structure=structure),
             "chart": charts.expected_value(structure) if any(v.offers for v in structure) else None,
+            "has_history": blueprint.propensity_runs.exists(),
             "stage_form": StageForm(),
             "condition_form": ConditionForm(),
             "today": timezone.localdate(),
@@ -265,7 +287,13 @@ def simulator(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> HttpRespo
     decisions = None
     if profile:
         compiled = engine.compile_blueprint(selectors.to_engine(structure, on=timezone.localdate()))
-        decisions = engine.decide(compiled, profile)
+        notes = selectors.propensity_notes(
+            structure=structure, profile=profile, labels={a.key: a.label for a in attributes}
+        )
+        decisions = [
+            (decision, [(verdict, notes[verdict.offer.id]) for verdict in decision.verdicts])
+            for decision in engine.decide(compiled, profile)
+        ]
     context = {
         **_context(access, blueprint, blueprint.cycle, _("Decision simulator")),
         "attributes": attributes,
@@ -385,3 +413,217 @@ def import_json(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return redirect("blueprints:list", pk=pk)
     messages.success(request, _("Blueprint “%(name)s” imported.") % {"name": blueprint.name})
     return redirect("blueprints:blueprint", pk=pk, blueprint_pk=blueprint.pk)
+
+
+# --- Propensity from history ----------------------------------------------------------
+
+
+def _run(blueprint: Blueprint, version: int) -> PropensityRun:
+    return get_object_or_404(
+        PropensityRun.objects.select_related("created_by"), blueprint=blueprint, version=version
+    )
+
+
+def _history_page(
+    request: HtmxHttpRequest,
+    access: ProgramAccess,
+    blueprint: Blueprint,
+    form: HistoryForm,
+    status: int = 200,
+) -> HttpResponse:
+    runs = blueprint.propensity_runs.select_related("created_by").annotate(
+        trained=Count("models", filter=Q(models__auc__isnull=False)),
+        too_little=Count("models", filter=Q(models__auc__isnull=True)),
+    )
+    attributes = list(Attribute.objects.filter(organization=access.program.organization))
+    return render(
+        request,
+        "blueprints/propensity.html",
+        {
+            **_context(access, blueprint, blueprint.cycle, _("Propensity from history")),
+            "runs": runs,
+            "form": form,
+            "attributes": attributes,
+            "attribute_keys": ", ".join(a.key for a in attributes),
+            "thresholds": {
+                "exposures": propensity.MIN_EXPOSURES,
+                "events": propensity.MIN_EVENTS,
+                "per_parameter": propensity.EVENTS_PER_PARAMETER,
+            },
+            "offers": Offer.objects.filter(stage__blueprint=blueprint).order_by(
+                "stage__position", "position"
+            ),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def propensity_runs(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> HttpResponse:
+    """The blueprint's trained versions, and the form to upload an exposure history."""
+    access = program_for(request.user, pk)
+    blueprint = _blueprint(access, blueprint_pk)
+    last = blueprint.propensity_runs.first()
+    initial = (
+        {
+            "offer_column": last.offer_column,
+            "converted_column": last.converted_column,
+            "value_column": last.value_column,
+            "attribute_columns": ", ".join(last.feature_columns),
+        }
+        if last
+        else {}
+    )
+    return _history_page(request, access, blueprint, HistoryForm(initial=initial))
+
+
+@login_required
+@require_POST
+def propensity_upload(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.PLAN)
+    blueprint = _blueprint(access, blueprint_pk)
+    form = HistoryForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > services.MAX_HISTORY_BYTES:
+                raise ValidationError(_("The file is larger than 100 MB."))
+            run = services.propensity_run_create(
+                blueprint=blueprint,
+                file_name=upload.name,
+                data=upload.read(),
+                columns=form.columns(),
+                by=request.user,
+                seed=form.cleaned_data["seed"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Version %(v)s is training on %(n)s exposures.")
+                % {"v": run.version, "n": f"{run.rows:,}"},
+            )
+            return redirect(
+                "blueprints:propensity_run", pk=pk, blueprint_pk=blueprint.pk, version=run.version
+            )
+    return _history_page(request, access, blueprint, form, status=422)
+
+
+@login_required
+@require_GET
+def propensity_run(
+    request: HtmxHttpRequest, pk: int, blueprint_pk: int, version: int
+) -> HttpResponse:
+    """A version's result per offer: AUC and calibration on held-out data, the volume
+    behind each model, and the offers that had too little data. Polls while training."""
+    access = program_for(request.user, pk)
+    blueprint = _blueprint(access, blueprint_pk)
+    run = _run(blueprint, version)
+    trained, thin = selectors.run_models(run=run)
+    attribute_keys = set(
+        Attribute.objects.filter(organization=access.program.organization).values_list(
+            "key", flat=True
+        )
+    )
+    learned_offers = {m.offer_id for m in trained}
+    context = {
+        **_context(
+            access, blueprint, blueprint.cycle, _("Propensity version %(v)s") % {"v": version}
+        ),
+        "run": run,
+        "trained": trained,
+        "thin": thin,
+        "not_attributes": [c for c in run.feature_columns if c not in attribute_keys],
+        "absent": Offer.objects.filter(stage__blueprint=blueprint)
+        .exclude(pk__in=[m.offer_id for m in trained + thin if m.offer_id])
+        .order_by("stage__position", "position"),
+        "in_use": set(
+            Offer.objects.filter(pk__in=learned_offers).values_list("learned_model_id", flat=True)
+        ),
+    }
+    template = "blueprints/propensity_run.html"
+    if request.htmx and request.htmx.target == "run-status":
+        template += "#run-status"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def propensity_chart(
+    request: HtmxHttpRequest, pk: int, blueprint_pk: int, version: int
+) -> HttpResponse:
+    """The reliability charts of a version's models, as a fragment."""
+    access = program_for(request.user, pk)
+    run = _run(_blueprint(access, blueprint_pk), version)
+    trained, _thin = selectors.run_models(run=run)
+    return render(
+        request,
+        "blueprints/_reliability.html",
+        {"charts": [(m, charts.reliability(m), f"reliability-{m.pk}") for m in trained]},
+    )
+
+
+@login_required
+@require_GET
+def propensity_download(
+    request: HtmxHttpRequest, pk: int, blueprint_pk: int, version: int
+) -> HttpResponse:
+    """The version as JSON: the columns, the seed and every offer's model and figures, so
+    anyone can check a prediction or reproduce the run."""
+    access = program_for(request.user, pk)
+    blueprint = _blueprint(access, blueprint_pk)
+    run = _run(blueprint, version)
+    body = json.dumps(services.propensity_run_export(run=run), indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="propensity-{slugify(blueprint.name)}-v{run.version}.json"'
+    )
+    return response
+
+
+@login_required
+@require_POST
+def offer_propensity(
+    request: HtmxHttpRequest, pk: int, blueprint_pk: int, offer_pk: int
+) -> HttpResponse:
+    """Switch an offer between its estimated propensity and a learned model."""
+    access = program_for(request.user, pk, need=Need.PLAN)
+    offer = _offer(access, blueprint_pk, offer_pk)
+    choice = request.POST.get("model", "")
+    model = None
+    if choice != "estimated":
+        model = (
+            PropensityModel.objects.select_related("run")
+            .filter(pk=int(choice), run__blueprint_id=blueprint_pk)
+            .first()
+            if choice.isascii() and choice.isdigit()
+            else None
+        )
+        if model is None:
+            messages.error(request, _("Choose a learned model of this offer, or the estimate."))
+            return redirect("blueprints:blueprint", pk=pk, blueprint_pk=blueprint_pk)
+    try:
+        services.offer_propensity_use(offer=offer, model=model, by=request.user)
+    except ValidationError as error:
+        return _refused(request, error, offer.stage.blueprint)
+    if model is None:
+        messages.success(
+            request,
+            _("“%(o)s” is scored with its estimated propensity (%(p)s) again.")
+            % {"o": offer.name, "p": f"{float(offer.propensity):.1%}"},
+        )
+    else:
+        messages.success(
+            request,
+            _("“%(o)s” is scored with its learned propensity (version %(v)s) from now on.")
+            % {"o": offer.name, "v": model.run.version},
+        )
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
+    url = reverse("blueprints:blueprint", kwargs={"pk": pk, "blueprint_pk": blueprint_pk})
+    return redirect(f"{url}#offer-{offer.pk}")

@@ -384,6 +384,56 @@ MATRIX |= {
 }
 
 
+def propensity_version(w: World) -> dict:
+    """A trained propensity version of the blueprint's offer "Hero", made on first use."""
+    if not hasattr(w, "propensity_run"):
+        from blueprints import services
+        from blueprints.propensity import Columns
+        from tests.blueprints.histories import hero_history
+
+        blueprint(w)
+        w.propensity_run = services.propensity_run_create(
+            blueprint=w.blueprint,
+            file_name="history.csv",
+            data=hero_history(),
+            columns=Columns("offer", "converted", ()),
+            by=w.user("team"),
+        )
+        services.propensity_run_execute(run_id=w.propensity_run.pk)
+        w.learned = w.propensity_run.models.get()
+    return {**blueprint(w), "version": w.propensity_run.version}
+
+
+def learned_offer(w: World) -> dict:
+    propensity_version(w)
+    return blueprint_and(offer_pk="offer")(w)
+
+
+def history_upload(w: World) -> dict:
+    from tests.blueprints.histories import hero_history, history_form
+
+    return history_form(hero_history())
+
+
+MATRIX |= {
+    # Propensity from history: planners upload and switch, everyone reads the results.
+    "blueprints:propensity": Rule(kwargs=blueprint, allowed=EVERYONE),
+    "blueprints:propensity_upload": Rule(
+        kwargs=blueprint, allowed=PLANNERS, method="post", data=history_upload, ok=302
+    ),
+    "blueprints:propensity_run": Rule(kwargs=propensity_version, allowed=EVERYONE),
+    "blueprints:propensity_chart": Rule(kwargs=propensity_version, allowed=EVERYONE),
+    "blueprints:propensity_download": Rule(kwargs=propensity_version, allowed=EVERYONE),
+    "blueprints:offer_propensity": Rule(
+        kwargs=learned_offer,
+        allowed=PLANNERS,
+        method="post",
+        data=lambda w: {"model": w.learned.pk},
+        ok=302,
+    ),
+}
+
+
 def source(w: World) -> dict:
     if not hasattr(w, "source"):
         from kpis import sources
