@@ -120,13 +120,13 @@ ACCOUNT, NL = is_("has_account", "yes"), is_("country", "NL")
 # The demo blueprint's offers (programs.demo.seed_blueprint), as the last half year treated
 # them. "Size advice chat" was shown too rarely to learn from: the run says so.
 DEMO_OFFERS = (
-    TrueOffer("Welcome hero for first visits", 6_000, _sum(0.03, (0.4, NL)), 40, NEW),
-    TrueOffer("Bestsellers carousel", 9_000, _sum(0.02, (0.6, NEW), _cart(0.01)), 45),
+    TrueOffer("Welcome hero for first visits", 7_000, _sum(0.03, (0.6, NL), _cart(0.015)), 40, NEW),
+    TrueOffer("Bestsellers carousel", 9_000, _sum(0.02, (0.9, NEW), _cart(0.01)), 45),
     TrueOffer(
-        "Pick up where you left off", 7_000, _sum(0.05, (0.7, ACCOUNT), _cart(0.012)), 45, RETURNING
+        "Pick up where you left off", 8_000, _sum(0.05, (1.0, ACCOUNT), _cart(0.015)), 45, RETURNING
     ),
-    TrueOffer("Similar products", 8_000, _sum(0.035, _cart(0.015)), 50),
-    TrueOffer("Reviews from Dutch buyers", 5_000, _sum(0.03, (0.5, NEW)), 40, NL),
+    TrueOffer("Similar products", 8_000, _sum(0.035, _cart(0.02)), 50),
+    TrueOffer("Reviews from Dutch buyers", 6_000, _sum(0.03, (0.8, NEW), _cart(0.01)), 40, NL),
     TrueOffer(
         "Size advice chat",
         400,
@@ -136,29 +136,31 @@ DEMO_OFFERS = (
     ),
     TrueOffer(
         "Free shipping from 75",
-        4_000,
-        _sum(0.08, _cart(0.04, around=62)),
+        5_000,
+        _sum(0.08, _cart(0.06, around=62)),
         30,
         lambda p: p["cart_value"].between(50, 75).to_numpy(),
     ),
     TrueOffer(
         "Complete the look",
-        6_000,
-        _sum(0.045, (0.5, RETURNING), _cart(0.006)),
+        7_000,
+        _sum(0.045, (0.8, RETURNING), _cart(0.01)),
         55,
         lambda p: (p["cart_value"] >= 30).to_numpy(),
     ),
-    TrueOffer("10% off the first order", 5_000, _sum(0.10, _cart(-0.012), (0.3, NL)), 18, NEW),
-    TrueOffer("Track your parcel", 5_000, _sum(0.28, (0.3, RETURNING)), 5, ACCOUNT),
-    TrueOffer("Easy returns explained", 6_000, _sum(0.12, (-0.5, RETURNING)), 8),
+    TrueOffer("10% off the first order", 6_000, _sum(0.10, _cart(-0.02), (0.4, NL)), 18, NEW),
+    TrueOffer("Track your parcel", 6_000, _sum(0.28, (0.8, RETURNING)), 5, ACCOUNT),
+    TrueOffer("Easy returns explained", 6_000, _sum(0.12, (-1.0, RETURNING)), 8),
     TrueOffer(
         "Members' early access",
-        4_000,
-        _sum(0.05, _cart(0.015)),
+        5_000,
+        _sum(0.05, _cart(0.02)),
         60,
         lambda p: ACCOUNT(p) & RETURNING(p),
     ),
-    TrueOffer("Replenish favourites", 5_000, _sum(0.07, (0.6, ACCOUNT)), 40, RETURNING),
-    TrueOffer("Join the club", 6_000, _sum(0.05, (-1.4, ACCOUNT), (0.3, NEW)), 25),
+    TrueOffer(
+        "Replenish favourites", 6_000, _sum(0.07, (1.0, ACCOUNT), _cart(0.01)), 40, RETURNING
+    ),
+    TrueOffer("Join the club", 7_000, _sum(0.05, (-1.6, ACCOUNT), (0.5, NEW)), 25),
 )
 DEMO_SEED = 20261101

@@ -550,12 +550,7 @@ def propensity_run_create(
         from blueprints.tasks import train_propensity
 
         enqueue_on_commit(
-            train_propensity,
-            run_id=run.pk,
-            on_failure=lambda error: _run_fail(
-                run.pk,
-                _("The job queue could not be reached, so nothing ran. Upload the file again."),
-            ),
+            train_propensity, run_id=run.pk, on_failure=lambda error: _run_not_queued(run.pk)
         )
     log.info("propensity_run_queued", run=run.pk, blueprint=blueprint.pk, by=by.pk)
     return run
@@ -570,6 +565,16 @@ def _run_claim(run_id: int, task_id: str) -> bool:
         PropensityRun.objects.filter(mine, pk=run_id).update(
             status=TrainingStatus.RUNNING, started_at=timezone.now(), task_id=task_id
         )
+    )
+
+
+def _run_not_queued(run_id: int) -> None:
+    """The broker could not be reached: say so, unless the run was trained meanwhile by a
+    direct call (the demo does that)."""
+    PropensityRun.objects.filter(pk=run_id, status=TrainingStatus.QUEUED).update(
+        status=TrainingStatus.FAILED,
+        error=_("The job queue could not be reached, so nothing ran. Upload the file again."),
+        finished_at=timezone.now(),
     )
 
 

@@ -451,3 +451,22 @@ def test_a_version_downloads_as_json_with_its_seed_and_models(shop, as_user, his
     profile = {"visitor_type": "new", "cart_value": "70"}
     stored = PropensityModel.objects.get(offer=shop.shipping).model
     assert Predictor(shipping["model"])(profile) == Predictor(stored)(profile)
+
+
+def test_the_demo_blueprint_learns_from_its_history(world):
+    from blueprints.demo import seed_propensity
+    from programs.demo import seed_blueprint, seed_goals
+
+    manager = world.user("manager")
+    seed_goals(program=world.program, by=manager)
+    seed_blueprint(program=world.program, by=manager)
+    seed_propensity(program=world.program, by=manager)
+    seed_propensity(program=world.program, by=manager)  # again: nothing new
+    run = PropensityRun.objects.get()
+    assert (run.version, run.status, run.offers_done) == (1, "succeeded", 14)
+    assert run.feature_columns == ["visitor_type", "cart_value", "has_account", "country"]
+    thin = run.models.filter(auc__isnull=True)
+    assert [m.offer_name for m in thin] == ["Size advice chat"]
+    assert run.models.filter(offer__isnull=False).count() == 14
+    assert all(0.5 < m.auc < 0.8 for m in run.models.filter(auc__isnull=False))
+    assert not Offer.objects.filter(learned_model__isnull=False).exists()

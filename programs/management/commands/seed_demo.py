@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from blueprints.demo import seed_propensity
 from programs.demo import (
     DEMO_CYCLE_DAYS,
     DEMO_CYCLE_DAYS_DONE,
@@ -119,6 +120,7 @@ class Command(BaseCommand):
             seed_history(program=program, by=manager)
         seed_initiatives(program=program, by=manager)
         seed_blueprint(program=program, by=manager)
+        seed_propensity(program=program, by=manager)
         seed_results(program=program, by=manager)
         seed_dashboard_story(program=program)
         seed_customers(organization=organization, by=manager)
