@@ -1,8 +1,13 @@
-"""Exposure histories with a known truth, for the propensity tests and the access matrix."""
+"""Exposure histories with a known truth, and the shop they are about, for the propensity
+tests and the access matrix."""
+
+from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from blueprints import services
 from blueprints.history import NEW, RETURNING, TrueOffer, generate, to_csv
+from kpis.services import attribute_save
 
 
 def cart(people):
@@ -44,3 +49,39 @@ def history_form(content: bytes, *, name: str = "history.csv", **fields) -> dict
         "seed": "",
         **fields,
     }
+
+
+def make_shop(world):
+    """A blueprint whose Purchase stage has the three offers of the generated history and
+    one more that the history never showed."""
+    org, team = world.acme, world.user("team")
+    attribute_save(
+        organization=org,
+        key="visitor_type",
+        label="Visitor type",
+        type="category",
+        allowed_values=["new", "returning"],
+    )
+    attribute_save(
+        organization=org, key="cart_value", label="Cart value", type="number", allowed_values=[]
+    )
+    world.blueprint = services.blueprint_create(
+        cycle=world.program.cycles.get(), name="Web shop", by=team
+    )
+    purchase = world.blueprint.stages.get(name="Purchase")
+
+    def offer(name, propensity, value):
+        return services.offer_save(
+            stage=purchase,
+            by=team,
+            name=name,
+            propensity=Decimal(propensity),
+            value=Decimal(value),
+        )
+
+    world.bestsellers = offer("Bestsellers", "0.02", 40)
+    world.resume = offer("Pick up where you left off", "0.06", 45)
+    services.condition_add(offer=world.resume, sentence="visitor type is returning", by=team)
+    world.shipping = offer("Free shipping", "0.08", 30)
+    world.gift = offer("Gift wrap", "0.01", 5)
+    return world

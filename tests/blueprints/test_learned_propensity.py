@@ -4,7 +4,6 @@ an offer to learned propensity, and decisions that follow the model."""
 import html
 import itertools
 import json
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,7 @@ from blueprints import engine, selectors, services
 from blueprints.models import Offer, PropensityModel, PropensityRun
 from blueprints.propensity import Columns, Predictor
 from blueprints.tasks import train_propensity
-from kpis.services import attribute_save
-from tests.blueprints.histories import history_form, shop_history
+from tests.blueprints.histories import history_form, make_shop, shop_history
 
 pytestmark = pytest.mark.django_db
 
@@ -35,39 +33,7 @@ def tasks_run_here():
 
 @pytest.fixture
 def shop(world):
-    """A blueprint whose Purchase stage has the three offers of the generated history and
-    one more that the history never showed."""
-    org, team = world.acme, world.user("team")
-    attribute_save(
-        organization=org,
-        key="visitor_type",
-        label="Visitor type",
-        type="category",
-        allowed_values=["new", "returning"],
-    )
-    attribute_save(
-        organization=org, key="cart_value", label="Cart value", type="number", allowed_values=[]
-    )
-    world.blueprint = services.blueprint_create(
-        cycle=world.program.cycles.get(), name="Web shop", by=team
-    )
-    purchase = world.blueprint.stages.get(name="Purchase")
-
-    def offer(name, propensity, value):
-        return services.offer_save(
-            stage=purchase,
-            by=team,
-            name=name,
-            propensity=Decimal(propensity),
-            value=Decimal(value),
-        )
-
-    world.bestsellers = offer("Bestsellers", "0.02", 40)
-    world.resume = offer("Pick up where you left off", "0.06", 45)
-    services.condition_add(offer=world.resume, sentence="visitor type is returning", by=team)
-    world.shipping = offer("Free shipping", "0.08", 30)
-    world.gift = offer("Gift wrap", "0.01", 5)
-    return world
+    return make_shop(world)
 
 
 def url(name, world, **kwargs):
