@@ -288,7 +288,7 @@ def test_switching_an_offer_to_learned_propensity_and_back(shop, as_user, histor
     shop.shipping.refresh_from_db()
     assert shop.shipping.learned_model == model
     page = client.get(url("blueprint", shop)).content.decode()
-    assert f"Learned propensity (v1: AUC {model.auc:.2f}, 6,000 exposures," in page
+    assert f"Uses learned propensity (v1: AUC {model.auc:.2f}, 6,000 exposures)" in page
     assert "instead of the estimate 8.0%" in page
     assert "“Free shipping” is scored with its learned propensity (version 1)" in page
 
