@@ -431,9 +431,13 @@ def _history_page(
     form: HistoryForm,
     status: int = 200,
 ) -> HttpResponse:
-    runs = blueprint.propensity_runs.select_related("created_by").annotate(
-        trained=Count("models", filter=Q(models__auc__isnull=False)),
-        too_little=Count("models", filter=Q(models__auc__isnull=True)),
+    runs = (
+        blueprint.propensity_runs.select_related("created_by")
+        .annotate(
+            trained=Count("models", filter=Q(models__auc__isnull=False)),
+            too_little=Count("models", filter=Q(models__auc__isnull=True)),
+        )
+        .order_by("-version")  # Meta.ordering does not reach a GROUP BY query
     )
     attributes = list(Attribute.objects.filter(organization=access.program.organization))
     return render(

@@ -261,6 +261,14 @@ def test_the_training_job_is_safe_to_run_twice(shop, history):
     train_propensity(run_id=987654)  # gone: a quiet no-op
 
 
+def test_the_versions_list_newest_first_with_what_each_learned(shop, as_user, history):
+    trained(shop, history)
+    trained(shop, history)
+    page = as_user("executive").get(url("propensity", shop)).content.decode()
+    assert page.index(">v2</a>") < page.index(">v1</a>")
+    assert page.count("3 learned") == 2
+
+
 def test_the_recorded_seed_and_file_reproduce_a_version(shop, history):
     first = trained(shop, history, seed=1234)
     again = trained(shop, history, seed=1234)
