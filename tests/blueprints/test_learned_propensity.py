@@ -444,3 +444,15 @@ def test_the_demo_blueprint_learns_from_its_history(world):
     assert run.models.filter(offer__isnull=False).count() == 14
     assert all(0.5 < m.auc < 0.8 for m in run.models.filter(auc__isnull=False))
     assert not Offer.objects.filter(learned_model__isnull=False).exists()
+
+
+def test_the_django_admin_shows_versions_without_changing_them(shop, admin_client, history):
+    run = trained(shop, history)
+    model = run.models.first()
+    for path in (
+        "/admin/blueprints/propensityrun/",
+        f"/admin/blueprints/propensityrun/{run.pk}/change/",
+        f"/admin/blueprints/propensitymodel/{model.pk}/change/",
+    ):
+        assert admin_client.get(path).status_code == 200, path
+    assert admin_client.get("/admin/blueprints/propensityrun/add/").status_code == 403
