@@ -4,6 +4,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from kpis.models import (
     ApiToken,
     Attribute,
+    ClusterRun,
+    CustomerTable,
     Goal,
     Kpi,
     KpiPeriodTarget,
@@ -146,3 +148,27 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Made by an upload or a job; the pages are where they are changed."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CustomerTable)
+class CustomerTableAdmin(ReadOnly):
+    list_display = ["name", "organization", "rows", "uploaded_by", "uploaded_at"]
+    exclude = ["columns"]
+
+
+@admin.register(ClusterRun)
+class ClusterRunAdmin(ReadOnly):
+    list_display = ["table", "number", "status", "k", "seed", "created_by", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["table", "created_by"]
+    exclude = ["result"]
