@@ -61,7 +61,9 @@ def test_team_member_switches_an_offer_to_learned_propensity(live_server, page, 
 
     page.goto(f"{base}{shop.blueprint.pk}/")
     offer = page.get_by_test_id("offer").filter(has_text="Free shipping")
-    expect(offer.get_by_test_id("offer-learning")).to_contain_text("Uses learned propensity (v1: AUC")
+    expect(offer.get_by_test_id("offer-learning")).to_contain_text(
+        "Uses learned propensity (v1: AUC"
+    )
 
     page.get_by_role("link", name="Decision simulator").click()
     page.get_by_label("Visitor type").select_option("new")
