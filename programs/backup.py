@@ -746,12 +746,15 @@ def _parse(data: bytes | str) -> dict:
         cut = error.pos >= len(data.rstrip()) or (
             data.lstrip().startswith("{") and not data.rstrip().endswith("}")
         )
-        why = (
-            "it ends in the middle: the file is cut short (download it again)"
-            if cut
-            else f"line {error.lineno}, column {error.colno}: {error.msg}"
-        )
-        raise _refuse([f"The file is not a Fourfold backup: it is not JSON ({why})."]) from None
+        raise _refuse(
+            [
+                "The file is cut short: it ends in the middle of the backup. Download or "
+                "export it again."
+                if cut
+                else "The file is not a Fourfold backup: it is not JSON (line "
+                f"{error.lineno}, column {error.colno}: {error.msg})."
+            ]
+        ) from None
     except RecursionError:
         raise _refuse(["The file nests deeper than any backup does."]) from None
     if not isinstance(document, dict) or "format" not in document:
@@ -1079,7 +1082,7 @@ class _Restore:
     user_of: dict[int, int]  # person ref → user id
     pk_of: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
     missing_people: set[int] = field(default_factory=set)
-    left_out: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    left_out: dict[type[models.Model], int] = field(default_factory=lambda: defaultdict(int))
     # Links to rows restored later (an offer's learned model) or in the same insert (a
     # cycle's previous one): set once those rows have ids. (object, attname, part, ref)
     pending: list[tuple[models.Model, str, str, int]] = field(default_factory=list)
@@ -1189,7 +1192,10 @@ def _write(
     if state.left_out:
         notes.append(
             "Left out because they belong to someone who is not a member here: "
-            + ", ".join(f"{n} {label}" for label, n in sorted(state.left_out.items()))
+            + ", ".join(
+                f"{n} {model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural}"
+                for model, n in sorted(state.left_out.items(), key=lambda i: i[0]._meta.label)
+            )
             + "."
         )
     for source in paused:
@@ -1268,7 +1274,7 @@ def _create(part: Part, rows: list[_Row], state: _Restore) -> list[models.Model]
                     skip = True  # what it belongs to was left out with its person
                 values[col.attname] = found
         if skip:
-            state.left_out[str(model._meta.verbose_name_plural)] += 1
+            state.left_out[model] += 1
             continue
         for name, rewrite in part.rewrites.items():
             attname = model._meta.get_field(name).attname

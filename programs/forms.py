@@ -196,3 +196,32 @@ class CountermeasureForm(StyledForm, forms.ModelForm):
         model = Countermeasure
         fields = ["what", "who", "due"]
         widgets = {"due": forms.DateInput(attrs={"type": "date"})}
+
+
+class RestoreForm(StyledForm, forms.Form):
+    """A backup file to restore as a new program (programs.backup)."""
+
+    MAX_BYTES = 100 * 1024 * 1024
+
+    file = forms.FileField(
+        label=_("Backup file"),
+        help_text=_("A .json file made by Download backup or program_export; up to 100 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
+    )
+    name = forms.CharField(
+        label=_("Name of the new program"),
+        required=False,
+        max_length=120,
+        help_text=_("Empty: the name in the file; if it is taken here, “(2)” is added."),
+    )
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if file.size > self.MAX_BYTES:
+            raise forms.ValidationError(
+                _(
+                    "The file is larger than 100 MB. Restore it on the server: "
+                    "python manage.py program_import <organization> <file>"
+                )
+            )
+        return file

@@ -538,6 +538,13 @@ MATRIX |= {
 }
 
 MATRIX |= {
+    # A backup holds the whole program and its people's e-mail addresses: admins only.
+    # Restoring (a POST with a file) is tested in tests/programs/test_backup.py.
+    "programs:program_backup": Rule(kwargs=program, allowed=ADMINS),
+    "programs:program_restore": Rule(kwargs=org, allowed=ADMINS),
+}
+
+MATRIX |= {
     # The push API answers to a program's token, never to a session: a logged-in member,
     # an outsider and an anonymous caller alike get 401 (tokens: tests/kpis/test_results.py).
     "api:push_measurements": Rule(

@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.urls import reverse
 
 from blueprints.models import Blueprint, Offer, SimulationBatch
 from initiatives.models import Initiative, PieScore
@@ -42,6 +43,7 @@ from kpis.models import (
 from programs import backup
 from programs.models import Cycle, Organization, Program, Role, SavedFilter
 from programs.services import membership_add, organization_create
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -408,7 +410,7 @@ def test_people_who_are_not_members_are_left_empty(rich):
         "Not members of Other Retail, so the fields that named them are empty: "
         "executive (executive@demo.example), team (team@demo.example).",
         "Left out because they belong to someone who is not a member here: "
-        "1 dashboard visits, 1 pie scores, 1 saved filters.",
+        "1 pie score, 1 dashboard visit, 1 saved filter.",
     ]
 
 
@@ -459,7 +461,10 @@ def small(world) -> str:
 
 BAD_FILES = {
     "not JSON": (lambda text: "Goals,KPIs\nConversion,2.4\n", "it is not JSON (line 1"),
-    "cut short": (lambda text: text[: len(text) // 2], "the file is cut short"),
+    "cut short": (
+        lambda text: text[: len(text) // 2],
+        "The file is cut short: it ends in the middle of the backup. Download or export it again.",
+    ),
     "not a backup": (lambda text: '{"stages": []}', 'it has no "format": "fourfold-program"'),
     "another format": (
         lambda text: edited(text, lambda d: d.update(format="fourfold-blueprint")),
@@ -601,6 +606,95 @@ def test_the_import_command_says_what_is_wrong(world, tmp_path):
     with pytest.raises(CommandError, match="No program with id 999999"):
         call_command("program_export", "999999")
     assert not world.globex.programs.exclude(pk=world.foreign_program.pk).exists()
+
+
+# --- Pages ----------------------------------------------------------------------------
+
+
+def test_an_admin_downloads_the_backup_from_the_program_page(world, as_user):
+    admin = as_user("admin")
+    home = admin.get(reverse("programs:program_home", kwargs={"pk": world.program.pk}))
+    url = reverse("programs:program_backup", kwargs={"pk": world.program.pk})
+    assert url in home.content.decode()
+    assert url not in as_user("manager").get(home.request["PATH_INFO"]).content.decode()
+
+    response = admin.get(url)
+
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="fourfold-acme-web-shop-'
+    )
+    document = json.loads(response.content)
+    assert (document["format"], document["version"]) == ("fourfold-program", 1)
+    assert [p["name"] for p in document["models"]["programs.program"]] == ["Web shop"]
+
+
+def test_an_admin_restores_a_file_as_a_new_program(world, small):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    admin = client_for(world, "outsider")  # Globex's admin
+    url = reverse("programs:program_restore", kwargs={"org": "globex"})
+    assert (
+        url
+        in admin.get(reverse("programs:program_list", kwargs={"org": "globex"})).content.decode()
+    )
+
+    response = admin.post(
+        url,
+        {"file": SimpleUploadedFile("web-shop.json", small.encode()), "name": "Web shop copy"},
+        follow=True,
+    )
+
+    program = Program.objects.get(organization=world.globex, name="Web shop copy")
+    assert response.redirect_chain[-1][0] == reverse(
+        "programs:program_home", kwargs={"pk": program.pk}
+    )
+    page = response.content.decode()
+    assert "Restored “Web shop copy”: 1 cycle, 1 goal, 1 KPI." in page
+    assert "Not members of Globex, so the fields that named them are empty" in page
+
+
+def test_a_bad_upload_shows_what_is_wrong_and_writes_nothing(world, small):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    admin = client_for(world, "outsider")
+    before = tables()
+
+    response = admin.post(
+        reverse("programs:program_restore", kwargs={"org": "globex"}),
+        {"file": SimpleUploadedFile("web-shop.json", small[:-200].encode())},
+    )
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "This file cannot be restored" in page
+    assert "The file is cut short: it ends in the middle of the backup." in page
+    assert tables() == before
+
+
+@pytest.mark.parametrize("who", ["manager", "team", "executive"])
+def test_only_admins_restore(world, small, who):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_for(world, who).post(
+        reverse("programs:program_restore", kwargs={"org": "acme"}),
+        {"file": SimpleUploadedFile("web-shop.json", small.encode())},
+    )
+    assert response.status_code == 403
+    assert Program.objects.filter(organization=world.acme).count() == 1
+
+
+def test_another_organizations_admin_cannot_restore_into_it_or_download(world, small):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    outsider = client_for(world, "outsider")
+    restore = outsider.post(
+        reverse("programs:program_restore", kwargs={"org": "acme"}),
+        {"file": SimpleUploadedFile("web-shop.json", small.encode())},
+    )
+    download = outsider.get(reverse("programs:program_backup", kwargs={"pk": world.program.pk}))
+    assert (restore.status_code, download.status_code) == (404, 404)
+    assert Program.objects.filter(organization=world.acme).count() == 1
 
 
 # --- A fresh database -----------------------------------------------------------------
