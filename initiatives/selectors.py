@@ -108,6 +108,17 @@ def collisions(*, cycle: Cycle, initiatives: list[Initiative]) -> list[ShownColl
     return [ShownCollision(c, acks.get(c.key), names) for c in found]
 
 
+def open_collision_count(*, cycle: Cycle) -> int:
+    """How many collisions among the live initiatives nobody has accepted yet: the number
+    the program home and the dashboard show, read with only what collisions look at."""
+    live = list(
+        cycle.initiatives.filter(status__in=ACTIVE_STATUSES).prefetch_related(
+            "channels", Prefetch("effects", queryset=ExpectedEffect.objects.select_related("kpi"))
+        )
+    )
+    return sum(1 for c in collisions(cycle=cycle, initiatives=live) if c.acknowledgement is None)
+
+
 @dataclass
 class Coverage:
     uncovered_gaps: list[Gap]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from initiatives.selectors import open_collision_count
 from kpis import charts as kpi_charts
 from kpis import selectors as kpi_selectors
 from kpis.models import ProgressStatus
@@ -98,13 +99,6 @@ def _wheel_completeness(cycle) -> dict[str, int]:
     }
 
 
-def _open_collisions(cycle) -> int:
-    from initiatives import selectors as plan
-
-    shown = plan.collisions(cycle=cycle, initiatives=plan.initiative_list(cycle=cycle))
-    return sum(1 for c in shown if c.acknowledgement is None)
-
-
 def _program_home_context(access, cycle) -> dict:
     return {
         "program": access.program,
@@ -117,7 +111,7 @@ def _program_home_context(access, cycle) -> dict:
         if cycle
         else [],
         "phase_form": PhaseForm(initial={"phase": cycle.phase}) if cycle else None,
-        "open_collisions": _open_collisions(cycle) if cycle else 0,
+        "open_collisions": open_collision_count(cycle=cycle) if cycle else 0,
     }
 
 
@@ -432,7 +426,7 @@ def _dashboard_plan_context(cycle) -> dict:
         "initiative_counts": [
             (status.label, counted[status]) for status in Status if counted.get(status)
         ],
-        "open_collisions": _open_collisions(cycle),
+        "open_collisions": open_collision_count(cycle=cycle),
         # Where the cycle stands; how complete each question is, the program home says.
         "wheel": wheel(phase=cycle.phase, is_open=cycle.is_open),
     }
