@@ -10,13 +10,16 @@ import csv
 import io
 import re
 import warnings
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import openpyxl
 import pandas as pd
 
 MAX_ROWS = 1_000_000
+MAX_XLSX_ROWS = 100_000
 MAX_COLUMNS = 200
 # A text column with more distinct values than this is an identifier or free text, not a
 # category a segment could be described by.
@@ -79,24 +82,45 @@ def read_table(name: str, stream: BinaryIO) -> pd.DataFrame:
                     index_col=False,
                 )
         else:
-            workbook = io.BytesIO(data)
-            first = pd.read_excel(workbook, engine="openpyxl", header=None, nrows=1)
-            header = (
-                ["" if pd.isna(cell) else str(cell) for cell in first.iloc[0]] if len(first) else []
-            )
-            frame = pd.read_excel(workbook, engine="openpyxl", nrows=MAX_ROWS + 1)
+            header = _workbook_header(name, data)
+            frame = pd.read_excel(io.BytesIO(data), engine="openpyxl", nrows=MAX_ROWS + 1)
     except pd.errors.ParserWarning:
         raise TableError(f"“{name}” has a line with more values than its header line.") from None
     except UnicodeDecodeError:
         raise TableError(
             f"“{name}” is not UTF-8 text; save it as CSV UTF-8 and try again."
         ) from None
-    except (ValueError, pd.errors.ParserError, OSError, KeyError, IndexError) as problem:
+    except (
+        ValueError,
+        pd.errors.ParserError,
+        OSError,
+        KeyError,
+        IndexError,
+        zipfile.BadZipFile,
+    ) as problem:
         # pandas and openpyxl say what is wrong with the file (a ragged line, not a workbook).
         lines = str(problem).strip().splitlines()
         reason = lines[0][:200] if lines else type(problem).__name__
         raise TableError(f"“{name}” cannot be read as a table: {reason}") from None
     return checked_frame(name, frame, header)
+
+
+def _workbook_header(name: str, data: bytes) -> list[str]:
+    """The first sheet's first row, read without loading the sheet; TableError when the
+    sheet is too long to read while the page waits (openpyxl reads 5,000-7,000 rows of
+    eight columns a second here, so a million would take minutes: CSV takes seconds)."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        if (sheet.max_row or 0) > MAX_XLSX_ROWS + 1:
+            raise TableError(
+                f"“{name}” has {sheet.max_row - 1:,} rows; Excel files of more than "
+                f"{MAX_XLSX_ROWS:,} rows are read too slowly here: save it as CSV."
+            )
+        first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        return ["" if cell is None else str(cell) for cell in first]
+    finally:
+        workbook.close()
 
 
 def _delimiter(head: str) -> str:

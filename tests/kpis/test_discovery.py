@@ -256,6 +256,22 @@ def test_an_xlsx_table_is_read_too(world, as_user):
     ]
 
 
+def test_a_long_xlsx_table_is_refused_with_advice(world, as_user, monkeypatch):
+    from programs import tables
+
+    monkeypatch.setattr(tables, "MAX_XLSX_ROWS", 100)
+    frame, _truth = planted(101)
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False)
+    response = as_user("team").post(
+        url("discovery", world), {"file": SimpleUploadedFile("c.xlsx", buffer.getvalue())}
+    )
+    assert response.status_code == 422
+    assert "has 101 rows; Excel files of more than 100 rows" in response.content.decode()
+    assert "save it as CSV" in response.content.decode()
+    assert not CustomerTable.objects.exists()
+
+
 def test_runs_that_cannot_be_done_are_refused_in_the_form(
     world, as_user, django_capture_on_commit_callbacks
 ):
