@@ -113,6 +113,7 @@ FORMAT = "fourfold-program"
 # default, a missing model has no rows.
 VERSION = 1
 MAX_PROBLEMS = 20  # listed one by one; beyond that, counted
+CHUNK = 2000  # rows read, or built and inserted, at a time: memory stays flat
 
 
 # --- What goes into the file -------------------------------------------------------------
@@ -504,94 +505,122 @@ def _one_snapshot() -> Iterator[None]:
 
 
 def program_export(*, program: Program) -> dict:
-    """The program and everything under it as one JSON-ready document (see the module)."""
+    """The program and everything under it as a JSON document (see the module)."""
+    return json.loads(program_export_text(program=program))
+
+
+def program_export_text(*, program: Program) -> str:
+    """The backup file: the document as JSON text with one row per line, so a person can
+    read it, grep it and compare two backups line by line. Written part by part, so that
+    a program of half a million measurements never has all its rows in memory at once."""
     with _one_snapshot():
-        return _export(program)
+        return "".join(_export(program))
 
 
-def _export(program: Program) -> dict:
-    fetched: dict[str, list[dict]] = {}
-    pks: dict[type[models.Model], list[int]] = {}
-    wanted: dict[type[models.Model], set[int]] = defaultdict(set)  # organization-level
+def _rows_of(part: Part, program: Program) -> models.QuerySet:
+    """The part's rows of the program (not for organization-level parts)."""
+    manager = part.model._default_manager
+    if part.model is Program:
+        return manager.filter(pk=program.pk)
+    if part.tracks is not None:
+        tracked = _part_for(part.tracks)
+        return manager.filter(
+            **{f"{part.tracks._meta.pk.attname}__in": _rows_of(tracked, program).values("pk")}
+        )
+    return manager.filter(**{part.to_program: program}).filter(part.rows)
 
-    def fetch(part: Part, queryset) -> None:
-        cols = columns(part)
-        plain = [c for c in cols if c.kind != "many"]
-        pk_name = part.model._meta.pk.attname
-        rows = [
-            dict(zip([pk_name, *(c.attname for c in plain)], values, strict=True))
-            for values in queryset.order_by(pk_name).values_list(
-                pk_name, *(c.attname for c in plain)
-            )
-        ]
-        for col in (c for c in cols if c.kind == "many"):
-            through = col.field.remote_field.through
-            source, target = col.field.m2m_field_name(), col.field.m2m_reverse_field_name()
-            links = defaultdict(list)
-            for left, right in through.objects.filter(
-                **{f"{source}__in": queryset.values("pk")}
-            ).values_list(f"{source}_id", f"{target}_id"):
-                links[left].append(right)
-            for row in rows:
-                row[col.attname] = links.get(row[pk_name], [])
-        fetched[part.label] = rows
-        pks[part.model] = [row[pk_name] for row in rows]
-        for col in cols:
-            if col.kind in ("row", "many") and _is_organization_level(col.target):
-                for row in rows:
-                    values = row[col.attname] if col.kind == "many" else [row[col.attname]]
-                    wanted[col.target].update(v for v in values if v is not None)
+
+def _fetch(part: Part, queryset) -> Iterator[dict]:
+    """The rows as dicts by attname, in id order, many-to-many fields as lists of ids;
+    read from the database a chunk at a time."""
+    cols = columns(part)
+    plain = [part.model._meta.pk.attname, *(c.attname for c in cols if c.kind != "many")]
+    many = {}
+    for col in (c for c in cols if c.kind == "many"):
+        many[col.attname] = defaultdict(list)
+        for left, right in _links(col, queryset):
+            many[col.attname][left].append(right)
+    for values in queryset.order_by(plain[0]).values_list(*plain).iterator(chunk_size=CHUNK):
+        row = dict(zip(plain, values, strict=True))
+        for attname, links in many.items():
+            row[attname] = links.get(row[plain[0]], [])
+        yield row
+
+
+def _links(col: Column, queryset) -> Iterator[tuple[int, int]]:
+    """(row id, linked id) of a many-to-many field, for the rows of the queryset."""
+    through = col.field.remote_field.through
+    source, target = col.field.m2m_field_name(), col.field.m2m_reverse_field_name()
+    return iter(
+        through.objects.filter(**{f"{source}__in": queryset.values("pk")}).values_list(
+            f"{source}_id", f"{target}_id"
+        )
+    )
+
+
+def _export(program: Program) -> Iterator[str]:
+    # 1. Refs of the program's rows: in id order, which a restore keeps.
+    refs: dict[type[models.Model], dict[int, int]] = {}
+    for part in PROGRAM_PARTS + HISTORY_PARTS:
+        pks = _rows_of(part, program).order_by("pk").values_list("pk", flat=True)
+        refs[part.model] = {pk: n for n, pk in enumerate(pks, start=1)}
+
+    # 2. Whom and which organization-level rows they name, one query per field.
+    people_ids: set[int] = set()
+    wanted: dict[type[models.Model], set[int]] = defaultdict(set)
+    for part in PROGRAM_PARTS + HISTORY_PARTS:
+        queryset = _rows_of(part, program).order_by()
+        for col in columns(part):
+            if col.kind == "many" and _is_organization_level(col.target):
+                wanted[col.target].update(right for _left, right in _links(col, queryset))
+            elif col.kind == "person" or (col.kind == "row" and _is_organization_level(col.target)):
+                found = set(queryset.values_list(col.attname, flat=True).distinct()) - {None}
+                (people_ids if col.kind == "person" else wanted[col.target]).update(found)
         for name, rewrite in part.rewrites.items():
-            for row in rows:
-                for model, pk in rewrite.mentions(row[part.model._meta.get_field(name).attname]):
+            attname = part.model._meta.get_field(name).attname
+            for value in queryset.values_list(attname, flat=True):
+                for model, pk in rewrite.mentions(value):
                     if _is_organization_level(model):
                         wanted[model].add(pk)
 
-    for part in PROGRAM_PARTS:
-        queryset = part.model._default_manager.all()
-        queryset = (
-            queryset.filter(pk=program.pk)
-            if part.model is Program
-            else queryset.filter(**{part.to_program: program}).filter(part.rows)
-        )
-        fetch(part, queryset)
-    for part in HISTORY_PARTS:
-        tracked = part.tracks._meta.pk.attname
-        fetch(part, part.model._default_manager.filter(**{f"{tracked}__in": pks[part.tracks]}))
-    # Organization-level rows the program refers to. Segments first: their conditions
-    # come with them and name attributes of their own.
+    # 3. Those organization-level rows, in the order of their natural key, so that the
+    # same program exported from two organizations numbers them alike. Segments first:
+    # their conditions come with them and name attributes of their own.
     organization = program.organization
-    fetch(_part_for(Segment), organization.segments.filter(pk__in=wanted[Segment]))
-    fetch(_part_for(SegmentCondition), SegmentCondition.objects.filter(segment__in=pks[Segment]))
+    fetched: dict[type[models.Model], list[dict]] = {}
+
+    def fetch_organization_level(part: Part, queryset) -> None:
+        rows = fetched[part.model] = list(_fetch(part, queryset))
+        for col in columns(part):
+            if col.kind == "person":
+                people_ids.update(row[col.attname] for row in rows if row[col.attname])
+            elif col.kind in ("row", "many") and _is_organization_level(col.target):
+                for row in rows:
+                    values = row[col.attname] if col.kind == "many" else [row[col.attname]]
+                    wanted[col.target].update(v for v in values if v is not None)
+
+    fetch_organization_level(
+        _part_for(Segment), organization.segments.filter(pk__in=wanted[Segment])
+    )
+    fetch_organization_level(
+        _part_for(SegmentCondition),
+        SegmentCondition.objects.filter(segment__in=[r["id"] for r in fetched[Segment]]),
+    )
     for part in ORGANIZATION_PARTS:
-        if part.label not in fetched:
-            fetch(
+        if part.model not in fetched:
+            fetch_organization_level(
                 part,
                 part.model.objects.filter(organization=organization, pk__in=wanted[part.model]),
             )
-
-    # Refs: organization-level rows in the order of their natural key, so that the same
-    # program exported from two organizations numbers them alike; the others by id, which
-    # a restore keeps in order.
-    refs: dict[type[models.Model], dict[int, int]] = {}
-    for part in PARTS:
-        rows = fetched[part.label]
-        pk_name = part.model._meta.pk.attname
+    for part in ORGANIZATION_PARTS:
+        rows = fetched[part.model]
         if part.natural_key:
             key = part.model._meta.get_field(part.natural_key).attname
-            rows.sort(key=lambda r, key=key: (str(r[key]).lower(), r[pk_name]))
+            rows.sort(key=lambda r, key=key: (str(r[key]).lower(), r["id"]))
         elif part.model is SegmentCondition:
-            rows.sort(key=lambda r: (refs[Segment][r["segment_id"]], r[pk_name]))
-        refs[part.model] = {row[pk_name]: n for n, row in enumerate(rows, start=1)}
+            rows.sort(key=lambda r: (refs[Segment][r["segment_id"]], r["id"]))
+        refs[part.model] = {row["id"]: n for n, row in enumerate(rows, start=1)}
 
-    people_ids = {
-        row[col.attname]
-        for part in PARTS
-        for col in columns(part)
-        if col.kind == "person"
-        for row in fetched[part.label]
-        if row[col.attname] is not None
-    }
     User = get_user_model()
     people = list(User.objects.filter(pk__in=people_ids).order_by("username", "pk"))
     person_ref = {user.pk: n for n, user in enumerate(people, start=1)}
@@ -599,82 +628,83 @@ def _export(program: Program) -> dict:
     def ref(model: type[models.Model], pk: int) -> int | None:
         return refs.get(model, {}).get(pk)
 
-    sections = {}
-    for part in PARTS:
-        cols = columns(part)
-        pk_name = part.model._meta.pk.attname
-        out_rows = []
-        for row in fetched[part.label]:
-            out = {"ref": refs[part.model][row[pk_name]]}
-            for col in cols:
-                value = row[col.attname]
-                if col.kind == "organization":
-                    continue  # the organization restored into
-                if col.kind == "value":
-                    value = _out_value(col.field, value)
-                    if col.name in part.rewrites:
-                        value = part.rewrites[col.name].out(value, ref)
-                elif col.kind == "person":
-                    value = person_ref.get(value)
-                elif col.kind == "many":
-                    value = sorted(ref(col.target, v) for v in value)
-                elif value is not None:
-                    found = ref(col.target, value)
-                    if found is None and not col.field.null:
-                        raise ImproperlyConfigured(
-                            f"{part.label}.{col.name} points at a {col.target._meta.label} "
-                            "that is not in the backup: make it a part."
-                        )
-                    value = found
-                out[col.name] = value
-            out_rows.append(out)
-        sections[part.label] = out_rows
-
-    return {
+    # 4. The text, part by part.
+    yield "{\n"
+    header = {
         "format": FORMAT,
         "version": VERSION,
         "exported_at": timezone.now().isoformat(),
-        "exported_from": {
-            "organization": program.organization.name,
-            "program": program.name,
-        },
-        "about": ABOUT,
-        "people": [
-            {
-                "ref": person_ref[user.pk],
-                "username": user.get_username(),
-                "email": getattr(user, "email", ""),
-                "name": user.get_full_name() if hasattr(user, "get_full_name") else "",
-            }
-            for user in people
-        ],
-        "models": sections,
+        "exported_from": {"organization": organization.name, "program": program.name},
     }
+    for key, value in header.items():
+        yield f"  {_json(key)}: {_json(value)},\n"
+    yield '  "about": [\n' + ",\n".join(f"    {_json(line)}" for line in ABOUT) + "\n  ],\n"
+    people_rows = [
+        {
+            "ref": person_ref[user.pk],
+            "username": user.get_username(),
+            "email": getattr(user, "email", ""),
+            "name": user.get_full_name() if hasattr(user, "get_full_name") else "",
+        }
+        for user in people
+    ]
+    yield '  "people": ' + _json_rows(people_rows, indent="    ") + ",\n"
+    yield '  "models": {\n'
+    for n, part in enumerate(PARTS):
+        rows = fetched.pop(part.model) if part.organization_level else None
+        if rows is None:
+            rows = _fetch(part, _rows_of(part, program))
+        lines = [_json(_out_row(part, row, ref, person_ref)) for row in rows]
+        comma = "," if n < len(PARTS) - 1 else ""
+        yield f"    {_json(part.label)}: {_json_lines(lines, indent='      ')}{comma}\n"
+    yield "  }\n}\n"
+
+
+def _out_row(part: Part, row: dict, ref: Callable, person_ref: dict[int, int]) -> dict:
+    """One row as it appears in the file: ids replaced by refs."""
+    pk_name = part.model._meta.pk.attname
+    out = {"ref": ref(part.model, row[pk_name])}
+    for col in columns(part):
+        value = row[col.attname]
+        if col.kind == "organization":
+            continue  # the organization restored into
+        if col.kind == "value":
+            value = _out_value(col.field, value)
+            if col.name in part.rewrites:
+                value = part.rewrites[col.name].out(value, ref)
+        elif col.kind == "person":
+            value = person_ref.get(value)
+        elif col.kind == "many":
+            value = sorted(ref(col.target, v) for v in value)
+        elif value is not None:
+            found = ref(col.target, value)
+            if found is None and not col.field.null:
+                raise ImproperlyConfigured(
+                    f"{part.label}.{col.name} points at a {col.target._meta.label} "
+                    "that is not in the backup: make it a part."
+                )
+            value = found
+        out[col.name] = value
+    return out
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _json_lines(lines: list[str], indent: str) -> str:
+    if not lines:
+        return "[]"
+    return "[\n" + indent + f",\n{indent}".join(lines) + "\n" + indent[:-2] + "]"
+
+
+def _json_rows(rows: list[dict], indent: str) -> str:
+    return _json_lines([_json(row) for row in rows], indent)
 
 
 def _is_organization_level(model: type[models.Model] | None) -> bool:
     part = _part_for(model) if model is not None else None
     return part is not None and part.organization_level
-
-
-def dumps(document: dict) -> str:
-    """The document as JSON text with one row per line: a person can read it, grep it and
-    compare two backups line by line, and it stays one JSON document."""
-
-    def write(value, depth: int) -> str:
-        pad = "  " * (depth + 1)
-        if isinstance(value, dict) and value and depth < 2:
-            inner = f",\n{pad}".join(
-                f"{json.dumps(k, ensure_ascii=False)}: {write(v, depth + 1)}"
-                for k, v in value.items()
-            )
-            return "{\n" + pad + inner + "\n" + "  " * depth + "}"
-        if isinstance(value, list) and value and depth < 3:
-            inner = f",\n{pad}".join(write(v, 9) for v in value)
-            return "[\n" + pad + inner + "\n" + "  " * depth + "]"
-        return json.dumps(value, ensure_ascii=False)
-
-    return write(document, 0) + "\n"
 
 
 def file_name(program: Program, today: datetime.date | None = None) -> str:
@@ -803,7 +833,15 @@ def _parse(data: bytes | str) -> dict:
 def _unstorable(value) -> bool:
     """Text no database column can keep: a NUL character or half of a character."""
     if isinstance(value, str):
-        return "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value)
+        if "\x00" in value:
+            return True
+        if value.isascii():
+            return False
+        try:
+            value.encode("utf-8")  # refuses half of a character (a lone surrogate)
+        except UnicodeEncodeError:
+            return True
+        return False
     if isinstance(value, dict):
         return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
     if isinstance(value, list):
@@ -966,6 +1004,7 @@ def _check(document: dict) -> dict[str, list[_Row]]:
             if len(problems) > MAX_PROBLEMS * 5:
                 raise _refuse(problems)
         checked[part.label] = rows
+        sections[part.label] = []  # read: its memory goes back before the next part
     if problems:
         raise _refuse(problems)
     return checked
@@ -975,7 +1014,6 @@ def _broken_rules(part: Part, cols: list[Column], row: _Row) -> list[str]:
     """The model's own rules for each value (choices, lengths, ranges), without the
     database: relations are checked by ref, constraints by the database itself. An empty
     value the database held is restored as it was ("blank" is a rule of forms)."""
-    instance = part.model(**row.values)
     problems = []
     for col in cols:
         if col.kind != "value":
@@ -986,7 +1024,10 @@ def _broken_rules(part: Part, cols: list[Column], row: _Row) -> list[str]:
                 problems.append(f"{row.label}, {col.name}: cannot be empty.")
             continue
         try:
-            col.field.clean(value, instance)
+            # The value is already the field's Python value (_in_value): what clean() does
+            # after to_python. No field of a part reads the model instance it is given.
+            col.field.validate(value, None)
+            col.field.run_validators(value)
         except ValidationError as error:
             messages = [e.message % (e.params or {}) for e in error.error_list if e.code != "blank"]
             if messages:
@@ -1114,7 +1155,7 @@ def _write(
         rows = checked[part.label]
         if model is SegmentCondition:  # a segment that was already here keeps its own
             rows = [r for r in rows if r.links["segment_id"] in new_segments]
-            counts[part.label] = len(_create(part, rows, state))
+            counts[part.label] = _create(part, rows, state)
             continue
         key = model._meta.get_field(part.natural_key).attname
         exact = model is Attribute  # keys are as in the data; names are matched in any case
@@ -1150,7 +1191,7 @@ def _write(
                         f"Segment “{match.name}” was already here and keeps this "
                         "organization's definition, which differs from the file's."
                     )
-        counts[part.label] = len(_create(part, to_create, state))
+        counts[part.label] = _create(part, to_create, state)
         if model is Segment:
             new_segments = {row.ref for row in to_create}
 
@@ -1170,7 +1211,8 @@ def _write(
                 paused.append(row.values["name"])
             row.values["paused"] = True
     for part in PROGRAM_PARTS + HISTORY_PARTS:
-        counts[part.label] = len(_create(part, checked[part.label], state))
+        counts[part.label] = _create(part, checked[part.label], state)
+        checked[part.label] = []  # written: its memory goes back before the next part
     _link_pending(state)
 
     program = Program.objects.get(pk=state.pk(Program, program_row.ref))
@@ -1233,10 +1275,18 @@ def _restored_later(part: Part, target: type[models.Model]) -> bool:
     return order.index(target) >= order.index(part.model)
 
 
-def _create(part: Part, rows: list[_Row], state: _Restore) -> list[models.Model]:
-    """Insert the rows of one part in file order (so ids keep the file's order), then
-    what an insert cannot set: timestamps Django would set to now, many-to-many links;
-    links to rows that have no id yet wait in `state.pending`."""
+def _create(part: Part, rows: list[_Row], state: _Restore) -> int:
+    """Insert the rows of one part in file order (so ids keep the file's order), a chunk
+    at a time, then what an insert cannot set: timestamps Django would set to now,
+    many-to-many links; links to rows that have no id yet wait in `state.pending`.
+    Returns how many rows were written."""
+    written = 0
+    for start in range(0, len(rows), CHUNK):
+        written += _create_chunk(part, rows[start : start + CHUNK], state)
+    return written
+
+
+def _create_chunk(part: Part, rows: list[_Row], state: _Restore) -> int:
     model = part.model
     cols = columns(part)
     stamped = [
@@ -1290,7 +1340,7 @@ def _create(part: Part, rows: list[_Row], state: _Restore) -> list[models.Model]
         for obj, row in zip(objects, kept, strict=True):
             for f in stamped:
                 setattr(obj, f.attname, row.values[f.attname])
-        model._default_manager.bulk_update(objects, [f.name for f in stamped], batch_size=1000)
+        model._default_manager.bulk_update(objects, [f.name for f in stamped])
     for col in (c for c in cols if c.kind == "many"):
         through = col.field.remote_field.through
         source, target = col.field.m2m_field_name(), col.field.m2m_reverse_field_name()
@@ -1301,10 +1351,9 @@ def _create(part: Part, rows: list[_Row], state: _Restore) -> list[models.Model]
                 for obj, row in zip(objects, kept, strict=True)
                 for ref in row.many.get(col.attname, [])
                 if ref in target_pks
-            ],
-            batch_size=1000,
+            ]
         )
-    return objects
+    return len(objects)
 
 
 def _link_pending(state: _Restore) -> None:

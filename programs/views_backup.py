@@ -20,7 +20,7 @@ from programs.http import HtmxHttpRequest
 def program_backup(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The program as a JSON file to download."""
     access = program_for(request.user, pk, need=Need.ADMINISTER)
-    text = backup.dumps(backup.program_export(program=access.program))
+    text = backup.program_export_text(program=access.program)
     response = HttpResponse(text.encode(), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{backup.file_name(access.program)}"'
     return response

@@ -145,7 +145,7 @@ def rich(django_db_setup, django_db_blocker) -> Rich:
         program = _rich_program()
         token = ApiToken.objects.get(program=program)
         made = Rich(
-            text=backup.dumps(backup.program_export(program=program)),
+            text=backup.program_export_text(program=program),
             token=(token.token_hash, token.prefix),
             statuses=statuses(program),
             history=bounce_history(program),
@@ -456,7 +456,7 @@ def edited(text: str, change) -> str:
 @pytest.fixture
 def small(world) -> str:
     """A backup of the world's small program, with one person named."""
-    return backup.dumps(backup.program_export(program=world.program))
+    return backup.program_export_text(program=world.program)
 
 
 BAD_FILES = {
@@ -670,6 +670,24 @@ def test_a_bad_upload_shows_what_is_wrong_and_writes_nothing(world, small):
     assert "This file cannot be restored" in page
     assert "The file is cut short: it ends in the middle of the backup." in page
     assert tables() == before
+
+
+def test_a_file_too_large_for_the_page_points_to_the_command(world, small, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from programs.forms import RestoreForm
+
+    monkeypatch.setattr(RestoreForm, "MAX_BYTES", len(small) - 1)
+    response = client_for(world, "outsider").post(
+        reverse("programs:program_restore", kwargs={"org": "globex"}),
+        {"file": SimpleUploadedFile("web-shop.json", small.encode())},
+    )
+
+    assert response.status_code == 422
+    assert "python manage.py program_import &lt;organization&gt; &lt;file&gt;" in (
+        response.content.decode()
+    )
+    assert not world.globex.programs.filter(name="Web shop").exists()
 
 
 @pytest.mark.parametrize("who", ["manager", "team", "executive"])

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         found = Program.objects.select_related("organization").filter(pk=program).first()
         if found is None:
             raise CommandError(f"No program with id {program}.")
-        text = backup.dumps(backup.program_export(program=found))
+        text = backup.program_export_text(program=found)
         if output is None:
             sys.stdout.write(text)
             return
