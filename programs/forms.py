@@ -199,13 +199,15 @@ class CountermeasureForm(StyledForm, forms.ModelForm):
 
 
 class RestoreForm(StyledForm, forms.Form):
-    """A backup file to restore as a new program (programs.backup)."""
+    """A backup file to restore as a new program (programs.backup). A web worker holds
+    the whole file in memory, about nine times its size; larger files go through
+    program_import on the server (README: Backup and restore)."""
 
-    MAX_BYTES = 100 * 1024 * 1024
+    MAX_BYTES = 50 * 1024 * 1024
 
     file = forms.FileField(
         label=_("Backup file"),
-        help_text=_("A .json file made by Download backup or program_export; up to 100 MB."),
+        help_text=_("A .json file made by Download backup or program_export; up to 50 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
     )
     name = forms.CharField(
@@ -220,7 +222,7 @@ class RestoreForm(StyledForm, forms.Form):
         if file.size > self.MAX_BYTES:
             raise forms.ValidationError(
                 _(
-                    "The file is larger than 100 MB. Restore it on the server: "
+                    "The file is larger than 50 MB. Restore it on the server: "
                     "python manage.py program_import <organization> <file>"
                 )
             )
