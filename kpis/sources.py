@@ -79,12 +79,12 @@ def source_save(
     source.full_clean()
     with transaction.atomic():
         source.save()
-        _sync_schedule(source)
+        source_schedule_sync(source=source)
     log.info("source_saved", source=source.pk, by=by.pk)
     return source
 
 
-def _sync_schedule(source: ResultSource) -> None:
+def source_schedule_sync(*, source: ResultSource) -> None:
     """Keep the source's beat entry (django-celery-beat) in step with its schedule."""
     if not source.schedule or not source.is_pulled:
         if source.periodic_task_id:

@@ -1371,9 +1371,9 @@ def _after_restore(program: Program) -> None:
     """What the file does not carry but the program needs: the beat entries of scheduled
     sources, and every cycle's progress (closed cycles as of the day they closed)."""
     from kpis.snapshots import progress_refresh
-    from kpis.sources import _sync_schedule
+    from kpis.sources import source_schedule_sync
 
     for source in program.sources.exclude(schedule=""):
-        _sync_schedule(source)
+        source_schedule_sync(source=source)
     for cycle in program.cycles.order_by("number"):
         progress_refresh(cycle=cycle)
