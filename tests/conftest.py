@@ -47,6 +47,18 @@ class World:
 
 
 @pytest.fixture
+def tasks_run_here():
+    """Celery tasks run in the test's own process (in the live server's thread for browser
+    tests), where a test is about what a job does rather than about the worker."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
 def world(db) -> World:
     acme = OrganizationFactory(name="Acme Retail", slug="acme")
     globex = OrganizationFactory(name="Globex", slug="globex")

@@ -15,14 +15,6 @@ def percent(value) -> str:
 
 
 @register.filter
-def thousands(value) -> str:
-    """A count with thousands separated: 1234567 → 1,234,567."""
-    if value is None or value == "":
-        return DASH
-    return f"{int(value):,}"
-
-
-@register.filter
 def auc(value) -> str:
     """An AUC to two decimals: 0.7234 → 0.72."""
     if value is None or value == "":

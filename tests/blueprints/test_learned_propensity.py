@@ -17,18 +17,7 @@ from blueprints.propensity import Columns, Predictor
 from blueprints.tasks import train_propensity
 from tests.blueprints.histories import history_form, make_shop, shop_history
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def tasks_run_here():
-    """The training job runs in the test's own process when its transaction commits."""
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_here")]
 
 
 @pytest.fixture

@@ -7,18 +7,11 @@ from playwright.sync_api import expect
 from tests.browser.test_program_flow import log_in
 from tests.kpis.test_discovery import planted
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def tasks_run_here():
-    """The run's Celery job runs in the live server's thread."""
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("tasks_run_here"),
+]
 
 
 def test_manager_discovers_segments_and_saves_one(live_server, page, world, tmp_path):

@@ -10,18 +10,11 @@ from blueprints import services
 from tests.blueprints.histories import make_shop, shop_history
 from tests.browser.test_program_flow import log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def tasks_run_here():
-    """The training job runs in the live server's thread."""
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("tasks_run_here"),
+]
 
 
 @pytest.fixture

@@ -16,18 +16,7 @@ from kpis.services import kpi_save
 from kpis.snapshots import progress_refresh
 from tests.kpis.test_snapshots import daily, push
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def tasks_run_here():
-    """Alerts go out from a Celery task; here it runs in the test's own process."""
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_here")]
 
 
 @pytest.fixture

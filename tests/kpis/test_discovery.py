@@ -15,6 +15,8 @@ from kpis.clustering import ClusteringError, Settings, TableCondition
 from kpis.models import Attribute, ClusterRun, CustomerTable, RunStatus, Segment
 from programs.tables import describe
 
+pytestmark = pytest.mark.usefixtures("tasks_run_here")
+
 
 def planted(rows: int, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
     """Four groups of customers, apart on spend, visits, country and membership."""
@@ -149,17 +151,6 @@ def test_reach_reads_conditions_as_segments_mean_them():
 
 
 # --- The pages ------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def tasks_run_here():
-    """Runs are Celery jobs; here they run in the test's own process."""
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 def csv_upload(frame: pd.DataFrame, name: str = "customers.csv") -> SimpleUploadedFile:
