@@ -756,6 +756,30 @@ class _Row:
     many: dict[str, list[int]]
 
 
+def _shown(value, limit: int = 60) -> str:
+    """A value of the file as a message quotes it: text cut to `limit` characters, a list
+    or an object by its kind, so that a message names the value without repeating a file
+    that may hold megabytes in one field."""
+    if isinstance(value, str):
+        return f"“{value[:limit]}…”" if len(value) > limit else f"“{value}”"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    text = json.dumps(value)  # null, true, false, a number as it was written
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def _messages(error: ValidationError) -> list[str]:
+    """A field's messages with the value it quotes shortened (see _shown)."""
+    return [
+        e.message % {k: _shown(v)[1:-1] if isinstance(v, str) else v for k, v in e.params.items()}
+        if e.params
+        else e.message
+        for e in error.error_list
+    ]
+
+
 def _refuse(problems: list[str]) -> ValidationError:
     shown = problems[:MAX_PROBLEMS]
     if len(problems) > MAX_PROBLEMS:
@@ -787,17 +811,24 @@ def _parse(data: bytes | str) -> dict:
         ) from None
     except RecursionError:
         raise _refuse(["The file nests deeper than any backup does."]) from None
+    except ValueError:  # an integer of more digits than Python reads (sys.int_info)
+        raise _refuse(
+            ["The file is not a Fourfold backup: it holds a number thousands of digits long."]
+        ) from None
     if not isinstance(document, dict) or "format" not in document:
         raise _refuse([f'The file is not a Fourfold backup: it has no "format": "{FORMAT}".'])
     if document["format"] != FORMAT:
         raise _refuse(
-            [f"The file is a “{document['format']}”, not a Fourfold program backup ({FORMAT})."]
+            [
+                f"The file is a {_shown(document['format'])}, not a Fourfold program backup "
+                f"({FORMAT})."
+            ]
         )
     version = document.get("version")
     if version != VERSION:
         raise _refuse(
             [
-                f"The file is version {version!r} of the backup format; this Fourfold reads "
+                f"The file is version {_shown(version)} of the backup format; this Fourfold reads "
                 f"version {VERSION}. "
                 + (
                     "Restore it with a newer Fourfold."
@@ -817,11 +848,11 @@ def _parse(data: bytes | str) -> dict:
         for label, rows in sections.items():
             if label not in known:
                 problems.append(
-                    f"The file has rows of “{label}”, which this Fourfold does not know "
+                    f"The file has rows of {_shown(label)}, which this Fourfold does not know "
                     "(was it made by a newer version?)."
                 )
             elif not isinstance(rows, list):
-                problems.append(f"“{label}” is not a list of rows.")
+                problems.append(f"{_shown(label)} is not a list of rows.")
         program_rows = sections.get(Program._meta.label_lower)
         if not isinstance(program_rows, list) or len(program_rows) != 1:
             problems.append("The file must hold exactly one program: it is incomplete.")
@@ -875,7 +906,7 @@ def _in_value(f: models.Field, raw):
     kind = f.get_internal_type()
     expected = JSON_TYPES.get(kind, (str,))  # text, and dates and times as ISO 8601 text
     if not isinstance(raw, expected) or (isinstance(raw, bool) and bool not in expected):
-        raise ValidationError(f"“{raw}” is not a {kind.removesuffix('Field').lower()} value")
+        raise ValidationError(f"{_shown(raw)} is not a {kind.removesuffix('Field').lower()} value")
     value = f.to_python(str(raw) if isinstance(raw, float) and kind == "DecimalField" else raw)
     if kind == "DateTimeField" and timezone.is_naive(value):
         value = timezone.make_aware(value, datetime.UTC)
@@ -931,7 +962,9 @@ def _check(document: dict) -> dict[str, list[_Row]]:
             unknown = sorted(set(raw) - names)
             if unknown:
                 problems.append(
-                    f"{where}: fields this Fourfold does not know: {', '.join(unknown)} "
+                    f"{where}: fields this Fourfold does not know: "
+                    f"{', '.join(_shown(u)[1:-1] for u in unknown[:10])}"
+                    f"{f' and {len(unknown) - 10} more' if len(unknown) > 10 else ''} "
                     "(was the file made by a newer version?)."
                 )
                 continue
@@ -971,13 +1004,14 @@ def _check(document: dict) -> dict[str, list[_Row]]:
                             value if not present else _in_value(col.field, value)
                         )
                     except ValidationError as error:
-                        problems.append(f"{where}, {col.name}: {' '.join(error.messages)}.")
+                        problems.append(f"{where}, {col.name}: {' '.join(_messages(error))}.")
                     continue
                 target = person_refs if col.kind == "person" else refs[col.target._meta.label_lower]
                 if value is not None and (not isinstance(value, int) or value not in target):
                     what = "person" if col.kind == "person" else str(col.target._meta.verbose_name)
                     problems.append(
-                        f"{where}: its {col.name} is {what} {value!r}, which is not in the file."
+                        f"{where}: its {col.name} is {what} {_shown(value)}, which is not in "
+                        "the file."
                     )
                     continue
                 if value is None and not col.field.null:
@@ -1029,7 +1063,9 @@ def _broken_rules(part: Part, cols: list[Column], row: _Row) -> list[str]:
             col.field.validate(value, None)
             col.field.run_validators(value)
         except ValidationError as error:
-            messages = [e.message % (e.params or {}) for e in error.error_list if e.code != "blank"]
+            messages = _messages(
+                ValidationError([e for e in error.error_list if e.code != "blank"])
+            )
             if messages:
                 problems.append(f"{row.label}, {col.name}: {' '.join(messages)}")
     return problems
