@@ -20,6 +20,8 @@ MAX_FIELD = 10_000  # characters; a longer cell is not a measurement
 MAX_ERRORS_SHOWN = 100
 MAX_VALUE = Decimal("1e12")  # what the value column holds (18 digits, 6 after the point)
 MAX_COUNT = Decimal("1e14")  # numerators and denominators (18 digits, 4 after the point)
+VALUE_PLACES = Decimal("1e-6")
+COUNT_PLACES = Decimal("1e-4")
 
 
 class FileProblem(ValueError):
@@ -100,6 +102,16 @@ def _number(raw: object) -> Decimal:
     return value
 
 
+def _as_stored(number: Decimal, places: Decimal, limit: Decimal) -> Decimal | None:
+    """The number rounded to the decimals its column keeps, as the database would round
+    it; None if it is too large for the column, before or after rounding
+    (999999999999.9999999 rounds up to 10^12)."""
+    if abs(number) >= limit:
+        return None
+    rounded = number.quantize(places)
+    return rounded if abs(rounded) < limit else None
+
+
 def check_rows(
     rows: Iterable[tuple[int, Mapping[str, object]]],
     mapping: Mapping[str, str],
@@ -147,9 +159,11 @@ def check_rows(
             value = _number(row.get(mapping.get("value") or "", ""))
         except (InvalidOperation, ValueError):
             fail("value", f"not a number: “{shown(cell('value'))}”")
-        if value is not None and abs(value) >= MAX_VALUE:
-            fail("value", f"{shown(value)} is too large")
-            value = None
+        if value is not None:
+            rounded = _as_stored(value, VALUE_PLACES, MAX_VALUE)
+            if rounded is None:
+                fail("value", f"{shown(value)} is too large")
+            value = rounded
         if value is not None and kpi is not None:
             if kpi.unit == "percent" and not 0 <= value <= 100:
                 fail("value", f"{value} is not a percent between 0 and 100")
@@ -172,12 +186,15 @@ def check_rows(
                 except (InvalidOperation, ValueError):
                     fail(name, f"not a number: “{shown(cell(name))}”")
                     continue
+                rounded = _as_stored(parts[name], COUNT_PLACES, MAX_COUNT)
                 if parts[name] < 0:
                     fail(name, "is negative")
-                elif parts[name] >= MAX_COUNT:
+                elif rounded is None:
                     fail(name, f"{shown(parts[name])} is too large")
-        if parts["denominator"] == 0:
-            fail("denominator", "is zero")
+                elif rounded == 0 and name == "denominator":
+                    # 0.00001 is kept as 0.0000: a zero the rates would divide by.
+                    fail(name, "is zero" if parts[name] == 0 else "is zero at 4 decimals")
+                parts[name] = rounded
         if problems:
             checked.errors.extend(problems)
             continue
@@ -224,7 +241,8 @@ def read_csv(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    # newline="": the csv module finds the line ends itself, "\r" (old Mac) ones too.
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
         header = [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error) as error:
@@ -260,6 +278,8 @@ def read_xlsx(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
         raise FileProblem(
             f"The file is not an Excel workbook (.xlsx): {type(error).__name__}"
         ) from None
+    if not book.worksheets:  # only chart sheets, or a damaged list of sheets
+        raise FileProblem("The workbook has no worksheet to read.")
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     try:
