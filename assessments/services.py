@@ -92,21 +92,26 @@ def maturity_score_save(
     opportunity: str,
     by: AbstractBaseUser,
 ) -> MaturityScore:
-    """Save one dimension's answer as it is typed; the gap list follows the score."""
+    """Save one dimension's answer as it is typed; the gap list follows the score.
+
+    Most saves are keystrokes in the evidence or opportunity text: they leave the score, and
+    so the gap list, as it was, and skip regenerating it (and its lock on the assessment)."""
     ensure_cycle_open(cycle)
     if dimension.organization_id != cycle.program.organization_id or not dimension.is_active:
         raise ValidationError(_("This dimension is not part of the assessment."))
     assessment, _created = Assessment.objects.get_or_create(cycle=cycle)
     # get_or_create survives two first saves at once (two tabs): the second finds the first.
-    answer, _created = MaturityScore.objects.get_or_create(
+    answer, created = MaturityScore.objects.get_or_create(
         assessment=assessment, dimension=dimension
     )
+    score_changed = created or answer.score != score
     answer.score, answer.evidence, answer.opportunity = score, evidence, opportunity
     answer.updated_by = by
     answer.full_clean(validate_constraints=False)
     answer._history_user = by
     answer.save()
-    gaps_regenerate(cycle=cycle)
+    if score_changed:
+        gaps_regenerate(cycle=cycle)
     return answer
 
 

@@ -113,8 +113,9 @@ def answer_save(request: HtmxHttpRequest, pk: int, dimension_pk: int) -> HttpRes
         if error:
             messages.error(request, error)
         return redirect("assessments:assessment", pk=pk)
+    rows = selectors.assessment_rows(cycle=cycle)
     row = next(
-        (r for r in selectors.assessment_rows(cycle=cycle) if r.dimension.pk == dimension.pk),
+        (r for r in rows if r.dimension.pk == dimension.pk),
         selectors.AssessmentRow(dimension=dimension, answer=None, previous_score=None),
     )
     context = {
@@ -122,7 +123,7 @@ def answer_save(request: HtmxHttpRequest, pk: int, dimension_pk: int) -> HttpRes
         "cycle": cycle,
         "save_error": error,
         "saved": answer is not None,
-        "completeness": selectors.completeness(cycle=cycle),
+        "completeness": selectors.completeness(cycle=cycle, rows=rows),
         "oob": True,
     }
     return render(request, "assessments/_answer_status.html", context, status=422 if error else 200)

@@ -136,6 +136,25 @@ def test_raising_a_score_removes_its_gap_unless_a_person_edited_it(world):
     assert cycle.gaps.filter(title="No control group").exists()  # added by hand
 
 
+def test_typing_evidence_keeps_the_gap_list_and_costs_fewer_queries(
+    world, django_assert_max_num_queries
+):
+    data = dims(world)[1]
+    answer(world, data, 2, evidence="Half")
+    cycle = world.program.cycles.get()
+    gap = cycle.gaps.get(dimension=data)
+
+    with CaptureQueriesContext(connection) as score_save:
+        answer(world, data, 1, evidence="Half")
+    with django_assert_max_num_queries(len(score_save) - 4):
+        response = answer(world, data, 1, evidence="Half the reports")
+
+    assert response.status_code == 200
+    assert MaturityScore.objects.get(dimension=data).evidence == "Half the reports"
+    gap.refresh_from_db()
+    assert (gap.title, gap.priority) == ("Raise Data maturity (scored 1 of 5)", "high")
+
+
 def test_validating_a_driver_closes_its_gap_and_a_later_change_reopens_it(world):
     cycle = world.program.cycles.get()
     services.gaps_regenerate(cycle=cycle)
