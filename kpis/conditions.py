@@ -152,10 +152,9 @@ PHRASES: tuple[tuple[str, Operator], ...] = (
     ("is between", Operator.BETWEEN),
     ("is true", Operator.IS_TRUE),
     ("contains", Operator.CONTAINS),
-    ("is a", Operator.IS),
-    ("is an", Operator.IS),
     ("is", Operator.IS),
 )
+ARTICLES = ("a", "an")  # "visitor type is a returning (visitor)"
 
 
 @dataclass(frozen=True)
@@ -202,20 +201,29 @@ def parse(text: str, attributes: Sequence[Attribute]) -> ParsedCondition:
     if not sentence:
         raise ConditionError("Write a condition, e.g. “cart value is at least 50”.")
     candidates = sorted(
-        ((name.lower(), a) for a in attributes for name in (a.label, a.key) if name),
+        (
+            (" ".join(name.lower().split()), a)
+            for a in attributes
+            for name in (a.label, a.key)
+            if name.strip()
+        ),
         key=lambda pair: -len(pair[0]),
     )
     attribute, rest = None, ""
     for name, candidate in candidates:
         if lowered.startswith(name + " ") or lowered == name:
-            attribute, rest = candidate, sentence[len(name) :].strip()
+            # Where the name ends in the sentence as typed: lower() may lengthen a
+            # letter ("İ" becomes "i" and a dot), never shorten one.
+            end = next(n for n in range(len(name), 0, -1) if sentence[:n].lower() == name)
+            attribute, rest = candidate, sentence[end:].strip()
             break
     if attribute is None:
         known = ", ".join(a.label for a in attributes) or "none defined yet"
         raise ConditionError(f"“{sentence}” names no known attribute (known: {known}).")
     words = rest.lower().replace("n't", " not").split()
     negated = next((i for i, w in enumerate(words) if w in NEGATION_WORDS), None)
-    if negated is not None:
+    phrased = _operator_and_value(rest)
+    if negated is not None and not (phrased and _allowed_values_only(attribute, *phrased)):
         after = " ".join(w for w in words[negated + 1 :] if w not in ("longer",))
         suggestion = _positive_suggestion(attribute, after)
         hint = (
@@ -226,23 +234,51 @@ def parse(text: str, attributes: Sequence[Attribute]) -> ParsedCondition:
         raise ConditionError(
             f"Conditions are positive statements: “{sentence}” is a negation.{hint}"
         )
+    if phrased is None:
+        raise ConditionError(
+            f"“{sentence}”: after “{attribute.label}” write is, is one of, is at least, "
+            "is at most, is between … and …, contains or is true."
+        )
+    operator, raw = phrased
+    if operator is Operator.BETWEEN:
+        raw = raw.replace(" and ", ",")
+    if (
+        operator is Operator.IS
+        and attribute.type is AttributeType.BOOLEAN
+        and raw.lower() in ("true", "yes")
+    ):
+        operator, raw = Operator.IS_TRUE, ""
+    article, _space, noun = raw.partition(" ")
+    if (
+        operator is Operator.IS
+        and attribute.type is AttributeType.CATEGORY
+        and article.lower() in ARTICLES
+        and raw not in attribute.allowed_values
+        and noun in attribute.allowed_values
+    ):
+        # "is a returning", but an allowed value "an apple" keeps its article, and a
+        # text is taken as written: "is a sale" is the text "a sale".
+        raw = noun
+    return ParsedCondition(attribute, operator, normalize_value(attribute, operator, raw))
+
+
+def _operator_and_value(rest: str) -> tuple[Operator, str] | None:
+    """ "is at least 50" → (AT_LEAST, "50"); None if no phrase starts it."""
     lowered_rest = rest.lower()
     for phrase, operator in PHRASES:
         if lowered_rest == phrase or lowered_rest.startswith(phrase + " "):
-            raw = rest[len(phrase) :].strip()
-            if operator is Operator.BETWEEN:
-                raw = raw.replace(" and ", ",")
-            if (
-                operator is Operator.IS
-                and attribute.type is AttributeType.BOOLEAN
-                and raw.lower() in ("true", "yes")
-            ):
-                operator, raw = Operator.IS_TRUE, ""
-            value = normalize_value(attribute, operator, raw)
-            return ParsedCondition(attribute, operator, value)
-    raise ConditionError(
-        f"“{sentence}”: after “{attribute.label}” write is, is one of, is at least, is at most, "
-        "is between … and …, contains or is true."
+            return operator, rest[len(phrase) :].strip()
+    return None
+
+
+def _allowed_values_only(attribute: Attribute, operator: Operator, raw: str) -> bool:
+    """The value is one or more of the category's own values: "country is NO" (Norway)
+    names a value, it does not negate."""
+    if attribute.type is not AttributeType.CATEGORY:
+        return False
+    values = _values(raw) if operator is Operator.IS_ONE_OF else [raw]
+    return operator in (Operator.IS, Operator.IS_ONE_OF) and all(
+        v in attribute.allowed_values for v in values
     )
 
 
