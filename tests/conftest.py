@@ -149,6 +149,15 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _patient_expectations():
+    """Browser expectations wait up to 15 s, not Playwright's 5: on a busy 2-core machine
+    loading plotly.js (4.8 MB) and drawing a chart can take longer than 5 s."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+
+
 def pytest_collection_modifyitems(config, items):
     """Browser tests last: Playwright keeps an event loop in the test thread until the
     session ends, and Django's test client cannot call async views (the health checks)

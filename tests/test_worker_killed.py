@@ -88,7 +88,7 @@ def worker_process():
         stderr=subprocess.DEVNULL,
     )
     try:
-        assert wait_for(lambda: app.control.ping(timeout=0.5), timeout=30), "worker did not start"
+        assert wait_for(lambda: app.control.ping(timeout=0.5), timeout=90), "worker did not start"
         yield process
     finally:
         process.send_signal(signal.SIGTERM)
