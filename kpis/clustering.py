@@ -202,6 +202,12 @@ def check(columns: Sequence[StoredColumn], rows: int, settings: Settings) -> lis
     low, high = (settings.k, settings.k) if settings.k else settings.k_range
     if low < K_LIMITS[0] or high > K_LIMITS[1] or low > high:
         problems.append(f"The number of clusters must be between {K_LIMITS[0]} and {K_LIMITS[1]}.")
+    elif not K_LIMITS[0] <= settings.k_range[0] <= settings.k_range[1] <= K_LIMITS[1]:
+        # Kept with the run (and constrained there) even when k is set by hand.
+        problems.append(
+            f"The range of clusters to try must run from a lower to a higher number, between "
+            f"{K_LIMITS[0]} and {K_LIMITS[1]}."
+        )
     elif rows < high:
         problems.append(f"The table has {rows} rows, fewer than the {high} clusters asked for.")
     elif rows < MIN_ROWS_PER_CLUSTER * low:

@@ -28,13 +28,16 @@ from kpis.models import (
     SegmentCondition,
 )
 from programs.models import Organization
-from programs.tables import describe, read_table
+from programs.tables import TableError, describe, read_table
 
 log = structlog.get_logger(__name__)
 
 # A customer table is kept as column arrays; a file of 1,000,000 rows by 10 columns reads
 # from CSV in a few seconds and from its arrays in a tenth of one.
 MAX_UPLOAD_BYTES = 300 * 1024 * 1024
+# No measure of a customer comes near this; beyond it means and spreads of a million rows
+# overflow (1e308 is the float limit, "inf" reads as infinity) and a run could only crash.
+MAX_MAGNITUDE = 1e15
 
 ATTRIBUTE_TYPES = {
     "numeric": AttributeType.NUMBER,
@@ -50,6 +53,7 @@ def customer_table_upload(*, organization: Organization, name: str, stream, by) 
     data = stream.read()
     frame = read_table(name, io.BytesIO(data))
     columns, arrays = clustering.store(frame, describe(frame))
+    _refuse_huge_numbers(name, columns, arrays)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     table = CustomerTable(
@@ -68,6 +72,23 @@ def customer_table_upload(*, organization: Organization, name: str, stream, by) 
         raise
     log.info("customer_table_uploaded", table=table.pk, rows=table.rows)
     return table
+
+
+def _refuse_huge_numbers(name: str, columns: list[StoredColumn], arrays: dict) -> None:
+    """TableError naming the first numeric column with an infinite or enormous number."""
+    for column in columns:
+        if column.kind != "numeric":
+            continue
+        with np.errstate(invalid="ignore"):
+            huge = np.abs(arrays[column.key]) > MAX_MAGNITUDE
+        if huge.any():
+            first = int(np.flatnonzero(huge)[0])
+            raise TableError(
+                f"“{name}”: “{column.name}” holds {arrays[column.key][first]:g} on line "
+                f"{first + 2} ({int(huge.sum()):,} such numbers); a customer's measure must be "
+                f"a number between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}. Correct those "
+                "cells or leave them empty."
+            )
 
 
 def customer_table_delete(*, table: CustomerTable) -> None:

@@ -11,12 +11,14 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 
 import openpyxl
 import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
 
 MAX_ROWS = 1_000_000
 MAX_XLSX_ROWS = 100_000
@@ -64,11 +66,18 @@ def read_table(name: str, stream: BinaryIO) -> pd.DataFrame:
     data = stream.read()
     if not data.strip():
         raise TableError(f"“{name}” is empty.")
+    if suffix == "csv" and b"\x00" in data:
+        # No text holds one, and the database cannot keep one in a column name or category.
+        raise TableError(
+            f"“{name}” is not UTF-8 text: it holds NUL characters (as UTF-16 files do); "
+            "save it as CSV UTF-8 and try again."
+        )
     try:
         if suffix == "csv":
             text_head = data[:SNIFF_BYTES].decode("utf-8-sig", errors="replace")
             delimiter = _delimiter(text_head)
-            header = next(csv.reader(io.StringIO(text_head), delimiter=delimiter), [])
+            # newline="": csv splits lines itself, old Mac "\r" endings and "\r" in quotes too.
+            header = next(csv.reader(io.StringIO(text_head, newline=""), delimiter=delimiter), [])
             with warnings.catch_warnings():
                 # A line with more values than the header would lose them silently.
                 warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -90,13 +99,19 @@ def read_table(name: str, stream: BinaryIO) -> pd.DataFrame:
         raise TableError(
             f"“{name}” is not UTF-8 text; save it as CSV UTF-8 and try again."
         ) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, InvalidFileException):
+        # Not a zip, a damaged one (zlib), one cut short, or XML inside that does not parse.
+        raise TableError(
+            f"“{name}” is not a readable Excel workbook: it is damaged or of another kind. "
+            "Open it in Excel and save it again as .xlsx, or as CSV."
+        ) from None
     except (
         ValueError,
+        csv.Error,
         pd.errors.ParserError,
         OSError,
         KeyError,
         IndexError,
-        zipfile.BadZipFile,
     ) as problem:
         # pandas and openpyxl say what is wrong with the file (a ragged line, not a workbook).
         lines = str(problem).strip().splitlines()
