@@ -385,12 +385,15 @@ def batch_create(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError(_("The file is not UTF-8 text. Save it as CSV UTF-8.")) from None
-    reader = csv.reader(io.StringIO(text))
+    if "\x00" in text:  # PostgreSQL keeps no NUL in a text
+        raise ValidationError(_("The file contains NUL bytes: it is not a text (CSV) file."))
+    # newline="": the csv module finds the line ends itself, "\r" (old Mac) ones too.
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
         if not header:
             raise ValidationError(_("The file is empty."))
-        rows = sum(1 for _row in reader)
+        rows = sum(1 for row in reader if row)  # an empty line is no profile
     except csv.Error as error:
         raise ValidationError(
             _("Line %(n)s cannot be read (%(e)s).") % {"n": reader.line_num, "e": error}

@@ -25,7 +25,7 @@ def run_batch(*, batch_id: int) -> None:
         compiled = engine.compile_blueprint(selectors.to_engine(structure, on=timezone.localdate()))
         names = {o.offer.pk: o.offer.name for view in structure for o in view.offers}
         stages = [view.stage.name for view in structure]
-        reader = csv.DictReader(io.StringIO(batch.profiles_csv))
+        reader = csv.DictReader(io.StringIO(batch.profiles_csv, newline=""))
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow([*(reader.fieldnames or []), *stages])
