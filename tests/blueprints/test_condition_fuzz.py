@@ -53,7 +53,7 @@ def parse_or_refuse(sentence: str) -> ParsedCondition | None:
         parsed = parse(sentence, ATTRIBUTES)
     except ConditionError as refused:
         assert str(refused).strip()
-        event("refused", str(refused)[:30])
+        event("refused", ascii(str(refused)[:30]))  # the statistics take no lone surrogate
         return None
     event("parsed", parsed.operator.value)
     return parsed

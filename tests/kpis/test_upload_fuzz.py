@@ -92,7 +92,7 @@ def rolled_back():
 def event(value: str, payload: str = "") -> None:
     """Hypothesis's statistics, when under Hypothesis (the helpers serve plain tests too)."""
     if currently_in_test_context():
-        hypothesis.event(value, payload)
+        hypothesis.event(value, ascii(payload))  # the statistics take no lone surrogate
 
 
 def measurement_rows() -> list[tuple]:
