@@ -1,5 +1,6 @@
 """Reads of question 3's plan: filtered initiatives, their collisions, plan coverage."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Avg, Count, F, Prefetch, Q
@@ -12,6 +13,7 @@ from initiatives.models import (
     CollisionAcknowledgement,
     ExpectedEffect,
     Initiative,
+    Kind,
     Status,
 )
 from kpis.models import Kpi
@@ -110,13 +112,37 @@ def collisions(*, cycle: Cycle, initiatives: list[Initiative]) -> list[ShownColl
 
 def open_collision_count(*, cycle: Cycle) -> int:
     """How many collisions among the live initiatives nobody has accepted yet: the number
-    the program home and the dashboard show, read with only what collisions look at."""
-    live = list(
-        cycle.initiatives.filter(status__in=ACTIVE_STATUSES).prefetch_related(
-            "channels", Prefetch("effects", queryset=ExpectedEffect.objects.select_related("kpi"))
+    the program home and the dashboard show. Read as plain values, only what collisions
+    look at (model instances cost these busy pages three times as much)."""
+    live = cycle.initiatives.filter(status__in=ACTIVE_STATUSES)
+    channels: dict[int, set[str]] = defaultdict(set)
+    for pk, channel in Initiative.channels.through.objects.filter(initiative__in=live).values_list(
+        "initiative_id", "channel__name"
+    ):
+        channels[pk].add(channel)
+    effects: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    for pk, kpi, direction in ExpectedEffect.objects.filter(initiative__in=live).values_list(
+        "initiative_id", "kpi__name", "direction"
+    ):
+        effects[pk].add((kpi, direction))
+    plans = [
+        PlannedInitiative(
+            id=pk,
+            name=name,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            channels=frozenset(channels[pk]),
+            stages=frozenset(stages),
+            effects=frozenset(effects[pk]),
+            significant=kind == Kind.MAIN,  # Initiative.is_significant, for a live one
         )
-    )
-    return sum(1 for c in collisions(cycle=cycle, initiatives=live) if c.acknowledgement is None)
+        for pk, name, starts_on, ends_on, stages, kind in live.values_list(
+            "pk", "name", "starts_on", "ends_on", "stages", "kind"
+        )
+    ]
+    found = find_collisions(plans, overload_limit=cycle.program.organization.overload_limit)
+    accepted = set(cycle.acknowledged_collisions.values_list("key", flat=True))
+    return sum(1 for c in found if c.key not in accepted)
 
 
 @dataclass

@@ -213,6 +213,42 @@ def test_program_home_counts_open_collisions(plan, as_user):
     assert 'data-testid="collision-count">1 collision<' in body
 
 
+def test_the_open_collision_count_is_what_the_map_shows_unaccepted(plan):
+    """The count on the program home and dashboard reads plain values; it must find what
+    the map finds: interference by channel and by stage, cross-purposes, overload."""
+    cycle = plan.program.cycles.get()
+    plan.acme.overload_limit = 2
+    plan.acme.save()
+    hero = make(plan, "Hero", D(2026, 12, 1), D(2026, 12, 20), [plan.website])
+    make(plan, "Banner", D(2026, 12, 15), None, [plan.website], stages=["Consider"])
+    mail = make(plan, "Mail", D(2026, 12, 10), D(2026, 12, 31), [plan.email], stages=["Consider"])
+    make(plan, "Promo", D(2026, 12, 16), D(2026, 12, 18), [plan.website])
+    make(plan, "Tips", D(2026, 12, 1), None, [plan.website], kind="software")
+    make(plan, "Idea only", D(2026, 12, 1), None, [plan.website], status="idea")
+    services.effect_add(
+        initiative=hero, kpi=plan.kpi, direction="up", size="", by=plan.user("team")
+    )
+    services.effect_add(
+        initiative=mail, kpi=plan.kpi, direction="down", size="", by=plan.user("team")
+    )
+
+    def shown_open():
+        shown = selectors.collisions(
+            cycle=cycle, initiatives=selectors.initiative_list(cycle=cycle)
+        )
+        return [s.collision for s in shown if s.acknowledgement is None]
+
+    kinds = {c.kind for c in shown_open()}
+    assert len(kinds) >= 3, kinds  # the plan above collides in several ways
+    assert selectors.open_collision_count(cycle=cycle) == len(shown_open())
+
+    first = shown_open()[0]
+    services.collision_acknowledge(
+        cycle=cycle, key=first.key, reason="Kept apart by an A/B split", by=plan.user("team")
+    )
+    assert selectors.open_collision_count(cycle=cycle) == len(shown_open())
+
+
 def test_filters_stay_in_the_url_and_htmx_gets_the_map_body(plan, as_user):
     make(plan, "Hero", D(2026, 12, 1), D(2026, 12, 20), [plan.website])
     make(plan, "Mail", D(2026, 12, 1), D(2026, 12, 20), [plan.email])
