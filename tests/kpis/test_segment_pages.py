@@ -1,0 +1,63 @@
+"""The segment pages as a reader sees them: numbers with their thousands apart, conditions
+that read as separate statements."""
+
+import html
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from kpis.services import attribute_save, segment_condition_add, segment_save
+
+
+def text(response) -> str:
+    """The page's text as a screen reader or a copy reads it: tags gone, spaces collapsed."""
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", body)).split())
+
+
+def url(name: str, world, **kwargs) -> str:
+    return reverse(f"kpis:{name}", kwargs={"org": world.acme.slug, **kwargs})
+
+
+@pytest.fixture
+def loyal(world):
+    manager = world.user("manager")
+    segment = segment_save(
+        organization=world.acme,
+        by=manager,
+        name="Loyal customers",
+        estimated_size=420000,
+        estimated_value=Decimal("2400000.00"),
+    )
+    visitor = attribute_save(
+        organization=world.acme,
+        key="visitor_type",
+        label="Visitor type",
+        type="category",
+        allowed_values=["new", "returning"],
+    )
+    account = attribute_save(
+        organization=world.acme,
+        key="has_account",
+        label="Has an account",
+        type="boolean",
+        allowed_values=[],
+    )
+    segment_condition_add(
+        segment=segment, attribute=visitor, operator="is", value="returning", by=manager
+    )
+    segment_condition_add(
+        segment=segment, attribute=account, operator="is_true", value=True, by=manager
+    )
+    return segment
+
+
+@pytest.mark.parametrize("who", ["admin", "manager", "team", "executive"])
+def test_segment_list_separates_thousands_and_conditions(world, as_user, loyal, who):
+    page = text(as_user(who).get(url("segments", world)))
+    assert "420,000" in page and "2,400,000" in page
+    assert "420000" not in page and "2400000.00" not in page
+    assert "Visitor type is returning and Has an account is true" in page
+
