@@ -1,5 +1,5 @@
 """The segment pages as a reader sees them: numbers with their thousands apart, conditions
-that read as separate statements."""
+that read as separate statements, and the top bar that says where one is."""
 
 import html
 import re
@@ -61,3 +61,20 @@ def test_segment_list_separates_thousands_and_conditions(world, as_user, loyal, 
     assert "420000" not in page and "2400000.00" not in page
     assert "Visitor type is returning and Has an account is true" in page
 
+
+def test_the_top_bar_has_segments_and_highlights_it_on_segment_pages(world, as_user, loyal):
+    client = as_user("manager")
+    segments_link = re.compile(r'<a class="nav-link( active)?" [^>]*data-testid="nav-segments"')
+    programs_link = re.compile(r'<a class="nav-link( active)?" href="/o/acme/"')
+    for path in [
+        url("segments", world),
+        url("segment", world, segment_pk=loyal.pk),
+        url("discovery", world),
+        url("attributes", world),
+    ]:
+        page = client.get(path).content.decode()
+        assert segments_link.search(page).group(1) == " active", path
+        assert programs_link.search(page).group(1) is None, path
+    page = client.get(reverse("programs:program_list", kwargs={"org": "acme"})).content.decode()
+    assert segments_link.search(page).group(1) is None
+    assert programs_link.search(page).group(1) == " active"
