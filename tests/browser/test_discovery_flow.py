@@ -25,10 +25,14 @@ def test_manager_discovers_segments_and_saves_one(live_server, page, world, tmp_
     page.get_by_label("Customer table (CSV or Excel)").set_input_files(customers)
     page.get_by_role("button", name="Upload and read").click()
     expect(page.get_by_text("800 customers read.")).to_be_visible()
-    expect(page.get_by_test_id("columns")).to_contain_text("id or text: not used")
+    key_column = page.get_by_test_id("columns").locator("tr").filter(has_text="customer_id")
+    expect(key_column).to_contain_text("id or text")
+    expect(key_column).to_contain_text("not used")
 
     form = page.get_by_test_id("run-form")
-    form.get_by_label("To").fill("6")
+    choice = form.get_by_role("group", name="Number of clusters")
+    expect(choice.get_by_label("Choose by silhouette")).to_be_checked()
+    choice.get_by_label("to", exact=True).fill("6")
     form.get_by_label("Random seed").fill("5")
     form.get_by_role("button", name="Run clustering").click()
 

@@ -2,6 +2,7 @@
 them, and the pages upload, run, show and save without losing anything on bad input."""
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ from kpis import clustering, discovery
 from kpis.clustering import ClusteringError, Settings, TableCondition
 from kpis.models import Attribute, ClusterRun, CustomerTable, RunStatus, Segment
 from programs.tables import describe
+from tests.kpis.test_segment_pages import text
 
 pytestmark = pytest.mark.usefixtures("tasks_run_here")
 
@@ -171,7 +173,7 @@ def test_a_team_member_uploads_clusters_and_a_manager_saves_a_segment(
     assert response["Location"] == url("customer_table", world, table_pk=table.pk)
     page = team.get(response["Location"]).content.decode()
     assert "1,200 customers, 6 columns" in page
-    assert "id or text: not used" in page  # customer_id: numbers, but a key
+    assert "customer_id id or text not used" in text(page)  # numbers, but a key
     with django_capture_on_commit_callbacks(execute=True):
         response = team.post(
             url("customer_table", world, table_pk=table.pk),
@@ -211,6 +213,28 @@ def test_a_team_member_uploads_clusters_and_a_manager_saves_a_segment(
     segment.conditions.filter(attribute__key="country").delete()
     reach = discovery.segment_reach(segment)
     assert reach.overlap <= reach.cluster < reach.reached
+
+
+def test_the_table_page_groups_each_way_of_choosing_the_number_of_clusters(world, as_user):
+    frame, _truth = planted(300)
+    table = discovery.customer_table_upload(
+        organization=world.acme,
+        name="c.csv",
+        stream=io.BytesIO(frame.to_csv(index=False).encode()),
+        by=None,
+    )
+    page = as_user("team").get(url("customer_table", world, table_pk=table.pk)).content.decode()
+    # The columns table scrolls inside its card instead of running over its edge.
+    assert re.search(r'<div class="table-responsive">\s*<table[^>]*data-testid="columns"', page)
+    choice = text(page[page.index('data-testid="k-choice"') : page.index("</fieldset>")])
+    assert re.search(
+        r"Choose by silhouette Try from to clusters Each number in this range is tried.*"
+        r"Set by hand Clusters Used only when “Set by hand” is chosen",
+        choice,
+    )
+    method = text(page)
+    assert "Customers who look alike are put in the same group. We try 2 to 8 groups" in method
+    assert "Technically: K-means on the chosen columns" in method
 
 
 def test_bad_uploads_say_why_and_keep_nothing(world, as_user):

@@ -10,10 +10,15 @@ from django.urls import reverse
 
 from kpis.services import attribute_save, segment_condition_add, segment_save
 
+BLOCKS = "div|p|li|ul|ol|td|th|tr|table|h[1-6]|br|section|fieldset|legend|form|nav|option"
 
-def text(response) -> str:
-    """The page's text as a screen reader or a copy reads it: tags gone, spaces collapsed."""
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
+
+def text(page) -> str:
+    """The page's (a response's or its HTML's) text as a screen reader or a copy reads it:
+    tags gone, spaces collapsed."""
+    body = page if isinstance(page, str) else page.content.decode()
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(rf"</?(?:{BLOCKS})\b[^>]*>", " ", body)  # blocks and cells stand apart
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", body)).split())
 
 
