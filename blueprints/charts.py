@@ -25,7 +25,7 @@ def expected_value(structure) -> dict:
     fig.update_layout(
         height=320,
         margin={"l": 40, "r": 10, "t": 10, "b": 110},
-        yaxis={"title": {"text": "propensity x value"}},
+        yaxis={"title": {"text": "propensity x value x weight"}},
         xaxis={"tickangle": -35},
         legend={"orientation": "h", "y": 1.12},
         font={"family": "system-ui, sans-serif", "size": 11},
@@ -87,13 +87,15 @@ def reliability(model) -> dict:
             name="held-out exposures",
         )
     )
-    axis = {"range": [0, top], "tickformat": ".0%", "zeroline": False}
+    # Both axes on one scale (the diagonal at 45°), starting a little below zero so that
+    # points at 0% are drawn whole and the two "0%" labels do not meet in the corner.
+    axis = {"range": [-top * 0.05, top], "tickformat": ".0%", "zeroline": False}
     fig.update_layout(
         height=240,
         margin={"l": 50, "r": 10, "t": 10, "b": 40},
         showlegend=False,
-        xaxis={**axis, "title": {"text": "predicted"}},
-        yaxis={**axis, "title": {"text": "observed"}},
+        xaxis={**axis, "title": {"text": "predicted"}, "constrain": "domain"},
+        yaxis={**axis, "title": {"text": "observed"}, "scaleanchor": "x", "scaleratio": 1},
         font={"family": "system-ui, sans-serif", "size": 11},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",

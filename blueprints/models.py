@@ -1,7 +1,7 @@
 """Question 3's design half: the personalization blueprint of a context or channel.
 
 Journey stages in order; offers per stage; conditions that decide who is eligible. Among
-the eligible offers, the one with the highest propensity x value wins (blueprints.engine).
+the eligible offers, the one with the highest propensity x value x weight wins (blueprints.engine).
 A blueprint belongs to a cycle, so each cycle keeps the version it ran.
 """
 

@@ -431,6 +431,7 @@ def _history_page(
     form: HistoryForm,
     status: int = 200,
 ) -> HttpResponse:
+    last = blueprint.propensity_runs.first()
     runs = (
         blueprint.propensity_runs.select_related("created_by")
         .annotate(
@@ -447,6 +448,8 @@ def _history_page(
             **_context(access, blueprint, blueprint.cycle, _("Propensity from history")),
             "runs": runs,
             "form": form,
+            # The column fields start from the last version's: say so, a new file may differ.
+            "columns_from": last.version if last else None,
             "attributes": attributes,
             "attribute_keys": ", ".join(a.key for a in attributes),
             "thresholds": {

@@ -68,6 +68,24 @@ def test_a_new_blueprint_has_the_five_default_stages(shop):
     ]
 
 
+def test_an_offer_card_shows_the_numbers_its_expected_value_is_made_of(shop, as_user):
+    """3.5% times 40 is 1.40: a propensity rounded to a whole percent would read 4%."""
+    services.offer_save(
+        offer=shop.bestsellers,
+        stage=shop.bestsellers.stage,
+        by=shop.user("manager"),
+        name="Bestsellers",
+        kind="recommendation",
+        propensity=Decimal("0.035"),
+        value=Decimal("40"),
+    )
+    page = as_user("team").get(url("blueprint", shop)).content.decode()
+    card = page[page.index(f'id="offer-{shop.bestsellers.pk}"') :]
+    card = card[: card.index("</article>")]
+    assert 'data-testid="propensity-estimated">3.5%<' in card
+    assert "\N{MULTIPLICATION SIGN} 40<" in card and "= 1.40<" in card
+
+
 def offer_data(**changes):
     data = {
         "name": "Free shipping",

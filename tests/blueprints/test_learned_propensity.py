@@ -258,6 +258,15 @@ def test_the_versions_list_newest_first_with_what_each_learned(shop, as_user, hi
     assert page.count("3 learned") == 2
 
 
+def test_the_upload_form_starts_from_the_last_versions_columns_and_says_so(shop, as_user, history):
+    client = as_user("team")
+    assert 'data-testid="columns-from"' not in client.get(url("propensity", shop)).content.decode()
+    trained(shop, history)  # read its value from "value"
+    page = client.get(url("propensity", shop)).content.decode()
+    assert "The column names below are version 1's." in page
+    assert 'name="value_column" value="value"' in page
+
+
 def test_the_recorded_seed_and_file_reproduce_a_version(shop, history):
     first = trained(shop, history, seed=1234)
     again = trained(shop, history, seed=1234)
@@ -318,7 +327,7 @@ def test_an_offer_with_too_little_data_keeps_its_estimate(shop, as_user):
     assert not thin.is_trained and thin.model == {}
     page = as_user("executive").get(url("propensity_run", shop, version=1)).content.decode()
     assert "Too little data: no model, the estimate stays" in page
-    assert "Gift wrap</strong>: Too little data: 200 exposures with" in page
+    assert "Gift wrap</strong>: 200 exposures with" in page
     response = as_user("team").post(
         url("offer_propensity", shop, offer_pk=shop.gift.pk), {"model": thin.pk}
     )
@@ -373,6 +382,24 @@ def test_the_simulator_explains_a_learned_offer(shop, as_user, history):
     assert "estimated: 2.0%" in page  # Bestsellers, still on its estimate
     partial = client.get(url("simulator", shop), {"visitor_type": "new"}).content.decode()
     assert "Cart value not given: used the history's average, " in html.unescape(partial)
+
+
+def test_an_offer_that_is_out_gets_no_notes_on_filled_in_values(shop, as_user, history):
+    """Returning visitors only: for a new one the offer is out, and how its model would
+    have filled in the missing cart value is beside the point."""
+    trained(shop, history)
+    for offer in (shop.resume, shop.shipping):
+        model = PropensityModel.objects.get(offer=offer)
+        services.offer_propensity_use(offer=offer, model=model, by=shop.user("team"))
+    page = as_user("manager").get(url("simulator", shop), {"visitor_type": "new"}).content
+    rows = {
+        row.split("</td>", 1)[0].rsplit(">", 1)[-1]: row
+        for row in page.decode().split("<tr")[1:]
+        if "propensity-note" in row
+    }
+    assert "out: needs" in rows["Pick up where you left off"]
+    assert 'data-testid="filled-note"' not in rows["Pick up where you left off"]
+    assert 'data-testid="filled-note"' in rows["Free shipping"]  # in, so its notes count
 
 
 def test_a_closed_cycle_takes_no_history(shop, as_user, history):
