@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kpis import charts, discovery
@@ -18,6 +19,7 @@ from kpis.conditions import AttributeType, Operator, describe
 from kpis.discovery import ATTRIBUTE_TYPES
 from kpis.forms import ClusterRunForm, CustomerTableForm, SaveClusterForm
 from kpis.models import ClusterRun, CustomerTable, RunStatus, Segment
+from kpis.templatetags.kpi_format import share
 from programs.access import Need, membership_for
 from programs.http import HtmxHttpRequest
 from programs.tables import TableError
@@ -143,6 +145,41 @@ def _sentences(columns, cluster: dict) -> list[str]:
     return sentences
 
 
+def _reach_sentence(reach: dict) -> str:
+    """Whom a cluster's suggested conditions reach, in one sentence: how many customers,
+    what share of the cluster, and how many of them are outside it."""
+    reached, inside = reach["reached"], reach["in_cluster"]
+    numbers = {
+        "reached": f"{reached:,}",
+        "share": share(reach["of_cluster"]),
+        "outside": f"{reached - inside:,}",
+        "inside": f"{inside:,}",
+    }
+    if not reached:
+        return _("No customer in the table meets these conditions.")
+    if inside == reached:
+        return (
+            ngettext(
+                "These conditions reach %(reached)s customer: %(share)s of this cluster, and "
+                "they are in it.",
+                "These conditions reach %(reached)s customers: %(share)s of this cluster, and "
+                "all %(reached)s are in it.",
+                reached,
+            )
+            % numbers
+        )
+    return (
+        ngettext(
+            "These conditions reach %(reached)s customers: %(share)s of this cluster. "
+            "%(inside)s of them are in it; %(outside)s customer is outside it.",
+            "These conditions reach %(reached)s customers: %(share)s of this cluster. "
+            "%(inside)s of them are in it; %(outside)s customers are outside it.",
+            reached - inside,
+        )
+        % numbers
+    )
+
+
 @login_required
 @require_GET
 def cluster_run(request: HtmxHttpRequest, org: str, run_pk: int) -> HttpResponse:
@@ -162,6 +199,7 @@ def cluster_run(request: HtmxHttpRequest, org: str, run_pk: int) -> HttpResponse
         {
             **cluster,
             "sentences": _sentences(columns, cluster),
+            "reach_sentence": _reach_sentence(cluster["reach"]),
             "form": SaveClusterForm(
                 initial={"name": cluster["name"]}, prefix=f"cluster-{cluster['number']}"
             ),
@@ -178,7 +216,7 @@ def cluster_run(request: HtmxHttpRequest, org: str, run_pk: int) -> HttpResponse
             run=run,
             table=run.table,
             clusters=clusters,
-            column_names={c.key: c.name for c in columns},
+            column_names={c.key: column_label(c.name) for c in columns},
             map_chart=charts.cluster_map(run.result.get("chart", {}), run.clusters)
             if succeeded
             else None,

@@ -14,6 +14,7 @@ from sklearn.metrics import adjusted_rand_score
 from kpis import clustering, discovery
 from kpis.clustering import ClusteringError, Settings, TableCondition
 from kpis.models import Attribute, ClusterRun, CustomerTable, RunStatus, Segment
+from kpis.views_discovery import _reach_sentence
 from programs.tables import describe
 from tests.kpis.test_segment_pages import text
 
@@ -188,9 +189,14 @@ def test_a_team_member_uploads_clusters_and_a_manager_saves_a_segment(
     assert 'data-testid="cluster-map"' in page and 'data-testid="silhouette-chart"' in page
     assert "Country is one of" in page
     assert "Save as segment" not in page  # executives read
+    seen = text(page)
+    assert "On Cart value, Visits, Discount share, Country, Member ·" in seen
+    assert "cart_value" not in seen
+    assert "Numbers are averages; yes/no columns and categories are shares" in seen
+    german = next(c for c in run.clusters if germanic(c))
+    assert _reach_sentence(german["reach"]) in seen
 
     manager = as_user("manager")
-    german = next(c for c in run.clusters if germanic(c))
     number = german["number"]
     response = manager.post(
         url("cluster_save", world, run_pk=run.pk, number=number),
@@ -235,6 +241,33 @@ def test_the_table_page_groups_each_way_of_choosing_the_number_of_clusters(world
     method = text(page)
     assert "Customers who look alike are put in the same group. We try 2 to 8 groups" in method
     assert "Technically: K-means on the chosen columns" in method
+
+
+@pytest.mark.parametrize(
+    ("reach", "sentence"),
+    [
+        (
+            {"reached": 1911, "in_cluster": 1911, "of_cluster": 0.81},
+            "These conditions reach 1,911 customers: 81% of this cluster, and all 1,911 are in it.",
+        ),
+        (
+            {"reached": 1115, "in_cluster": 1084, "of_cluster": 0.91},
+            "These conditions reach 1,115 customers: 91% of this cluster. 1,084 of them are in "
+            "it; 31 customers are outside it.",
+        ),
+        (
+            {"reached": 815, "in_cluster": 814, "of_cluster": 0.88},
+            "These conditions reach 815 customers: 88% of this cluster. 814 of them are in it; "
+            "1 customer is outside it.",
+        ),
+        (
+            {"reached": 0, "in_cluster": 0, "of_cluster": 0.0},
+            "No customer in the table meets these conditions.",
+        ),
+    ],
+)
+def test_the_reach_of_suggested_conditions_reads_as_one_clear_sentence(reach, sentence):
+    assert _reach_sentence(reach) == sentence
 
 
 def test_bad_uploads_say_why_and_keep_nothing(world, as_user):
