@@ -8,7 +8,8 @@ In one run it:
   2. starts gunicorn (config.wsgi, --preload --workers 4) with DJANGO_DEBUG off on
      127.0.0.1:8123;
   3. drives it with locust, headless, in this process: executives open the dashboard,
-     KPI pages and the initiative map; managers save assessment answers as they type;
+     KPI pages and the initiative map; managers save assessment answers as they type
+     (the evidence text, and one save in five a changed score);
      an analytics job pushes measurements through the API. The users log in first (at 10
      a second, each login hashing its password as a real one does); the measured 60
      seconds start when every one of them is in, as on a Monday morning when people have
@@ -163,21 +164,30 @@ class Executive(Member):
 
 
 class Manager(Member):
+    """Fills in the assessment as the form saves it: each pause in typing the evidence
+    saves the answer; now and then (one save in five) a score is clicked instead."""
+
     username = "manager"
     weight = 3
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.answers: dict[int, tuple[int, str]] = {}
 
     @task
     def save_an_answer(self) -> None:
         dimension = random.choice(SEEDED["dimensions"])
+        score, evidence = self.answers.get(dimension, (3, ""))
+        if random.random() < 0.2:
+            score = random.randint(1, 5)
+        else:
+            evidence = (evidence + " Seen in the weekly report.")[-400:]
+        self.answers[dimension] = (score, evidence)
         self.request(
             "post",
             f"/programs/{SEEDED['program']}/where-are-we/assessment/{dimension}/",
             name="assessment save",
-            data={
-                "score": str(random.randint(1, 5)),
-                "evidence": "Seen in the weekly report.",
-                "opportunity": "Automate it.",
-            },
+            data={"score": str(score), "evidence": evidence, "opportunity": "Automate it."},
             headers={"HX-Request": "true"},
         )
 
