@@ -440,3 +440,35 @@ def test_a_cluster_column_clashing_with_an_attribute_is_refused(world):
     with pytest.raises(Exception, match="is a category, but the table's column"):
         discovery.segment_from_cluster(run=run, number=1, name="Low spend", by=None)
     assert not Segment.objects.filter(name="Low spend").exists()
+
+
+def test_a_segment_reaching_nobody_says_so_and_its_figures_sit_two_by_two(world, as_user):
+    from kpis.services import segment_condition_add
+
+    frame, _truth = planted(400)
+    table = discovery.customer_table_upload(
+        organization=world.acme,
+        name="c.csv",
+        stream=io.BytesIO(frame.to_csv(index=False).encode()),
+        by=None,
+    )
+    run = ClusterRun.objects.create(table=table, number=1, keys=["cart_value"], k=2, seed=3)
+    discovery.cluster_run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    segment = discovery.segment_from_cluster(run=run, number=1, name="Low spend", by=None)
+    client = as_user("executive")
+    reach = client.get(url("segment_reach", world, segment_pk=segment.pk)).content.decode()
+    assert '<div class="row row-cols-2 g-3">' in reach  # four figures, two rows of two
+    assert "of the cluster is reached" in text(reach)
+
+    segment_condition_add(
+        segment=segment,
+        attribute=Attribute.objects.get(organization=world.acme, key="cart_value"),
+        operator="at_least",
+        value="100000",
+        by=world.user("manager"),
+    )
+    reach = text(client.get(url("segment_reach", world, segment_pk=segment.pk)))
+    assert "No customer in the table meets these conditions: loosen one." in reach
+    assert "The table has 400 customers;" in reach
+    assert "of the cluster is reached" not in reach and "0.0%" not in reach

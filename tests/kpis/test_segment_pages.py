@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from kpis.services import attribute_save, segment_condition_add, segment_save
 
-BLOCKS = "div|p|li|ul|ol|td|th|tr|table|h[1-6]|br|section|fieldset|legend|form|nav|option"
+BLOCKS = "div|p|li|ul|ol|dl|dt|dd|td|th|tr|table|h[1-6]|br|section|fieldset|legend|form|nav|option"
 
 
 def text(page) -> str:
@@ -83,3 +83,8 @@ def test_the_top_bar_has_segments_and_highlights_it_on_segment_pages(world, as_u
     page = client.get(reverse("programs:program_list", kwargs={"org": "acme"})).content.decode()
     assert segments_link.search(page).group(1) is None
     assert programs_link.search(page).group(1) == " active"
+
+
+def test_a_reader_sees_a_segments_estimates_with_thousands_separated(world, as_user, loyal):
+    page = text(as_user("executive").get(url("segment", world, segment_pk=loyal.pk)))
+    assert "Estimated size 420,000 Estimated yearly value 2,400,000" in page
