@@ -862,21 +862,26 @@ def _parse(data: bytes | str) -> dict:
 
 
 def _unstorable(value) -> bool:
-    """Text no database column can keep: a NUL character or half of a character."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return True
-        if value.isascii():
-            return False
-        try:
-            value.encode("utf-8")  # refuses half of a character (a lone surrogate)
-        except UnicodeEncodeError:
-            return True
-        return False
-    if isinstance(value, dict):
-        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_unstorable(v) for v in value)
+    """Text no database column can keep, anywhere in `value`: a NUL character or half of a
+    character. Walked with a list, not recursion: a value may nest as deep as the JSON
+    parser allows, deeper than Python's call stack."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+            if item.isascii():
+                continue
+            try:
+                item.encode("utf-8")  # refuses half of a character (a lone surrogate)
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 

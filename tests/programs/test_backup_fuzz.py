@@ -496,3 +496,13 @@ def test_a_broken_upload_gets_a_page_that_names_the_problem(small_text, target, 
     assert "Nothing was restored." in page
     assert problem in page, page
     assert row_counts() == before
+
+
+def test_a_value_nested_as_deep_as_json_allows_is_refused_with_a_message(small, target):
+    """Found in a full run: a field holding lists nested 900 deep parsed, then overflowed
+    the check for unstorable text (it recursed); now it is named and refused."""
+    doc = copy.deepcopy(small)
+    doc["models"]["assessments.measurementdriver"][0]["name"] = "@"
+    text = json.dumps(doc).replace('"name": "@"', '"name": ' + "[" * 900 + "]" * 900, 1)
+    with rolled_back():
+        assert restore_or_refuse(target, text) is None
