@@ -196,7 +196,7 @@ def test_valid_profile_files_are_decided_row_by_row(shop, data):
         assert batch_or_refuse(shop, data) is not None
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=80)
 @given(data=profile_files())
 def test_generated_profile_files_are_decided_or_refused_with_nothing_written(shop, data):
     with rolled_back():

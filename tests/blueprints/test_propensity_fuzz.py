@@ -35,7 +35,7 @@ from tests.kpis.test_discovery_fuzz import (
 pytestmark = pytest.mark.django_db
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -189,7 +189,7 @@ columns_chosen = st.one_of(
 # --- Properties -----------------------------------------------------------------------
 
 
-@settings(FUZZ, max_examples=80)
+@settings(FUZZ, max_examples=50)
 @given(file=files(), columns=columns_chosen)
 def test_near_valid_histories_train_or_are_refused_with_nothing_saved(shop, file, columns):
     with rolled_back():

@@ -31,7 +31,7 @@ from tests.kpis.test_discovery import planted, url
 pytestmark = pytest.mark.django_db
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -269,7 +269,7 @@ def xlsx_files(draw) -> tuple[str, bytes]:
 # --- Properties -----------------------------------------------------------------------
 
 
-@settings(FUZZ, max_examples=80)
+@settings(FUZZ, max_examples=50)
 @given(file=csv_files() | xlsx_files(), data=st.data())
 def test_near_valid_tables_are_kept_or_refused_with_nothing_saved(world, file, data):
     with rolled_back():

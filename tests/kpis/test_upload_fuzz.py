@@ -29,7 +29,7 @@ from kpis.services import kpi_save
 pytestmark = pytest.mark.django_db
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -427,7 +427,7 @@ def test_numbers_in_any_form_load_or_are_refused_by_their_cell(results, data):
         upload_or_refuse(results, "results.csv", data)
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=80)
 @given(data=csv_files())
 def test_mutated_csv_files_load_or_are_refused_with_nothing_written(results, data):
     with rolled_back():

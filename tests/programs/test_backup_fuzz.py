@@ -33,7 +33,7 @@ from tests.programs.test_backup import body, organization_with_people
 pytestmark = pytest.mark.django_db
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -411,7 +411,7 @@ def test_the_small_program_restores_and_exports_the_same(small_text, small, targ
     assert body(backup.program_export(program=restored.program)) == body(small)
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=80)
 @given(data=st.data())
 def test_mutated_files_restore_or_are_refused_with_nothing_written(small, target, data):
     doc = data.draw(mutated_documents(small))
