@@ -388,7 +388,8 @@ def design(features: list[dict], rows: pd.DataFrame) -> np.ndarray:
         values = rows[feature["column"]]
         if feature["kind"] == Kind.CATEGORY:
             levels = feature["levels"]
-            codes = pd.Categorical(values, categories=levels).codes.astype(np.int64)
+            # Values the model never saw (and missing ones) count as the most common level.
+            codes = pd.Index(levels).get_indexer(values).astype(np.int64)
             codes[codes < 0] = levels.index(feature["most_common"])
             block = np.zeros((len(rows), len(levels)))
             block[np.arange(len(rows)), codes] = 1.0
