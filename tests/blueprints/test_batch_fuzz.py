@@ -7,21 +7,18 @@ then no batch was written.
 
 import csv
 import io
-from contextlib import contextmanager
 from decimal import Decimal
 
-import hypothesis
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.control import currently_in_test_context
 
 from blueprints import services
 from blueprints.models import SimulationBatch
 from blueprints.tasks import run_batch
 from kpis.services import attribute_save
+from tests.fuzzing import event, rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -63,20 +60,6 @@ def shop(world):
         for sentence in sentences:
             services.condition_add(offer=offer, sentence=sentence, by=team)
     return world
-
-
-@contextmanager
-def rolled_back():
-    """Each generated example starts from the fixture's data."""
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
-
-
-def event(value: str, payload: str = "") -> None:
-    """Hypothesis's statistics, when under Hypothesis (the helpers serve plain tests too)."""
-    if currently_in_test_context():
-        hypothesis.event(value, ascii(payload))  # the statistics take no lone surrogate
 
 
 def batch_rows() -> list[tuple]:

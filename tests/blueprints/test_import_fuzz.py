@@ -8,12 +8,10 @@ and conditions are exactly as before.
 import copy
 import datetime
 import json
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +20,7 @@ from blueprints.models import Blueprint, Offer, OfferCondition, OfferKind, Stage
 from kpis.conditions import Operator
 from kpis.models import Attribute, Kpi
 from kpis.services import attribute_save
+from tests.fuzzing import rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -82,14 +81,6 @@ def shop(world):
     world.document = services.blueprint_export(blueprint=blueprint)
     assert [a["key"] for a in world.document["attributes"]] == [a["key"] for a in ATTRIBUTES]
     return world
-
-
-@contextmanager
-def rolled_back():
-    """Each generated example starts from the fixture's data."""
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
 
 
 def rows_of(model, **lookup) -> list:

@@ -21,6 +21,7 @@ from blueprints.history import NEW, RETURNING, TrueOffer, generate, to_csv
 from blueprints.models import PropensityModel, PropensityRun, TrainingStatus
 from blueprints.propensity import Columns
 from tests.blueprints.histories import history_form, make_shop
+from tests.fuzzing import rolled_back
 from tests.kpis.test_discovery_fuzz import (
     COLUMN_NAMES,
     ENCODINGS,
@@ -28,7 +29,6 @@ from tests.kpis.test_discovery_fuzz import (
     clear,
     media_files,
     note,
-    rolled_back,
     sometimes,
 )
 

@@ -7,18 +7,17 @@ ValidationError whose messages say why, and then the cycle's plan is exactly as 
 import csv
 import datetime
 import io
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from initiatives import selectors, services
 from initiatives.models import STAGES, Initiative, Kind, Status
 from initiatives.services import CSV_COLUMNS, DEFAULT_CHANNELS, DEFAULT_DEPARTMENTS
+from tests.fuzzing import rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -49,14 +48,6 @@ def plan(world):
         status=Status.PLANNED,
     )
     return world
-
-
-@contextmanager
-def rolled_back():
-    """Each generated example starts from the fixture's data."""
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
 
 
 def plan_rows(cycle) -> tuple:

@@ -8,7 +8,6 @@ cluster is saved as a segment or refused with a message.
 """
 
 import io
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ from hypothesis.control import currently_in_test_context
 from kpis import discovery
 from kpis.models import Attribute, ClusterRun, CustomerTable, RunStatus, Segment, SegmentCondition
 from programs.tables import TableError
+from tests.fuzzing import rolled_back
 from tests.kpis.test_discovery import planted, url
 
 pytestmark = pytest.mark.django_db
@@ -37,14 +37,6 @@ FUZZ = settings(
 )
 
 MODELS = (CustomerTable, ClusterRun, Segment, SegmentCondition, Attribute)
-
-
-@contextmanager
-def rolled_back():
-    """Each generated example starts from the fixture's data."""
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
 
 
 def media_files() -> set[Path]:

@@ -9,22 +9,20 @@ measurements are exactly as before. "Failed unexpectedly" is a crash, not a refu
 import csv
 import datetime
 import io
-from contextlib import contextmanager
 from decimal import Decimal
 
-import hypothesis
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.control import currently_in_test_context
 from openpyxl import Workbook
 
 from kpis import ingest, sources
 from kpis.loading import measurements_load
 from kpis.models import Measurement, SourceKind
 from kpis.services import kpi_save
+from tests.fuzzing import event, rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -79,20 +77,6 @@ def results(world):
     with transaction.atomic():
         measurements_load(records=existing, source_id=None)
     return world
-
-
-@contextmanager
-def rolled_back():
-    """Each generated example starts from the fixture's data."""
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
-
-
-def event(value: str, payload: str = "") -> None:
-    """Hypothesis's statistics, when under Hypothesis (the helpers serve plain tests too)."""
-    if currently_in_test_context():
-        hypothesis.event(value, ascii(payload))  # the statistics take no lone surrogate
 
 
 def measurement_rows() -> list[tuple]:

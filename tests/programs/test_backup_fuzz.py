@@ -9,7 +9,6 @@ the database has gained or lost a row.
 import copy
 import datetime
 import json
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -28,6 +27,7 @@ from hypothesis.control import currently_in_test_context
 from programs import backup
 from programs.models import Cycle, Role
 from programs.services import membership_add, organization_create
+from tests.fuzzing import rolled_back
 from tests.programs.test_backup import body, organization_with_people
 
 pytestmark = pytest.mark.django_db
@@ -155,14 +155,6 @@ def small(small_text) -> dict:
 def target(small):
     """An organization whose members are the file's people, and nothing else yet."""
     return organization_with_people(small, name="Target Retail")
-
-
-@contextmanager
-def rolled_back():
-    """Each generated example starts from the fixture's data."""
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
 
 
 def row_counts() -> dict[str, int]:
