@@ -359,16 +359,7 @@ def test_a_run_on_a_table_without_enough_distinct_rows_fails_visibly(
 
 
 def test_a_run_delivered_twice_runs_once(world):
-    frame, _truth = planted(400)
-    table = discovery.customer_table_upload(
-        organization=world.acme,
-        name="c.csv",
-        stream=io.BytesIO(frame.to_csv(index=False).encode()),
-        by=None,
-    )
-    run = ClusterRun.objects.create(table=table, number=1, keys=["cart_value"], k=2, seed=3)
-    discovery.cluster_run_execute(run_id=run.pk)
-    run.refresh_from_db()
+    run = clustered_on_cart_value(world)
     finished = (run.finished_at, run.labels.name, run.result)
     discovery.cluster_run_execute(run_id=run.pk)
     run.refresh_from_db()
@@ -397,7 +388,8 @@ def test_a_status_fragment_is_served_while_the_run_works(world, as_user):
     assert done.status_code == 204 and done["HX-Refresh"] == "true"
 
 
-def test_deleting_a_table_keeps_its_segments(world, as_user):
+def clustered_on_cart_value(world) -> ClusterRun:
+    """400 planted customers uploaded and split in two on cart value."""
     frame, _truth = planted(400)
     table = discovery.customer_table_upload(
         organization=world.acme,
@@ -408,6 +400,12 @@ def test_deleting_a_table_keeps_its_segments(world, as_user):
     run = ClusterRun.objects.create(table=table, number=1, keys=["cart_value"], k=2, seed=3)
     discovery.cluster_run_execute(run_id=run.pk)
     run.refresh_from_db()
+    return run
+
+
+def test_deleting_a_table_keeps_its_segments(world, as_user):
+    run = clustered_on_cart_value(world)
+    table = run.table
     segment = discovery.segment_from_cluster(run=run, number=1, name="Low spend", by=None)
     files = [table.data.path, run.labels.path]
     as_user("team").post(url("customer_table_delete", world, table_pk=table.pk))
@@ -427,16 +425,7 @@ def test_a_cluster_column_clashing_with_an_attribute_is_refused(world):
         type="category",
         allowed_values=["small", "big"],
     )
-    frame, _truth = planted(400)
-    table = discovery.customer_table_upload(
-        organization=world.acme,
-        name="c.csv",
-        stream=io.BytesIO(frame.to_csv(index=False).encode()),
-        by=None,
-    )
-    run = ClusterRun.objects.create(table=table, number=1, keys=["cart_value"], k=2, seed=3)
-    discovery.cluster_run_execute(run_id=run.pk)
-    run.refresh_from_db()
+    run = clustered_on_cart_value(world)
     with pytest.raises(Exception, match="is a category, but the table's column"):
         discovery.segment_from_cluster(run=run, number=1, name="Low spend", by=None)
     assert not Segment.objects.filter(name="Low spend").exists()
@@ -445,16 +434,7 @@ def test_a_cluster_column_clashing_with_an_attribute_is_refused(world):
 def test_a_segment_reaching_nobody_says_so_and_its_figures_sit_two_by_two(world, as_user):
     from kpis.services import segment_condition_add
 
-    frame, _truth = planted(400)
-    table = discovery.customer_table_upload(
-        organization=world.acme,
-        name="c.csv",
-        stream=io.BytesIO(frame.to_csv(index=False).encode()),
-        by=None,
-    )
-    run = ClusterRun.objects.create(table=table, number=1, keys=["cart_value"], k=2, seed=3)
-    discovery.cluster_run_execute(run_id=run.pk)
-    run.refresh_from_db()
+    run = clustered_on_cart_value(world)
     segment = discovery.segment_from_cluster(run=run, number=1, name="Low spend", by=None)
     client = as_user("executive")
     reach = client.get(url("segment_reach", world, segment_pk=segment.pk)).content.decode()
