@@ -428,10 +428,22 @@ def _history_page(
     request: HtmxHttpRequest,
     access: ProgramAccess,
     blueprint: Blueprint,
-    form: HistoryForm,
+    form: HistoryForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The versions and the upload form; a new form starts from the last version's columns."""
     last = blueprint.propensity_runs.first()
+    if form is None:
+        form = HistoryForm(
+            initial={
+                "offer_column": last.offer_column,
+                "converted_column": last.converted_column,
+                "value_column": last.value_column,
+                "attribute_columns": ", ".join(last.feature_columns),
+            }
+            if last
+            else {}
+        )
     runs = (
         blueprint.propensity_runs.select_related("created_by")
         .annotate(
@@ -471,18 +483,7 @@ def propensity_runs(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> Htt
     """The blueprint's trained versions, and the form to upload an exposure history."""
     access = program_for(request.user, pk)
     blueprint = _blueprint(access, blueprint_pk)
-    last = blueprint.propensity_runs.first()
-    initial = (
-        {
-            "offer_column": last.offer_column,
-            "converted_column": last.converted_column,
-            "value_column": last.value_column,
-            "attribute_columns": ", ".join(last.feature_columns),
-        }
-        if last
-        else {}
-    )
-    return _history_page(request, access, blueprint, HistoryForm(initial=initial))
+    return _history_page(request, access, blueprint)
 
 
 @login_required
