@@ -20,7 +20,8 @@ from blueprints.models import Blueprint, Offer, OfferCondition, OfferKind, Stage
 from kpis.conditions import Operator
 from kpis.models import Attribute, Kpi
 from kpis.services import attribute_save
-from tests.fuzzing import rolled_back
+from tests.fuzzing import any_text as text
+from tests.fuzzing import json_values, rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -121,16 +122,6 @@ def import_or_refuse(world, data, name: str = "") -> Blueprint | None:
 
 # --- Strategies -----------------------------------------------------------------------
 
-# Any character, lone surrogates too (JSON escapes them); and some that break things.
-text = st.one_of(
-    st.text(st.characters(exclude_categories=[]), max_size=20),
-    st.sampled_from(["\x00", "a\x00", "\ud800", "İ", "\ufeff", "\u2028", " ", "x" * 200]),
-)
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | text,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(text, children, max_size=4),
-    max_leaves=12,
-)
 NASTY = [
     *("", " ", None, [], {}, 0, -1, 0.5, 1e308, 10**30, True, "x" * 1000),
     *("NaN", "Infinity", "-0.01", "1e999", "0.00001", "99999999999", "12,50"),

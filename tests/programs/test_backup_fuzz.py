@@ -27,7 +27,8 @@ from hypothesis.control import currently_in_test_context
 from programs import backup
 from programs.models import Cycle, Role
 from programs.services import membership_add, organization_create
-from tests.fuzzing import rolled_back
+from tests.fuzzing import any_text as text
+from tests.fuzzing import json_values, rolled_back
 from tests.programs.test_backup import body, organization_with_people
 
 pytestmark = pytest.mark.django_db
@@ -198,16 +199,6 @@ def exports_the_same_again(restored: backup.Restored, document: dict) -> None:
 
 # --- Strategies -----------------------------------------------------------------------
 
-# Any character, lone surrogates too (JSON escapes them); and some that break things.
-text = st.one_of(
-    st.text(st.characters(exclude_categories=[]), max_size=20),
-    st.sampled_from(["\x00", "a\x00", "\ud800", "\udfff", "İ", "\ufeff", " ", "x" * 300]),
-)
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | text,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(text, children, max_size=4),
-    max_leaves=10,
-)
 NASTY = [
     *("", " ", None, [], {}, 0, -1, 1, 2, 3, 0.5, 1e308, -1e308, 10**30, -(10**30), 2**63),
     *(True, False, "x" * 5000, "\x00", "\ud800"),
