@@ -12,8 +12,8 @@ import redis
 from django.urls import reverse
 
 from config.celery import app
-from kpis import sources
-from kpis.models import PullStatus, SourceKind
+from kpis.models import PullStatus
+from tests.kpis.test_results import http_source
 from tests.test_celery_worker import wait_for
 
 pytestmark = [
@@ -88,14 +88,7 @@ def _answers(client: redis.Redis) -> bool:
 def test_pull_now_with_the_broker_stopped_is_refused_then_queued_when_it_is_back(
     world, as_user, broker, django_capture_on_commit_callbacks
 ):
-    source = sources.source_save(
-        program=world.program,
-        by=world.user("manager"),
-        name="Feed",
-        kind=SourceKind.HTTP,
-        url="https://example.invalid/feed",
-        headers={},
-    )
+    source = http_source(world)
     client = as_user("manager")
     pull_now = reverse("kpis:pull_now", kwargs={"pk": world.program.pk, "source_pk": source.pk})
 

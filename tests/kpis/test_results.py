@@ -32,6 +32,18 @@ def url(name, world, **kwargs):
     return reverse(f"kpis:{name}", kwargs={"pk": world.program.pk, **kwargs})
 
 
+def http_source(world, **settings) -> ResultSource:
+    """An HTTP source "Feed" of the program, saved by its manager."""
+    return sources.source_save(
+        program=world.program,
+        by=world.user("manager"),
+        name="Feed",
+        kind=SourceKind.HTTP,
+        url="https://example.invalid/feed",
+        **{"headers": {}, **settings},
+    )
+
+
 def csv_bytes(rows, header="kpi,period,value"):
     return (header + "\n" + "".join(",".join(map(str, r)) + "\n" for r in rows)).encode()
 
@@ -278,16 +290,7 @@ def test_tokens_are_shown_once_and_stored_hashed(world, as_user):
 
 
 def test_a_scheduled_source_is_kept_by_beat_and_pausing_disables_it(world):
-    source = sources.source_save(
-        program=world.program,
-        by=world.user("manager"),
-        name="Feed",
-        kind=SourceKind.HTTP,
-        url="https://example.invalid/feed",
-        schedule="daily",
-        schedule_time=datetime.time(6, 30),
-        headers={},
-    )
+    source = http_source(world, schedule="daily", schedule_time=datetime.time(6, 30))
     task = source.periodic_task
     assert (task.task, task.enabled, task.crontab.hour, task.crontab.minute) == (
         "kpis.tasks.pull_source",
@@ -323,14 +326,7 @@ def test_bad_source_settings_are_refused_at_the_field(world, values, field):
 
 
 def test_header_secrets_are_never_shown_back(world, as_user):
-    source = sources.source_save(
-        program=world.program,
-        by=world.user("manager"),
-        name="Feed",
-        kind=SourceKind.HTTP,
-        url="https://example.invalid/feed",
-        headers={"Authorization": "Bearer s3cret-value"},
-    )
+    source = http_source(world, headers={"Authorization": "Bearer s3cret-value"})
     page = as_user("manager").get(url("source", world, source_pk=source.pk)).content.decode()
     assert "s3cret-value" not in page and "Authorization:" in page
     # Saving the form without a value keeps the secret.
@@ -406,14 +402,7 @@ def test_pull_now_with_the_broker_down_says_nothing_ran(
         raise OperationalError("Connection refused")
 
     monkeypatch.setattr(run_pull, "delay", unreachable)
-    source = sources.source_save(
-        program=world.program,
-        by=world.user("manager"),
-        name="Feed",
-        kind=SourceKind.HTTP,
-        url="https://example.invalid/f",
-        headers={},
-    )
+    source = http_source(world)
     client = as_user("manager")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("pull_now", world, source_pk=source.pk))
