@@ -706,6 +706,8 @@ class ApiToken(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Optional: a token made for a campaign or a contractor stops working by itself.
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
