@@ -5,6 +5,7 @@ import json
 import plotly.graph_objects as go
 
 from assessments.selectors import RadarData
+from programs import plotly_text
 
 COLOURS = {"current": "#3b7cf0", "previous": "#9aa5bd"}
 
@@ -14,7 +15,8 @@ def maturity_radar(data: RadarData) -> dict:
 
     Returns the figure as plain JSON-ready data for the page's chart script.
     """
-    theta = [*data.dimensions, data.dimensions[0]]  # close the polygon
+    dimensions = [plotly_text.escape(d) for d in data.dimensions]
+    theta = [*dimensions, dimensions[0]]  # close the polygon
 
     def closed(values: list[int | None]) -> list[int | None]:
         return [*values, values[0]]

@@ -5,6 +5,8 @@ import json
 
 import plotly.graph_objects as go
 
+from programs import plotly_text
+
 PALETTE = ["#3b7cf0", "#7152e8", "#14956d", "#c77d0a", "#d9534f", "#5b6478"]
 
 
@@ -15,8 +17,8 @@ def expected_value(structure) -> dict:
     for index, view in enumerate(structure):
         fig.add_trace(
             go.Bar(
-                name=view.stage.name,
-                x=[o.offer.name for o in view.offers],
+                name=plotly_text.escape(view.stage.name),
+                x=[plotly_text.escape(o.offer.name) for o in view.offers],
                 y=[o.expected_value for o in view.offers],
                 marker={"color": PALETTE[index % len(PALETTE)]},
                 hovertemplate="%{x}<br>expected value %{y:.2f}<extra></extra>",
@@ -40,7 +42,7 @@ def wins(counts: dict[str, int]) -> dict:
     fig = go.Figure(
         go.Bar(
             orientation="h",
-            y=[k for k, _v in ordered],
+            y=[plotly_text.escape(k) for k, _v in ordered],
             x=[v for _k, v in ordered],
             marker={"color": "#14956d"},
         )

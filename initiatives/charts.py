@@ -3,6 +3,7 @@
 import datetime
 
 from initiatives.models import Initiative, Status
+from programs import plotly_text
 
 STATUS_COLOURS = {
     Status.IDEA: "#b8c2d6",
@@ -38,7 +39,7 @@ def timeline(
                 "type": "bar",
                 "name": str(status.label),
                 "orientation": "h",
-                "y": [i.name for i in shown],
+                "y": [plotly_text.escape(i.name) for i in shown],
                 "base": [i.starts_on.isoformat() for i in shown],
                 "x": [
                     ((end - i.starts_on).days + 1) * MS_PER_DAY
@@ -97,7 +98,7 @@ def timeline(
         "yaxis": {
             "automargin": True,
             "categoryorder": "array",
-            "categoryarray": [i.name for i in rows],
+            "categoryarray": [plotly_text.escape(i.name) for i in rows],
         },
         "legend": {"orientation": "h", "y": -0.15},
         "font": {"family": "system-ui, sans-serif", "size": 12},

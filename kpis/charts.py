@@ -6,6 +6,7 @@ import json
 import plotly.graph_objects as go
 
 from kpis.progress import Plan, Point, Progress, expected_value
+from programs import plotly_text
 
 COLOURS = {"actual": "#3b7cf0", "expected": "#9aa5bd", "target": "#14956d", "projection": "#c77d0a"}
 
@@ -82,7 +83,7 @@ def kpi_progress(
             x=day.isoformat(),
             y=1,
             yref="paper",
-            text=text,
+            text=plotly_text.escape(text),
             showarrow=False,
             xanchor="left",
             font={"size": 10, "color": "#d9534f"},
@@ -130,7 +131,8 @@ STATUS_COLOURS = {
 def program_progress(*, cards: list) -> dict:
     """Every KPI's way from baseline (0%) to target (100%): a bar for how far it has come,
     coloured by status, and a tick where it should be by today."""
-    names = [c.kpi.name for c in cards][::-1]  # Plotly draws the first bar at the bottom
+    # Plotly draws the first bar at the bottom.
+    names = [plotly_text.escape(c.kpi.name) for c in cards][::-1]
     snaps = [c.overall for c in cards][::-1]
     clip = [max(-50.0, min(150.0, s.progress_pct or 0.0)) for s in snaps]
     fig = go.Figure()
@@ -194,7 +196,7 @@ def cluster_map(chart: dict, clusters: list[dict]) -> dict | None:
     by cluster, with each cluster's centre marked and named."""
     if not chart:
         return None
-    names = {c["index"]: f"{c['number']}. {c['name']}" for c in clusters}
+    names = {c["index"]: plotly_text.escape(f"{c['number']}. {c['name']}") for c in clusters}
     fig = go.Figure()
     for index, name in names.items():
         shown = [i for i, c in enumerate(chart["cluster"]) if c == index]
@@ -219,7 +221,9 @@ def cluster_map(chart: dict, clusters: list[dict]) -> dict | None:
                 textposition="top center",
                 marker={"color": colour, "size": 16, "symbol": "x", "line": {"width": 1}},
                 showlegend=False,
-                hovertemplate=f"{name}<extra></extra>",
+                # The name as data, not in the template: "%{x}" in a name stays as typed.
+                customdata=[name],
+                hovertemplate="%{customdata}<extra></extra>",
             )
         )
     explained = chart.get("explained", [0, 0])

@@ -4,6 +4,7 @@ import json
 
 import plotly.graph_objects as go
 
+from programs import plotly_text
 from programs.selectors import Comparison
 
 PALETTE = ["#c3cbe0", "#9aa5bd", "#6f86c7", "#3b7cf0", "#1d4fb8", "#14956d"]
@@ -19,6 +20,7 @@ def maturity_by_cycle(*, comparison: Comparison) -> dict | None:
     dimensions = comparison.dimensions
     if not dimensions:
         return None
+    theta = [plotly_text.escape(d) for d in dimensions]
     fig = go.Figure()
     columns = [c for c in comparison.columns if c.maturity]
     for n, column in enumerate(columns):
@@ -27,7 +29,7 @@ def maturity_by_cycle(*, comparison: Comparison) -> dict | None:
         fig.add_trace(
             go.Scatterpolar(
                 r=[*values, values[0]],
-                theta=[*dimensions, dimensions[0]],
+                theta=[*theta, theta[0]],
                 name=f"Cycle {column.cycle.number}",
                 line={
                     "color": PALETTE[-1 - (len(columns) - 1 - n) % len(PALETTE)],
