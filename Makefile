@@ -26,6 +26,7 @@ run: export DJANGO_DEBUG ?= true
 run: install
 	@mkdir -p var/celery/queue var/celery/processed var/celery/control
 	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) createcachetable  # the rate limits' counters (config/settings.py, "Cache")
 	$(MANAGE) seed_demo
 	@echo
 	@echo "  Fourfold runs on http://127.0.0.1:8000  (Ctrl-C stops the web server and the worker)"

@@ -12,7 +12,7 @@ import structlog
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from environs import Env, EnvError
-from marshmallow.validate import OneOf
+from marshmallow.validate import OneOf, Range, Regexp
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -227,6 +227,28 @@ DEFAULT_FROM_EMAIL = _values["DEFAULT_FROM_EMAIL"]
 FOURFOLD_BASE_URL = _values["BASE_URL"]
 
 # --- Security -------------------------------------------------------------------------
+_RATE = Regexp(
+    r"^\s*\d+\s*/\s*(second|minute|hour|day)\s*$",
+    error="write a number of requests per second, minute, hour or day, e.g. 60/minute",
+)
+try:
+    with env.prefixed("DJANGO_"):
+        # How many proxies of yours (load balancer, nginx, ...) each append to
+        # X-Forwarded-For; read only with DJANGO_BEHIND_PROXY.
+        _proxy_count = env.int("PROXY_COUNT", default=1, validate=Range(min=1))
+    # Per client address (logins: this form and the admin's together; the push API) and
+    # per API token (pushes), in fixed windows (programs/ratelimit.py).
+    FOURFOLD_LOGIN_RATE = env.str("FOURFOLD_LOGIN_RATE", default="20/minute", validate=_RATE)
+    FOURFOLD_API_RATE = env.str("FOURFOLD_API_RATE", default="600/minute", validate=_RATE)
+    FOURFOLD_PUSH_RATE = env.str("FOURFOLD_PUSH_RATE", default="60/minute", validate=_RATE)
+except EnvError as error:
+    raise ImproperlyConfigured(f"Fourfold cannot start: {error}") from error
+
+# The client's address (programs.ratelimit.client_ip): REMOTE_ADDR, or behind the proxy the
+# X-Forwarded-For entry its outermost trusted proxy appended. 0: the header is ignored, so
+# a forged one cannot dodge a lock-out or a limit.
+FOURFOLD_PROXY_COUNT = _proxy_count if _values["BEHIND_PROXY"] else 0
+
 # Login attempts are counted per username and address (django-axes): after five wrong
 # passwords that pair is locked out for fifteen minutes; a successful login resets it.
 AUTHENTICATION_BACKENDS = [
@@ -239,6 +261,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The same address as the rate limits. (Axes' own route, django-ipware, is only here as
+# django-structlog's dependency and guesses from headers when no proxy count is given.)
+AXES_CLIENT_IP_CALLABLE = "programs.ratelimit.client_ip"
 # Content-Security-Policy: scripts only from this site (htmx, Plotly and ours are files in
 # static/; pages have no inline script), nothing from another origin. Inline styles stay
 # allowed: Plotly and htmx set them on the elements they draw.
@@ -272,6 +297,34 @@ if not DEBUG:
 if _values["BEHIND_PROXY"]:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+
+# --- Cache ----------------------------------------------------------------------------
+# "default" holds the dashboard's rendered cards, keyed by snapshot (which never changes):
+# each process keeping its own is correct. "ratelimit" holds the request counters, which
+# every web process and host must share: Redis when FOURFOLD_CACHE_URL names one (both
+# caches then live there), else a table of the database (`manage.py createcachetable`
+# makes it; `make run` does; the test database gets it when it is created).
+try:
+    _cache_url = (
+        env.dj_cache_url("FOURFOLD_CACHE_URL") if env.str("FOURFOLD_CACHE_URL", "") else None
+    )
+except EnvError as error:
+    raise ImproperlyConfigured(f"Fourfold cannot start: {error}") from error
+if _cache_url:
+    CACHES = {
+        "default": _cache_url,
+        "ratelimit": {**_cache_url, "KEY_PREFIX": "ratelimit"},
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "fourfold_cache",
+            # Counters live a minute or so; a cull must not drop live ones.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+    }
 
 # --- Celery ---------------------------------------------------------------------------
 # Without CELERY_BROKER_URL the broker is kombu's filesystem transport: queues are files

@@ -6,10 +6,15 @@ from django.urls import include, path
 from kpis.api import api
 from programs import views as program_views
 from programs.health import HealthView
+from programs.ratelimit import per_client
+
+# At most FOURFOLD_LOGIN_RATE login attempts per client address, on either login form
+# (beside django-axes' lock-out of a username after five wrong passwords).
+login_limited = per_client("login", "FOURFOLD_LOGIN_RATE")
 
 urlpatterns = [
     path("", program_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", login_limited(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "health/",
@@ -21,6 +26,7 @@ urlpatterns = [
         HealthView.as_view(checks=["programs.health.WorkerAlive"]),
         name="health_worker",
     ),
+    path("admin/login/", login_limited(admin.site.login)),  # before the admin's own
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("programs.urls")),

@@ -5,25 +5,42 @@ validated on the way in, and published as an OpenAPI schema (/api/openapi.json) 
 second description to keep in step. No interactive docs page: it would load from a CDN.
 """
 
-from django.http import HttpRequest
+import math
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
-from ninja.errors import HttpError
+from ninja.errors import HttpError, Throttled
 from ninja.security import HttpBearer
 
 from kpis import sources
 from kpis.models import ApiToken, PullStatus
+from programs import ratelimit
 
 MAX_ITEMS = 50_000
 
 
 class TokenAuth(HttpBearer):
+    """A live token of a program. Calls are limited per client address before the token is
+    looked up (guessing tokens is slow), and per token after (FOURFOLD_PUSH_RATE; every
+    call with a token is a push today)."""
+
+    def __call__(self, request: HttpRequest) -> ApiToken | None:
+        wait = ratelimit.hit("api", ratelimit.client_key(request), settings.FOURFOLD_API_RATE)
+        if wait is not None:
+            raise Throttled(wait=wait)
+        return super().__call__(request)
+
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         found = sources.token_find(token)
         if found is None:
             return None  # 401
         if found.revoked_at is not None:
             raise HttpError(403, _("This token was revoked."))
+        wait = ratelimit.hit("push", str(found.pk), settings.FOURFOLD_PUSH_RATE)
+        if wait is not None:
+            raise Throttled(wait=wait)
         return found
 
 
@@ -36,6 +53,21 @@ api = NinjaAPI(
     auth=TokenAuth(),
     urls_namespace="api",
 )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    """Every refusal in the one shape, `{"detail": ...}`; a 429 says when to try again."""
+    if isinstance(error, Throttled):
+        detail = _("Too many requests; try again in %(n)s seconds.") % {
+            "n": math.ceil(error.wait or 1)
+        }
+    else:
+        detail = str(error)
+    response = api.create_response(request, {"detail": detail}, status=error.status_code)
+    if isinstance(error, Throttled) and error.wait:
+        response["Retry-After"] = str(math.ceil(error.wait))
+    return response
 
 
 class MeasurementIn(Schema):
@@ -90,14 +122,31 @@ class Invalid(Schema):
         403: Message,
         409: Message,
         422: Invalid,
+        429: Message,
     },
     summary="Load a batch of measurements, all or nothing",
+    openapi_extra={
+        "responses": {
+            429: {
+                "description": "Too many requests from this token or this address",
+                "headers": {
+                    "Retry-After": {
+                        "description": "Seconds until another request is accepted",
+                        "schema": {"type": "integer"},
+                    }
+                },
+            },
+        }
+    },
 )
 def push_measurements(request: HttpRequest, batch: Batch):
     """Each measurement names its KPI (as named in the program), its period (a day
     `2026-03-14`, an ISO week `2026-W11` or a month `2026-03`), its value, and optionally a
     segment, a variant (personalized, control, holdout) and a numerator and denominator.
-    Loading the same measurement again updates it in place."""
+    Loading the same measurement again updates it in place.
+
+    Each token may push a limited number of batches per minute (60 unless the operator
+    set another rate); beyond it the answer is 429 with `Retry-After` in seconds."""
     if not batch.measurements:
         return Status(400, {"detail": _("The batch is empty."), "errors": []})
     if len(batch.measurements) > MAX_ITEMS:
