@@ -9,9 +9,10 @@ import math
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
-from ninja.errors import HttpError, Throttled
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.security import HttpBearer
 
 from kpis import sources
@@ -38,6 +39,12 @@ class TokenAuth(HttpBearer):
             return None  # 401
         if found.revoked_at is not None:
             raise HttpError(403, _("This token was revoked."))
+        if found.expires_at is not None and found.expires_at <= timezone.now():
+            day = timezone.localtime(found.expires_at).date().isoformat()
+            raise AuthenticationError(
+                message=_("This token expired on %(day)s; an admin can make a new one.")
+                % {"day": day}
+            )
         wait = ratelimit.hit("push", str(found.pk), settings.FOURFOLD_PUSH_RATE)
         if wait is not None:
             raise Throttled(wait=wait)
@@ -57,7 +64,8 @@ api = NinjaAPI(
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
-    """Every refusal in the one shape, `{"detail": ...}`; a 429 says when to try again."""
+    """Every refusal in the one shape, `{"detail": ...}`; a 401 says how to authenticate,
+    a 429 when to try again."""
     if isinstance(error, Throttled):
         detail = _("Too many requests; try again in %(n)s seconds.") % {
             "n": math.ceil(error.wait or 1)
@@ -65,6 +73,8 @@ def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     else:
         detail = str(error)
     response = api.create_response(request, {"detail": detail}, status=error.status_code)
+    if error.status_code == 401:
+        response["WWW-Authenticate"] = "Bearer"
     if isinstance(error, Throttled) and error.wait:
         response["Retry-After"] = str(math.ceil(error.wait))
     return response
@@ -127,6 +137,7 @@ class Invalid(Schema):
     summary="Load a batch of measurements, all or nothing",
     openapi_extra={
         "responses": {
+            401: {"headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
             429: {
                 "description": "Too many requests from this token or this address",
                 "headers": {

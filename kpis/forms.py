@@ -1,7 +1,9 @@
+import datetime
 from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kpis import rules
@@ -240,6 +242,21 @@ class TokenForm(StyledForm, forms.Form):
     name = forms.CharField(
         label=_("Token name"), max_length=80, help_text=_("Which system uses it.")
     )
+    expires_at = forms.DateField(
+        label=_("Valid until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Optional: the token stops working after this day."),
+    )
+
+    def clean_expires_at(self) -> datetime.datetime | None:
+        """The last day it works, as the moment it stops: the end of that day."""
+        day = self.cleaned_data["expires_at"]
+        if day is None:
+            return None
+        if day < timezone.localdate():
+            raise forms.ValidationError(_("Choose today or a later day."))
+        return datetime.datetime.combine(day, datetime.time.max, timezone.get_current_timezone())
 
 
 class CustomerTableForm(StyledForm, forms.Form):

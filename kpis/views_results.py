@@ -223,6 +223,9 @@ def token_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             program=access.program, by=request.user, **form.cleaned_data
         )
         request.session["new_token"] = {"name": token.name, "secret": secret}
+    else:
+        problems = " ".join(f"{f.label}: {' '.join(f.errors)}" for f in form if f.errors)
+        messages.error(request, _("No token made. %(problems)s") % {"problems": problems})
     return redirect("kpis:sources", pk=pk)
 
 

@@ -157,6 +157,7 @@ def test_the_schema_documents_429_with_retry_after(client):
     answer = operation["responses"]["429"]
     assert "Retry-After" in answer["headers"]
     assert answer["content"]["application/json"]["schema"]["$ref"].endswith("/Message")
+    assert "WWW-Authenticate" in operation["responses"]["401"]["headers"]
 
 
 # --- the store ------------------------------------------------------------------------
