@@ -241,6 +241,9 @@ try:
     FOURFOLD_LOGIN_RATE = env.str("FOURFOLD_LOGIN_RATE", default="20/minute", validate=_RATE)
     FOURFOLD_API_RATE = env.str("FOURFOLD_API_RATE", default="600/minute", validate=_RATE)
     FOURFOLD_PUSH_RATE = env.str("FOURFOLD_PUSH_RATE", default="60/minute", validate=_RATE)
+    # /health/ and /health/worker/ name each check and its error only to staff users,
+    # unless this is on; everyone else gets "up" or "down" (and the status code).
+    FOURFOLD_HEALTH_DETAILS_PUBLIC = env.bool("FOURFOLD_HEALTH_DETAILS_PUBLIC", default=False)
 except EnvError as error:
     raise ImproperlyConfigured(f"Fourfold cannot start: {error}") from error
 

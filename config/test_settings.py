@@ -31,3 +31,6 @@ LOGGING["loggers"]["django_structlog"]["level"] = "WARNING"  # noqa: F405
 FOURFOLD_PULL_RETRY_BACKOFF = 1
 FOURFOLD_PULL_MAX_RETRIES = 3
 FOURFOLD_PULL_DEADLINE = 3
+# tests/test_health.py reads the checks' names and errors anonymously; the default (only
+# staff see them) is tested in tests/security/test_health_access.py.
+FOURFOLD_HEALTH_DETAILS_PUBLIC = True

@@ -565,7 +565,9 @@ EXEMPT_PREFIXES = ("admin:",)  # Django's admin: staff only (tests/programs/test
 EXEMPT = {
     "login",  # public by nature
     "logout",  # POST only, for anyone
-    "health",  # public for load balancers: test_health.py
+    # Public for load balancers, answering only "up" or "down" unless the caller is staff
+    # (tests/test_health.py, tests/security/test_health_access.py).
+    "health",
     "health_worker",
 }
 
