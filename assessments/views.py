@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,6 +17,7 @@ from assessments.forms import (
     ValidationForm,
 )
 from assessments.models import Dimension, Gap, MeasurementDriver
+from programs import csvsafe
 from programs.access import Need, ProgramAccess, cycle_for, membership_for, program_for
 from programs.http import HtmxHttpRequest
 from programs.models import Cycle
@@ -147,11 +146,11 @@ def assessment_copy(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return redirect("assessments:assessment", pk=pk)
 
 
-def _csv_response(filename: str) -> tuple[HttpResponse, csv.writer]:
+def _csv_response(filename: str) -> tuple[HttpResponse, csvsafe.SafeWriter]:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # spreadsheet programs then read the UTF-8 correctly
-    return response, csv.writer(response)
+    return response, csvsafe.writer(response)  # no cell runs as a formula
 
 
 @login_required

@@ -1,3 +1,5 @@
+import csv
+import io
 import json
 
 from django.contrib import messages
@@ -32,6 +34,7 @@ from blueprints.models import (
     Stage,
 )
 from kpis.models import Attribute
+from programs import csvsafe
 from programs.access import Need, ProgramAccess, cycle_for, program_for
 from programs.http import HtmxHttpRequest
 
@@ -365,7 +368,10 @@ def batch_download(
     access = program_for(request.user, pk)
     blueprint = _blueprint(access, blueprint_pk)
     batch = get_object_or_404(SimulationBatch, pk=batch_pk, blueprint=blueprint, status="succeeded")
-    response = HttpResponse("\ufeff" + batch.result_csv, content_type="text/csv; charset=utf-8")
+    response = HttpResponse("\ufeff", content_type="text/csv; charset=utf-8")
+    # The stored result is the decisions as made; made safe for a spreadsheet here, where
+    # it leaves, so batches decided before this was done are downloaded safe too.
+    csvsafe.writer(response).writerows(csv.reader(io.StringIO(batch.result_csv, newline="")))
     response["Content-Disposition"] = (
         f'attachment; filename="decisions-{slugify(blueprint.name)}-{batch.pk}.csv"'
     )

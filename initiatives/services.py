@@ -25,6 +25,7 @@ from initiatives.models import (
     Status,
 )
 from kpis.models import Kpi
+from programs import csvsafe
 from programs.models import Cycle, Organization
 from programs.services import ensure_cycle_open
 
@@ -251,6 +252,7 @@ def initiatives_import_csv(*, cycle: Cycle, data: bytes, by: AbstractBaseUser) -
     """Load initiatives from CSV, all or nothing. Raises ValidationError listing row errors.
 
     Columns: CSV_COLUMNS; lists (departments, channels, stages) are separated by "|".
+    Cells the export neutralized as formulas (`'=x`) read back as they were typed.
     """
     ensure_cycle_open(cycle)
     try:
@@ -290,7 +292,7 @@ def _import_rows(*, cycle: Cycle, reader: csv.DictReader, by: AbstractBaseUser) 
     errors: list[RowError] = []
     rows = []
     for line, row in enumerate(reader, start=2):
-        row = {k: (v or "").strip() for k, v in row.items() if k}
+        row = {k: csvsafe.restore((v or "").strip()) for k, v in row.items() if k}
 
         def fail(column: str, message: str, line=line) -> None:
             errors.append(RowError(line, column, message))
@@ -390,8 +392,9 @@ def _refuse(errors: list[RowError]) -> None:
 
 
 def initiatives_export_csv(*, initiatives) -> str:
+    """The plan as CSV, in the columns the import reads; no cell runs as a formula."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow([*CSV_COLUMNS, "pie_average", "raters", "kpis"])
     for i in initiatives:
         writer.writerow(

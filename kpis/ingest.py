@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from programs import csvsafe
+
 FIELDS = ("kpi", "period", "value", "segment", "variant", "numerator", "denominator")
 REQUIRED = ("kpi", "period", "value")
 VARIANTS = ("", "personalized", "control", "holdout")
@@ -262,7 +264,8 @@ def read_csv(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
                     raise FileProblem(f"Line {line} has a cell over {MAX_FIELD:,} characters.")
                 if not "".join(values).strip():
                     continue
-                yield line, dict(zip(header, values, strict=False))
+                # A cell an export neutralized as a formula ('=x) reads as it was typed.
+                yield line, dict(zip(header, map(csvsafe.restore, values), strict=False))
         except csv.Error as error:
             raise FileProblem(f"Line {line + 1} cannot be read: {error}") from None
 

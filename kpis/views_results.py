@@ -1,6 +1,5 @@
 """Pages of question 4's data side: result sources, their runs, and the measurements."""
 
-import csv
 import datetime
 import itertools
 
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kpis import ingest, sources
 from kpis.forms import SourceForm, TokenForm, UploadForm
 from kpis.models import ApiToken, Kpi, Measurement, Pull, ResultSource, Variant
+from programs import csvsafe
 from programs.access import Need, ProgramAccess, cycle_for, program_for
 from programs.http import HtmxHttpRequest
 
@@ -272,7 +272,7 @@ def measurements(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="measurements-{kpi.pk}.csv"'
         response.write("\ufeff")
-        writer = csv.writer(response)
+        writer = csvsafe.writer(response)  # no cell runs as a formula
         writer.writerow(
             [
                 "kpi",
