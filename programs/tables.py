@@ -8,6 +8,7 @@ Columns are described as numeric or categorical once, so forms can offer the rig
 
 import csv
 import io
+import math
 import re
 import warnings
 import zipfile
@@ -18,10 +19,17 @@ from typing import BinaryIO
 
 import openpyxl
 import pandas as pd
+from openpyxl.cell.cell import TYPE_ERROR, TYPE_NUMERIC
 from openpyxl.utils.exceptions import InvalidFileException
+from pandas.io.parsers import TextParser
+
+from programs.workbooks import WorkbookRefused, check_workbook
 
 MAX_ROWS = 1_000_000
 MAX_XLSX_ROWS = 100_000
+# Cells are counted as read, the blank ones before a row's last cell too (a row reaching
+# column XFD is 16,384 of them): 100,000 rows of 200 columns.
+MAX_XLSX_CELLS = 20_000_000
 MAX_COLUMNS = 200
 # A text column with more distinct values than this is an identifier or free text, not a
 # category a segment could be described by.
@@ -91,8 +99,9 @@ def read_table(name: str, stream: BinaryIO) -> pd.DataFrame:
                     index_col=False,
                 )
         else:
-            header = _workbook_header(name, data)
-            frame = pd.read_excel(io.BytesIO(data), engine="openpyxl", nrows=MAX_ROWS + 1)
+            header, frame = _read_workbook(name, data)
+    except TableError:
+        raise
     except pd.errors.ParserWarning:
         raise TableError(f"“{name}” has a line with more values than its header line.") from None
     except UnicodeDecodeError:
@@ -120,22 +129,73 @@ def read_table(name: str, stream: BinaryIO) -> pd.DataFrame:
     return checked_frame(name, frame, header)
 
 
-def _workbook_header(name: str, data: bytes) -> list[str]:
-    """The first sheet's first row, read without loading the sheet; TableError when the
-    sheet is too long to read while the page waits (openpyxl reads 5,000-7,000 rows of
-    eight columns a second here, so a million would take minutes: CSV takes seconds)."""
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+def _read_workbook(name: str, data: bytes) -> tuple[list[str], pd.DataFrame]:
+    """The first sheet's header and table, as pd.read_excel reads them (the same cells
+    handed to the same parser), but bounded: no workbook is opened before check_workbook
+    passed it, and rows and cells are counted as read, never trusting the sheet's declared
+    dimension. TableError past MAX_XLSX_ROWS rows (openpyxl reads 5,000-7,000 rows of eight
+    columns a second here, so a million would take minutes: CSV takes seconds)."""
+    try:
+        check_workbook(data)
+    except WorkbookRefused as refusal:
+        raise TableError(f"“{name}” cannot be read: {refusal}") from None
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+    )
     try:
         sheet = workbook.worksheets[0]
-        if (sheet.max_row or 0) > MAX_XLSX_ROWS + 1:
-            raise TableError(
-                f"“{name}” has {sheet.max_row - 1:,} rows; Excel files of more than "
-                f"{MAX_XLSX_ROWS:,} rows are read too slowly here: save it as CSV."
-            )
-        first = next(sheet.iter_rows(max_row=1, values_only=True), ())
-        return ["" if cell is None else str(cell) for cell in first]
+        # openpyxl stops at the declared <dimension> and pads every row to it; each row is
+        # read to its own last cell instead, as pandas does.
+        sheet.reset_dimensions()
+        rows: list[list] = []
+        header: list[str] = []
+        filled = cells = 0
+        for number, row in enumerate(sheet.iter_rows(), start=1):
+            if number > MAX_XLSX_ROWS + 1:
+                raise TableError(
+                    f"“{name}” has more than {MAX_XLSX_ROWS:,} rows; Excel files of more than "
+                    f"{MAX_XLSX_ROWS:,} rows are read too slowly here: save it as CSV."
+                )
+            cells += len(row)
+            if cells > MAX_XLSX_CELLS:
+                raise TableError(
+                    f"“{name}” has more than {MAX_XLSX_CELLS:,} cells (rows times columns, "
+                    "blank ones too); Excel files of more are read too slowly here: save it "
+                    "as CSV, or remove the columns that are not needed."
+                )
+            values = [_cell_value(cell) for cell in row]
+            while values and values[-1] == "":
+                values.pop()
+            if number == 1:
+                header = ["" if cell.value is None else str(cell.value) for cell in row]
+                header = header[: len(values)]
+            elif len(values) > len(header):
+                raise TableError(f"“{name}” has a line with more values than its header line.")
+            if values:
+                filled = number
+            rows.append(values)
     finally:
         workbook.close()
+    rows = rows[:filled]  # no blank lines at the end, as pandas reads them
+    if not rows:
+        return header, pd.DataFrame()
+    rows = [values + [""] * (len(header) - len(values)) for values in rows]
+    # What pd.read_excel does with the rows it read (pandas.io.excel._base._parse_sheet).
+    with TextParser(rows, header=0, skip_blank_lines=False) as parser:
+        return header, parser.read()
+
+
+def _cell_value(cell):
+    """A cell as pandas' openpyxl reader hands it on: blank as "", errors as NaN, whole
+    numbers as int; an infinite number stays one, as in a CSV file (pandas fails on it)."""
+    if cell.value is None:
+        return ""
+    if cell.data_type == TYPE_ERROR:
+        return float("nan")
+    if cell.data_type == TYPE_NUMERIC and math.isfinite(cell.value):
+        whole = int(cell.value)
+        return whole if whole == cell.value else float(cell.value)
+    return cell.value
 
 
 def _delimiter(head: str) -> str:
