@@ -1244,12 +1244,18 @@ def _write(
             f"A program named “{wanted}” is already here: this one is "
             f"“{program_row.values['name']}”."
         )
-    paused = []
+    paused, unchecked = [], []
     for row in checked[ResultSource._meta.label_lower]:
         # Its secrets are not in the file: scheduled pulls would fail until they are back.
         if row.values["kind"] == SourceKind.SQL or row.values.get("headers"):
             if not row.values.get("paused"):
                 paused.append(row.values["name"])
+            row.values["paused"] = True
+        # An HTTP source pulls from the address the file names, which nobody here has
+        # looked at yet: it waits until someone has and resumes it.
+        elif row.values["kind"] == SourceKind.HTTP:
+            if not row.values.get("paused"):
+                unchecked.append(row.values["name"])
             row.values["paused"] = True
     for part in PROGRAM_PARTS + HISTORY_PARTS:
         counts[part.label] = _create(part, checked[part.label], state)
@@ -1285,6 +1291,11 @@ def _write(
         notes.append(
             f"Source “{source}” is paused: its secrets (DSN or header values) are not in "
             "backups. Fill them in on its page and resume it."
+        )
+    for source in unchecked:
+        notes.append(
+            f"Source “{source}” is paused: a restored HTTP source waits until someone here "
+            "has checked the address it pulls from. Resume it on its page."
         )
     return Restored(program=program, counts=counts, notes=notes)
 

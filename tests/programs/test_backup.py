@@ -286,10 +286,11 @@ def organization_with_people(document: dict, name: str = "Other Retail") -> Orga
 
 def body(document: dict) -> dict:
     """What a backup holds about the program, without when and where it was made; sources
-    restored without their secrets are paused, the one difference a restore makes."""
+    restored without their secrets and HTTP sources are paused, the one difference a
+    restore makes."""
     document = json.loads(json.dumps(document))
     for source in document["models"]["kpis.resultsource"]:
-        if source["kind"] == "sql" or source["headers"]:
+        if source["kind"] in ("sql", "http") or source["headers"]:
             source["paused"] = True
     return {key: document[key] for key in ("format", "version", "people", "models")}
 
@@ -304,6 +305,8 @@ def test_a_program_restored_into_another_organization_exports_the_same(rich):
         "Fill them in on its page and resume it.",
         "Source “Warehouse” is paused: its secrets (DSN or header values) are not in backups. "
         "Fill them in on its page and resume it.",
+        "Source “Web analytics feed” is paused: a restored HTTP source waits until someone "
+        "here has checked the address it pulls from. Resume it on its page.",
     ]
     program = restored.program
     assert (program.organization, program.name) == (other, "Web shop")
@@ -364,10 +367,11 @@ def test_restored_sources_wait_for_their_secrets(rich):
     feed = program.sources.get(name="Web analytics feed")
     assert (shop.headers, shop.paused) == ({"Authorization": ""}, True)
     assert (warehouse.dsn, warehouse.paused) == ("", True)
-    # Scheduled sources are on beat's schedule again, paused where secrets are missing.
+    # Scheduled sources are on beat's schedule again, paused where secrets are missing
+    # and HTTP sources always (someone here checks the address they pull from first).
     assert shop.periodic_task.enabled is False
     assert (shop.periodic_task.crontab.hour, shop.periodic_task.crontab.minute) == ("6", "30")
-    assert feed.periodic_task.enabled is True and feed.paused is False
+    assert feed.periodic_task.enabled is False and feed.paused is True
     assert not ApiToken.objects.filter(program=program).exists()
 
 
