@@ -13,6 +13,13 @@ SCHEDULE = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
     },
+    # Runs whose worker died (past their lease), lost in the queue, or uploads left
+    # waiting for their mapping end failed, so no source stays held.
+    "expire-pulls": {
+        "task": "kpis.tasks.expire_pulls",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
     # Expected progress moves with the date: recompute every open cycle's KPI snapshots
     # (and so their statuses and alerts) even on days without new results.
     "refresh-progress-nightly": {

@@ -416,3 +416,16 @@ FOURFOLD_PULL_MAX_RETRIES = env.int("FOURFOLD_PULL_MAX_RETRIES", default=5)
 # A source must have answered in full within this many seconds (a slow one that keeps
 # sending a trickle would otherwise hold its run, and the source, for as long as it likes).
 FOURFOLD_PULL_DEADLINE = env.int("FOURFOLD_PULL_DEADLINE", default=300)
+# Hosts and networks inside Fourfold's own network that HTTP and SQL sources may reach (a
+# data warehouse on the private network, say), comma-separated names or CIDR networks.
+# Everything else internal (loopback, private, link-local, metadata services) is refused.
+FOURFOLD_SOURCE_ALLOWED_HOSTS = env.list("FOURFOLD_SOURCE_ALLOWED_HOSTS", default=[])
+# The most rows one load (upload, pull or push) reads: a bigger one is refused whole.
+FOURFOLD_LOAD_MAX_ROWS = env.int("FOURFOLD_LOAD_MAX_ROWS", default=300_000)
+# How much memory a job reading or loading a file may add, and how long an upload waits
+# for its column mapping before its file is dropped.
+FOURFOLD_JOB_MEMORY_MB = env.int("FOURFOLD_JOB_MEMORY_MB", default=1024)
+FOURFOLD_UPLOAD_PREVIEW_HOURS = env.int("FOURFOLD_UPLOAD_PREVIEW_HOURS", default=24)
+# A push loads while its request waits; if the web process dies meanwhile, the push source
+# is free again after this many seconds.
+FOURFOLD_PUSH_LEASE_SECONDS = env.int("FOURFOLD_PUSH_LEASE_SECONDS", default=300)

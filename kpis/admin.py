@@ -12,6 +12,7 @@ from kpis.models import (
     KpiSnapshot,
     Measurement,
     Pull,
+    RefreshRequest,
     ResultSource,
     RoiTarget,
     Segment,
@@ -85,10 +86,12 @@ class StrategicAnswerAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
 
 
 @admin.register(ResultSource)
-class ResultSourceAdmin(admin.ModelAdmin):
+class ResultSourceAdmin(SimpleHistoryAdmin):
     list_display = ["name", "program", "kind", "schedule", "paused"]
     list_filter = ["kind", "schedule", "paused"]
-    exclude = ["headers", "dsn"]  # secrets are not shown back
+    exclude = ["headers", "db_password"]  # secrets are not shown back
+    # Where a source reaches is changed on its page, where secrets follow their host.
+    readonly_fields = ["kind", "url", "db_host", "db_port", "db_name", "db_user", "query"]
 
 
 @admin.register(Pull)
@@ -158,6 +161,11 @@ class ReadOnly(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(RefreshRequest)
+class RefreshRequestAdmin(ReadOnly):
+    list_display = ["program", "requested_at"]
 
 
 @admin.register(CustomerTable)

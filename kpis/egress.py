@@ -90,7 +90,9 @@ class Policy:
 
     def allows(self, host: str, address: Address) -> bool:
         return host.lower().rstrip(".") in self.hosts or any(
-            address in network for network in self.networks
+            candidate in network
+            for candidate in {address, plain(address)}
+            for network in self.networks
         )
 
 

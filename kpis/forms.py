@@ -188,6 +188,9 @@ class AttributeForm(StyledForm, forms.Form):
 
 
 class SourceForm(StyledForm, forms.ModelForm):
+    """A source's settings. Secrets (header values, the database password) are fields for
+    admins only; a manager sees which are stored, never their values."""
+
     url = forms.URLField(label=_("URL"), required=False, max_length=500, assume_scheme="https")
     header_names = forms.CharField(
         label=_("Request headers"),
@@ -203,23 +206,52 @@ class SourceForm(StyledForm, forms.ModelForm):
         from kpis.models import ResultSource
 
         model = ResultSource
-        fields = ["name", "kind", "url", "dsn", "query", "schedule", "schedule_time", "paused"]
+        fields = [
+            "name",
+            "kind",
+            "url",
+            "db_host",
+            "db_port",
+            "db_name",
+            "db_user",
+            "db_password",
+            "query",
+            "schedule",
+            "schedule_time",
+            "paused",
+        ]
         widgets = {
             "query": forms.Textarea(attrs={"rows": 3, "class": "font-monospace"}),
             "schedule_time": forms.TimeInput(attrs={"type": "time"}),
-            "dsn": forms.PasswordInput(render_value=False),
+            "db_password": forms.PasswordInput(render_value=False),
         }
 
-    def __init__(self, *args, program, **kwargs):
+    def __init__(self, *args, program, may_set_secrets: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.program = program
+        self.may_set_secrets = may_set_secrets
         self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] != "push"]
+        self.fields["db_port"].required = False
+        self.fields["db_password"].help_text = _(
+            "Of a read-only role made for Fourfold. Stored and never shown again."
+        )
         if self.instance.pk:
             self.fields["header_names"].initial = "\n".join(f"{k}:" for k in self.instance.headers)
-            self.fields["dsn"].required = False
-            self.fields["dsn"].help_text = _("Stored and hidden; leave empty to keep it.")
+            if self.instance.db_password:
+                self.fields["db_password"].help_text = _(
+                    "Stored and hidden; leave empty to keep it."
+                )
+        if not may_set_secrets:
+            note = _("Only an organization admin can enter secrets.")
+            self.fields["header_names"].disabled = True
+            self.fields["header_names"].help_text = note
+            self.fields["db_password"].disabled = True
+            self.fields["db_password"].help_text = note
 
     def clean_header_names(self):
+        if not self.may_set_secrets:
+            # Disabled: the stored headers stay exactly as they are.
+            return {name: "" for name in self.instance.headers}
         headers = {}
         for number, line in enumerate(self.cleaned_data["header_names"].splitlines(), start=1):
             if not line.strip():
@@ -230,8 +262,13 @@ class SourceForm(StyledForm, forms.ModelForm):
             headers[name.strip()] = value.strip()
         return headers
 
-    def clean_dsn(self):
-        return self.cleaned_data["dsn"] or (self.instance.dsn if self.instance.pk else "")
+    def clean_db_port(self):
+        return self.cleaned_data.get("db_port") or 5432
+
+    def clean_db_password(self):
+        # Empty (or disabled) keeps the stored password; the service drops it when the
+        # server or the login changes.
+        return self.cleaned_data.get("db_password") or ""
 
 
 class UploadForm(StyledForm, forms.Form):

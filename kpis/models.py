@@ -563,9 +563,18 @@ class ResultSource(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=SourceKind.choices)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     url = models.URLField(_("URL"), max_length=500, blank=True)
-    # Header values are secrets: stored, sent with the pull, never shown back.
+    # Header values are secrets: stored, sent with the pull, never shown back, and dropped
+    # when the URL moves to another host (kpis.sources.source_save).
     headers = models.JSONField(_("request headers"), default=dict, blank=True)
-    dsn = models.CharField(_("PostgreSQL DSN"), max_length=500, blank=True)
+    # A SQL source names its server and login in full: nothing is left for libpq to fill
+    # in from the worker's own environment, password files or services.
+    db_host = models.CharField(_("database host"), max_length=255, blank=True)
+    db_port = models.PositiveIntegerField(
+        _("port"), default=5432, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
+    db_name = models.CharField(_("database"), max_length=63, blank=True)
+    db_user = models.CharField(_("user"), max_length=63, blank=True)
+    db_password = models.CharField(_("password"), max_length=200, blank=True)  # a secret
     query = models.TextField(_("SQL query"), blank=True)
     schedule = models.CharField(_("schedule"), max_length=10, choices=Schedule.choices, blank=True)
     schedule_time = models.TimeField(
@@ -580,6 +589,13 @@ class ResultSource(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the secrets (header values, the database password) were last set or dropped,
+    # and by whom: the history shows that they changed without keeping them.
+    secrets_changed_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords(excluded_fields=["headers", "db_password", "periodic_task"])
 
     class Meta:
         ordering = ["name"]
@@ -601,12 +617,23 @@ class ResultSource(models.Model):
     def is_pulled(self) -> bool:
         return self.kind in (SourceKind.HTTP, SourceKind.SQL)
 
+    @property
+    def secret_header_names(self) -> list[str]:
+        """The names of the headers whose values are stored (the values are never shown)."""
+        return [name for name, value in self.headers.items() if value]
+
 
 class PullStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+
+
+class UploadStage(models.TextChoices):
+    READING = "reading", _("Reading the file")
+    MAPPING = "mapping", _("Waiting for the column mapping")
+    LOADING = "loading", _("Loading")
 
 
 class Pull(models.Model):
@@ -633,6 +660,13 @@ class Pull(models.Model):
     error = models.TextField(blank=True)
     # An uploaded file waits here between its preview and its load, then is cleared.
     payload = models.BinaryField(null=True, blank=True, editable=False)
+    # An upload's way through its jobs: read (header and first rows into `preview`), wait
+    # for the person's mapping, load. Pulls and pushes leave it empty.
+    stage = models.CharField(max_length=10, choices=UploadStage.choices, blank=True)
+    preview = models.JSONField(null=True, blank=True, editable=False)
+    # A running load holds its source until this moment at the latest: a worker (or a web
+    # process) that died mid-load cannot wedge the source, beat marks the run failed.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -715,6 +749,18 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class RefreshRequest(models.Model):
+    """A progress refresh of a program that is queued and has not started yet. Loads that
+    finish meanwhile join it instead of queueing their own: a burst of 150 pushes queues
+    one refresh (and one more if results arrive while it runs), not 85."""
+
+    program = models.OneToOneField("programs.Program", on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Refresh of {self.program_id} requested {self.requested_at:%H:%M:%S}"
 
 
 class ProgressStatus(models.TextChoices):

@@ -4,13 +4,14 @@ Every way in ends in `_check_and_load`: read the rows, check every one (kpis.ing
 and load all of them in one transaction, or none and say which rows are wrong.
 """
 
+import contextlib
 import datetime
 import hashlib
+import itertools
 import json
 import secrets
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 
 import psycopg
 import structlog
@@ -24,10 +25,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from kpis import ingest
+from kpis import egress, ingest
 from kpis.loading import measurements_load
-from kpis.models import ApiToken, Kpi, Pull, PullStatus, ResultSource, Schedule, SourceKind
-from programs.models import Program
+from kpis.models import (
+    ApiToken,
+    Kpi,
+    Pull,
+    PullStatus,
+    RefreshRequest,
+    ResultSource,
+    Schedule,
+    SourceKind,
+    UploadStage,
+)
+from programs.models import Membership, Program, Role
 from programs.tasks import enqueue_on_commit
 
 log = structlog.get_logger(__name__)
@@ -35,6 +46,8 @@ log = structlog.get_logger(__name__)
 HTTP_TIMEOUT = 20  # seconds
 SQL_TIMEOUT_MS = 60_000
 MAX_BYTES = 50 * 1024 * 1024
+# A queued run waits for its job at most this long (retries wait 10 minutes at most).
+QUEUED_LIFE = datetime.timedelta(hours=2)
 READ_ONLY_OPTIONS = f"-c default_transaction_read_only=on -c statement_timeout={SQL_TIMEOUT_MS}"
 
 
@@ -52,30 +65,91 @@ class PullFailed(Exception):
 def source_save(
     *, program: Program, by: AbstractBaseUser, source: ResultSource | None = None, **values
 ) -> ResultSource:
+    """Create or change a source. Secrets follow the rules of "Deploying safely" in the
+    README: only an organization admin enters them (header values, the database password),
+    and they stay with the server they were entered for: a URL that moves to another
+    origin drops the stored header values, another database server, database or user
+    drops the password. Every change is kept in the source's history."""
+    is_new = source is None or source.pk is None
     source = source or ResultSource(program=program)
+    # As stored: a bound form has already written its values onto the instance.
+    stored = source if is_new else ResultSource.objects.get(pk=source.pk)
+    before = _secrets(stored)
+    old_origin = egress_origin(stored.url) if stored.url else None
+    old_login = (stored.db_host, stored.db_port, stored.db_name, stored.db_user)
+    source.headers, source.db_password = dict(stored.headers), stored.db_password
     headers = values.pop("headers", None)
+    password = values.pop("db_password", "")
     for name, value in values.items():
         setattr(source, name, value)
+    errors: dict[str, list[str]] = {}
+    may_set_secrets = _is_admin(by, program)
+    moved = not is_new and old_origin is not None and egress_origin(source.url) != old_origin
     if headers is not None:
-        # A header sent without a value keeps the stored secret.
-        source.headers = {k: (v or source.headers.get(k, "")) for k, v in headers.items()}
-    errors = {}
+        entered = {k: v for k, v in headers.items() if v}
+        if entered and not may_set_secrets:
+            errors.setdefault("header_names", []).append(
+                _("Only an organization admin can enter header values.")
+            )
+        for name, value in headers.items():
+            if problem := egress.header_problem(name, value):
+                errors.setdefault("header_names", []).append(problem)
+        # A header written without a value keeps the stored secret, unless the URL moved.
+        source.headers = {
+            k: (v or ("" if moved else source.headers.get(k, ""))) for k, v in headers.items()
+        }
+    elif moved:
+        source.headers = dict.fromkeys(source.headers, "")
+    if password:
+        if may_set_secrets:
+            source.db_password = password
+        else:
+            errors.setdefault("db_password", []).append(
+                _("Only an organization admin can enter the database password.")
+            )
+    elif not is_new and (source.db_host, source.db_port, source.db_name, source.db_user) != (
+        old_login
+    ):
+        source.db_password = ""  # entered for another server or login
+    if source.kind != SourceKind.HTTP:
+        source.headers = {}
+    if source.kind != SourceKind.SQL:
+        source.db_password = ""
     if source.kind == SourceKind.HTTP and not source.url:
-        errors["url"] = _("An HTTP source needs the URL to pull from.")
+        errors.setdefault("url", []).append(_("An HTTP source needs the URL to pull from."))
     if source.kind == SourceKind.SQL:
         source.query = source.query.strip().rstrip(";").strip()
-        if not source.dsn:
-            errors["dsn"] = _("A SQL source needs a PostgreSQL DSN.")
-        elif _is_own_database(source.dsn):
-            errors["dsn"] = _("Fourfold's own database cannot be a result source.")
+        source.db_host = source.db_host.strip()
+        for field_name, message in (
+            ("db_host", _("Name the database server (its host name or address).")),
+            ("db_name", _("Name the database.")),
+            ("db_user", _("Name the database user (a read-only role made for Fourfold).")),
+        ):
+            if not getattr(source, field_name).strip():
+                errors.setdefault(field_name, []).append(message)
+        if "," in source.db_host or source.db_host.startswith("/"):
+            errors.setdefault("db_host", []).append(
+                _("Name one server by host name or address (no lists, no socket folders).")
+            )
+        elif source.db_host and source.db_name and _is_own_database(source):
+            errors.setdefault("db_host", []).append(
+                _("Fourfold's own database cannot be a result source.")
+            )
         if not source.query.lower().startswith(("select", "with")) or ";" in source.query:
-            errors["query"] = _("Write one read-only query starting with SELECT or WITH (no “;”).")
+            errors.setdefault("query", []).append(
+                _("Write one read-only query starting with SELECT or WITH (no “;”).")
+            )
     if source.schedule and not source.is_pulled:
-        errors["schedule"] = _("Only HTTP and SQL sources are pulled on a schedule.")
+        errors.setdefault("schedule", []).append(
+            _("Only HTTP and SQL sources are pulled on a schedule.")
+        )
     if source.schedule in (Schedule.DAILY, Schedule.WEEKLY) and source.schedule_time is None:
-        errors["schedule_time"] = _("Say at what time (UTC) it runs.")
+        errors.setdefault("schedule_time", []).append(_("Say at what time (UTC) it runs."))
     if errors:
         raise ValidationError(errors)
+    if _secrets(source) != before:
+        source.secrets_changed_at = timezone.now()
+    source.updated_by = by
     source.full_clean()
     with transaction.atomic():
         source.save()
@@ -84,13 +158,42 @@ def source_save(
     return source
 
 
+def source_secrets(source: ResultSource) -> set[str]:
+    """What secrets the source holds, by name ("Authorization", "password"), for a page to
+    say which a save dropped."""
+    return {name for name, value in _secrets(source) if value}
+
+
+def _secrets(source: ResultSource) -> tuple[tuple[str, str], ...]:
+    return (*sorted(source.headers.items()), ("password", source.db_password))
+
+
+def _is_admin(user: AbstractBaseUser, program: Program) -> bool:
+    return Membership.objects.filter(
+        user=user, organization_id=program.organization_id, role=Role.ADMIN
+    ).exists()
+
+
+def egress_origin(url: str) -> tuple[str, str, int]:
+    """Scheme, host and port: what a stored header value was entered for."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError:
+        port = -1
+    return scheme, (parts.hostname or "").rstrip("."), port
+
+
 def source_schedule_sync(*, source: ResultSource) -> None:
     """Keep the source's beat entry (django-celery-beat) in step with its schedule."""
     if not source.schedule or not source.is_pulled:
         if source.periodic_task_id:
             task = source.periodic_task
             source.periodic_task = None
-            source.save(update_fields=["periodic_task"])
+            # update(), not save(): the beat entry is bookkeeping, not a change of the
+            # source for its history.
+            ResultSource.objects.filter(pk=source.pk).update(periodic_task=None)
             task.delete()
         return
     at = source.schedule_time or datetime.time(0, 0)
@@ -110,30 +213,37 @@ def source_schedule_sync(*, source: ResultSource) -> None:
     task.save()
     if source.periodic_task_id != task.pk:
         source.periodic_task = task
-        source.save(update_fields=["periodic_task"])
+        ResultSource.objects.filter(pk=source.pk).update(periodic_task=task)
 
 
-def _is_own_database(dsn: str) -> bool:
-    """A DSN pointing at the database Fourfold itself runs on (any user)."""
+def egress_policy() -> egress.Policy:
+    return egress.Policy.from_entries(settings.FOURFOLD_SOURCE_ALLOWED_HOSTS)
+
+
+def _own_database() -> egress.OwnDatabase | None:
     from django.db import connection
 
-    try:
-        target = psycopg.conninfo.conninfo_to_dict(dsn)
-    except psycopg.ProgrammingError:
-        return False
+    if connection.vendor != "postgresql":
+        return None
     own = connection.settings_dict
-    same_host = (target.get("host") or "localhost") in {
-        own.get("HOST") or "localhost",
-        "127.0.0.1",
-        "localhost",
-        "::1",
-    }
-    same_port = str(target.get("port") or 5432) == str(own.get("PORT") or 5432)
-    return (
-        connection.vendor == "postgresql"
-        and same_host
-        and same_port
-        and target.get("dbname") == own.get("NAME")
+    return egress.OwnDatabase(
+        host=str(own.get("HOST") or ""), port=int(own.get("PORT") or 5432), name=own["NAME"]
+    )
+
+
+def _is_own_database(source: ResultSource) -> bool:
+    """Whether any address the source's server resolves to, on its port, with its database,
+    is Fourfold's own database (a name that does not resolve is checked when it pulls)."""
+    own = _own_database()
+    if own is None:
+        return False
+    try:
+        addresses = egress.resolve(source.db_host, source.db_port)
+    except egress.Unreachable:
+        return False
+    return any(
+        egress.is_own_database(own, address=a, port=source.db_port, dbname=source.db_name)
+        for a in addresses
     )
 
 
@@ -176,30 +286,98 @@ def pull_queue(
     return pull
 
 
-def _claim(pull_id: int, task_id: str) -> bool:
+def _claim(pull_id: int, task_id: str, lease: datetime.timedelta) -> bool:
     """Take a queued pull, or resume one this very task was running when its worker died
     (acks_late + reject_on_worker_lost re-deliver the message; loading is an idempotent
-    upsert, so running it again ends in the same state)."""
-    mine = models.Q(status=PullStatus.QUEUED) | models.Q(status=PullStatus.RUNNING, task_id=task_id)
-    try:
+    upsert, so running it again ends in the same state). The run holds its source until
+    its lease ends; a run whose lease ended (its worker or web process died) no longer
+    holds it: it is marked failed here, or by beat (pulls_expire)."""
+    # An upload is taken once its mapping is chosen, never while it is read or waits.
+    mine = models.Q(status=PullStatus.QUEUED) & ~models.Q(
+        stage__in=[UploadStage.READING, UploadStage.MAPPING]
+    ) | models.Q(status=PullStatus.RUNNING, task_id=task_id)
+
+    def take() -> bool:
+        now = timezone.now()
         with transaction.atomic():
             return bool(
                 Pull.objects.filter(mine, pk=pull_id).update(
                     status=PullStatus.RUNNING,
-                    started_at=timezone.now(),
+                    started_at=now,
+                    lease_expires_at=now + lease,
                     attempts=F("attempts") + 1,
                     task_id=task_id,
                 )
             )
-    except IntegrityError:  # another pull of the source is running
+
+    try:
+        return take()
+    except IntegrityError:  # another run of the source holds it
+        source_id = Pull.objects.filter(pk=pull_id).values_list("source_id", flat=True).first()
+        if source_id is None or not pulls_expire(source_id=source_id):
+            raise TransientPullError("another pull of this source is running") from None
+    try:
+        return take()
+    except IntegrityError:
         raise TransientPullError("another pull of this source is running") from None
+
+
+def worker_lease() -> datetime.timedelta:
+    """A job's run ends by its hard time limit; a minute more covers the way there."""
+    return datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
+def pulls_expire(*, source_id: int | None = None) -> int:
+    """Free sources from runs that can no longer finish: running past their lease (the
+    worker or web process died), queued far longer than any retry waits (the job was
+    lost), or an upload waiting for its mapping longer than FOURFOLD_UPLOAD_PREVIEW_HOURS
+    (its file is dropped). Returns how many runs it ended. Safe to run twice."""
+    now = timezone.now()
+    runs = Pull.objects.all() if source_id is None else Pull.objects.filter(source_id=source_id)
+    ended = runs.filter(status=PullStatus.RUNNING, lease_expires_at__lt=now).update(
+        status=PullStatus.FAILED,
+        finished_at=now,
+        payload=None,
+        error=_(
+            "The run stopped without finishing (its worker or web process ended) and "
+            "was given up when its time ran out; nothing of it was loaded."
+        ),
+    )
+    ended += runs.filter(
+        status=PullStatus.QUEUED, stage=UploadStage.MAPPING, queued_at__lt=now - _preview_life()
+    ).update(
+        status=PullStatus.FAILED,
+        finished_at=now,
+        payload=None,
+        preview=None,
+        error=_(
+            "The upload waited for its column mapping too long and was dropped; upload it again."
+        ),
+    )
+    ended += (
+        runs.filter(status=PullStatus.QUEUED, queued_at__lt=now - QUEUED_LIFE)
+        .exclude(stage=UploadStage.MAPPING)
+        .update(
+            status=PullStatus.FAILED,
+            finished_at=now,
+            payload=None,
+            error=_("The run never started (its job was lost); nothing was loaded. Try again."),
+        )
+    )
+    if ended:
+        log.warning("pulls_expired", count=ended, source=source_id)
+    return ended
+
+
+def _preview_life() -> datetime.timedelta:
+    return datetime.timedelta(hours=settings.FOURFOLD_UPLOAD_PREVIEW_HOURS)
 
 
 def pull_execute(*, pull_id: int, final_attempt: bool, task_id: str = "") -> None:
     """Run a queued pull. Transient trouble puts it back in the queue and raises
     TransientPullError (the task retries with backoff) unless this is the last attempt."""
     try:
-        claimed = _claim(pull_id, task_id or f"direct-{pull_id}")
+        claimed = _claim(pull_id, task_id or f"direct-{pull_id}", worker_lease())
     except TransientPullError:
         if final_attempt:
             _fail(Pull.objects.get(pk=pull_id), _("Another pull of this source kept running."))
@@ -210,14 +388,15 @@ def pull_execute(*, pull_id: int, final_attempt: bool, task_id: str = "") -> Non
     pull = Pull.objects.select_related("source__program__organization").get(pk=pull_id)
     source = pull.source
     try:
-        header, rows = _fetch(source)
-        _check_and_load(pull, source, header, rows, source.mapping)
+        with _fetch(pull) as (header, rows):
+            _check_and_load(pull, source, header, rows, source.mapping)
     except TransientPullError as error:
         if final_attempt:
             _fail(pull, _("Gave up after %(n)s attempts: %(e)s") % {"n": pull.attempts, "e": error})
             return
         Pull.objects.filter(pk=pull.pk).update(
             status=PullStatus.QUEUED,
+            lease_expires_at=None,
             error=_("Attempt %(n)s failed: %(e)s; trying again.")
             % {"n": pull.attempts, "e": error},
         )
@@ -229,6 +408,8 @@ def pull_execute(*, pull_id: int, final_attempt: bool, task_id: str = "") -> Non
             pull,
             _("The run took longer than its time limit and was stopped; nothing was loaded."),
         )
+    except MemoryError:
+        _fail(pull, _("The run needed more memory than a job may use; nothing was loaded."))
     except Exception as error:
         log.exception("pull_crashed", pull=pull.pk)
         _fail(
@@ -240,69 +421,72 @@ def pull_execute(*, pull_id: int, final_attempt: bool, task_id: str = "") -> Non
 
 def _fail(pull: Pull, message: str) -> None:
     Pull.objects.filter(pk=pull.pk).update(
-        status=PullStatus.FAILED, error=message, finished_at=timezone.now()
+        status=PullStatus.FAILED, error=message, finished_at=timezone.now(), payload=None
     )
     log.warning("pull_failed", pull=pull.pk, error=message)
 
 
-def _fetch(source: ResultSource):
-    if source.kind == SourceKind.HTTP:
-        return _fetch_http(source)
-    if source.kind == SourceKind.SQL:
-        return _fetch_sql(source)
-    raise PullFailed(_("This source is not pulled."))
-
-
-def _read_until(response, deadline: float) -> bytes:
-    """The whole answer (up to MAX_BYTES + 1 bytes), unless it is still coming at the
-    deadline: then the run fails, and the source is free for the next one."""
-    chunks, size = [], 0
-    while size <= MAX_BYTES:
-        if time.monotonic() > deadline:
-            raise PullFailed(
-                _(
-                    "The source answered too slowly: no complete answer within %(s)s "
-                    "seconds, so the run was stopped and nothing was loaded."
-                )
-                % {"s": settings.FOURFOLD_PULL_DEADLINE}
-            )
-        chunk = response.read1(64 * 1024)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
+@contextlib.contextmanager
+def _fetch(pull: Pull):
+    """Header and rows of the run's data, read within the caps (rows, bytes, time):
+    the uploaded file, or what the source answers."""
+    source = pull.source
+    if source.kind == SourceKind.UPLOAD:
+        with job_memory_limit():
+            yield ingest.read_file(pull.file_name, bytes(pull.payload or b""))
+    elif source.kind == SourceKind.HTTP:
+        yield _fetch_http(source)
+    elif source.kind == SourceKind.SQL:
+        with _fetch_sql(source) as fetched:
+            yield fetched
+    else:
+        raise PullFailed(_("This source is not pulled."))
 
 
 def _fetch_http(source: ResultSource):
-    if not source.url.lower().startswith(("http://", "https://")):
-        raise PullFailed(_("Only http:// and https:// addresses are pulled."))
-    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
-        source.url, headers={"Accept": "application/json, text/csv", **source.headers}
-    )
     deadline = time.monotonic() + settings.FOURFOLD_PULL_DEADLINE
     try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:  # noqa: S310 (the admin's URL)
-            body = _read_until(response, deadline)
-            content_type = response.headers.get("Content-Type", "")
-    except urllib.error.HTTPError as error:
-        if error.code >= 500:
-            raise TransientPullError(f"the server answered {error.code} {error.reason}") from None
+        answer = egress.http_get(
+            source.url,
+            headers={name: value for name, value in source.headers.items() if value},
+            policy=egress_policy(),
+            timeout=HTTP_TIMEOUT,
+            deadline=deadline,
+            max_bytes=MAX_BYTES,
+        )
+    except egress.Refused as refused:
+        raise PullFailed(str(refused)) from None
+    except egress.Unreachable as error:
+        raise TransientPullError(str(error)) from None
+    except egress.TooLarge:
+        raise PullFailed(
+            _("The answer is larger than %(mb)s MB; nothing was loaded.")
+            % {"mb": MAX_BYTES // 2**20}
+        ) from None
+    except egress.TooSlow:
+        raise PullFailed(
+            _(
+                "The source answered too slowly: no complete answer within %(s)s "
+                "seconds, so the run was stopped and nothing was loaded."
+            )
+            % {"s": settings.FOURFOLD_PULL_DEADLINE}
+        ) from None
+    if answer.status >= 500:
+        raise TransientPullError(f"the server answered {answer.status}")
+    if answer.status >= 300:
         raise PullFailed(
             _("The server answered %(code)s %(reason)s. Check the URL and the headers (a token?).")
-            % {"code": error.code, "reason": error.reason}
-        ) from None
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        raise TransientPullError(
-            f"cannot reach {source.url}: {getattr(error, 'reason', error)}"
-        ) from None
-    if len(body) > MAX_BYTES:
-        raise PullFailed(_("The answer is larger than 50 MB."))
-    if "json" in content_type or body.lstrip()[:1] in (b"[", b"{"):
+            % {"code": answer.status, "reason": egress.status_phrase(answer.status)}
+        )
+    body = answer.body
+    if "json" in answer.content_type or body.lstrip()[:1] in (b"[", b"{"):
         try:
             document = json.loads(body)
         except ValueError as error:
-            raise PullFailed(_("The answer is not valid JSON: %(e)s") % {"e": error}) from None
+            raise PullFailed(
+                _("The answer is not valid JSON (line %(line)s, column %(column)s).")
+                % {"line": getattr(error, "lineno", "?"), "column": getattr(error, "colno", "?")}
+            ) from None
         items = (
             document.get("results", document.get("data"))
             if isinstance(document, dict)
@@ -310,35 +494,129 @@ def _fetch_http(source: ResultSource):
         )
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise PullFailed(_('The JSON is not a list of objects (or {"results": [...]}).'))
-        header = sorted({k for item in items for k in item})
+        header = sorted({str(k) for item in items for k in item})
         return header, ((n, item) for n, item in enumerate(items, start=1))
     return ingest.read_csv(body)
 
 
+# What a failed query is called on the run page, by SQLSTATE class: the server's own
+# words can carry data (a CAST of a secret into a number fails quoting the secret), so
+# they go to the worker's log only.
+SQL_FAILURES = {
+    "42": _(
+        "The query is not valid here: it names a table, column or function the "
+        "database does not have, or the role may not read it"
+    ),
+    "22": _("A value in the data could not be computed or converted"),
+    "57": _("The query was stopped (it ran past its time limit, or the server shut down)"),
+    "53": _("The database server ran out of resources"),
+    "25": _("The query tried to write; sources only read"),
+    "0A": _("The query uses a feature the database does not support"),
+}
+
+
+@contextlib.contextmanager
 def _fetch_sql(source: ResultSource):
+    """Rows of the source's query, streamed through a server-side cursor (never all at
+    once), on a connection that names every part itself (egress.pg_connect_kwargs)."""
     try:
-        with (
-            psycopg.connect(
-                source.dsn,
-                connect_timeout=10,
-                options=READ_ONLY_OPTIONS,
-            ) as conn,
-            conn.cursor() as cursor,
-        ):
-            # Prepared: the server takes exactly one statement, so a ";" cannot smuggle in
-            # a COMMIT and a writable transaction after the read-only one.
-            cursor.execute(source.query, prepare=True)
-            if cursor.description is None:
-                raise PullFailed(_("The query returns no rows; write a SELECT."))
-            header = [d.name for d in cursor.description]
-            rows = cursor.fetchall()
+        address = egress.checked_address(source.db_host, source.db_port, egress_policy())
+    except egress.Refused as refused:
+        raise PullFailed(str(refused)) from None
+    except egress.Unreachable as error:
+        raise TransientPullError(str(error)) from None
+    own = _own_database()
+    if own and egress.is_own_database(
+        own, address=address, port=source.db_port, dbname=source.db_name
+    ):
+        raise PullFailed(_("Fourfold's own database cannot be a result source."))
+    kwargs = egress.pg_connect_kwargs(
+        host=source.db_host,
+        address=address,
+        port=source.db_port,
+        dbname=source.db_name,
+        user=source.db_user,
+        password=source.db_password,
+        connect_timeout=10,
+        options=READ_ONLY_OPTIONS,
+    )
+    try:
+        conn = psycopg.connect(**kwargs)
     except psycopg.OperationalError as error:
-        raise TransientPullError(
-            f"the database is unreachable: {str(error).strip()[:200]}"
-        ) from None
-    except psycopg.Error as error:
-        raise PullFailed(_("The query failed: %(e)s") % {"e": str(error).strip()[:300]}) from None
-    return header, ((n, dict(zip(header, row, strict=True))) for n, row in enumerate(rows, start=1))
+        raise _connect_failure(source, error) from None
+    try:
+        conn.read_only = True
+        with conn.cursor(name="fourfold_pull") as cursor:
+            try:
+                # One statement (source_save refuses a ";"), in a read-only transaction of
+                # a session whose transactions are read-only by default.
+                cursor.execute(source.query)
+                if cursor.description is None:
+                    raise PullFailed(_("The query returns no rows; write a SELECT."))
+                header = [d.name for d in cursor.description]
+                yield header, _streamed(cursor, header)
+            except psycopg.Error as error:
+                log.warning(
+                    "sql_source_failed",
+                    source=source.pk,
+                    sqlstate=error.sqlstate,
+                    detail=str(error)[:2000],
+                )
+                code = error.sqlstate or ""
+                reason = SQL_FAILURES.get(code[:2], _("The query failed"))
+                raise PullFailed(
+                    _(
+                        "%(reason)s (SQLSTATE %(code)s); nothing was loaded. The details are "
+                        "in the worker's log."
+                    )
+                    % {"reason": reason, "code": code or "?"}
+                ) from None
+    finally:
+        conn.close()
+
+
+def _connect_failure(source: ResultSource, error: psycopg.OperationalError) -> Exception:
+    """A fixed message for the kind of failure; the server's words go to the log only."""
+    text = str(error)
+    log.warning("sql_source_connect_failed", source=source.pk, detail=text[:2000])
+    code = error.sqlstate or ""
+    if "require_auth" in text or "authentication method requirement" in text:
+        return PullFailed(
+            _(
+                "The database let the user in without checking the source's password "
+                "(trust, peer or the worker's own identity). Fourfold only logs in with a "
+                "password: give the role one and require it (scram-sha-256)."
+            )
+        )
+    if code.startswith("28") or "password authentication failed" in text:
+        return PullFailed(_("The database refused the user or password."))
+    if code == "3D000" or "does not exist" in text:
+        return PullFailed(_("The database refused the login: no such database or user."))
+    return TransientPullError(f"the database at {source.db_host}:{source.db_port} did not answer")
+
+
+def _streamed(cursor, header: list[str]):
+    """Numbered rows, stopping the run past MAX_LOAD_ROWS rows or MAX_BYTES of text."""
+    size = 0
+    line = 0
+    while batch := cursor.fetchmany(2000):
+        for row in batch:
+            line += 1
+            if line > settings.FOURFOLD_LOAD_MAX_ROWS:
+                raise PullFailed(
+                    _(
+                        "The query returns more than %(n)s rows; narrow it (e.g. the last "
+                        "days only). Nothing was loaded."
+                    )
+                    % {"n": f"{settings.FOURFOLD_LOAD_MAX_ROWS:,}"}
+                )
+            size += sum(len(str(v)) for v in row if v is not None)
+            if size > MAX_BYTES:
+                raise PullFailed(
+                    _("The query returns more than %(mb)s MB; narrow it. Nothing was loaded.")
+                    % {"mb": MAX_BYTES // 2**20}
+                )
+            yield line, dict(zip(header, row, strict=True))
 
 
 def _lookups(program: Program) -> tuple[dict, dict]:
@@ -389,7 +667,9 @@ def _check_and_load(pull: Pull, source: ResultSource, header, rows, mapping) -> 
         )
     kpis, segments = _lookups(source.program)
     skipped = [0]
-    rows = _without_closed_kpis(rows, mapping.get("kpi"), source.program, kpis, skipped)
+    rows = _without_closed_kpis(
+        _counted(rows, pull), mapping.get("kpi"), source.program, kpis, skipped
+    )
     checked = ingest.check_rows(
         rows, mapping, kpis=kpis, segments=segments, today=timezone.localdate()
     )
@@ -424,13 +704,7 @@ def _check_and_load(pull: Pull, source: ResultSource, header, rows, mapping) -> 
             error="",
             payload=None,
         )
-    from kpis.tasks import refresh_progress
-
-    enqueue_on_commit(
-        refresh_progress,
-        program_id=source.program_id,
-        on_failure=lambda error: log.warning("progress_refresh_not_queued", error=str(error)),
-    )
+    progress_refresh_request(program_id=source.program_id)
     log.info(
         "pull_loaded",
         pull=pull.pk,
@@ -440,50 +714,173 @@ def _check_and_load(pull: Pull, source: ResultSource, header, rows, mapping) -> 
     )
 
 
+PROGRESS_EVERY = 10_000  # rows between two updates of a run's progress
+
+
+def _counted(rows, pull: Pull):
+    """The rows, at most FOURFOLD_LOAD_MAX_ROWS of them; the run's page sees how many were
+    read so far."""
+    limit = settings.FOURFOLD_LOAD_MAX_ROWS
+    for n, row in enumerate(rows, start=1):
+        if n > limit:
+            raise ingest.FileProblem(
+                _("There are more than %(n)s rows; load them in parts. Nothing was loaded.")
+                % {"n": f"{limit:,}"}
+            )
+        if n % PROGRESS_EVERY == 0:
+            Pull.objects.filter(pk=pull.pk).update(rows_read=n)
+        yield row
+
+
+# A queued refresh older than this is taken as lost (its worker died): the next load
+# queues a new one.
+REFRESH_LOST_AFTER = datetime.timedelta(minutes=15)
+
+
+def progress_refresh_request(*, program_id: int) -> None:
+    """Queue a refresh of the program's progress once this transaction commits, unless one
+    is already queued and not started: loads that finish meanwhile join it."""
+    from kpis.tasks import refresh_progress
+
+    now = timezone.now()
+    pending = RefreshRequest.objects.filter(program_id=program_id)
+    if not pending.filter(requested_at__lt=now - REFRESH_LOST_AFTER).update(requested_at=now):
+        try:
+            with transaction.atomic():
+                RefreshRequest.objects.create(program_id=program_id, requested_at=now)
+        except IntegrityError:
+            return  # one is queued: it will read these results too
+
+    def not_queued(error: Exception) -> None:
+        RefreshRequest.objects.filter(program_id=program_id).delete()
+        log.warning("progress_refresh_not_queued", error=str(error))
+
+    enqueue_on_commit(refresh_progress, program_id=program_id, on_failure=not_queued)
+
+
 # --- Uploads --------------------------------------------------------------------------
 
 
 def upload_receive(
     *, source: ResultSource, file_name: str, data: bytes, by: AbstractBaseUser
-) -> tuple[Pull, list[str], list[dict]]:
-    """Keep an uploaded file for its preview: header and the first rows."""
+) -> Pull:
+    """Keep an uploaded file and queue the job that reads its header and first rows for
+    the preview: the request never parses the file (a hostile workbook could hold it for
+    minutes), the job does, within its time and memory limits."""
     if len(data) > MAX_BYTES:
         raise ValidationError(_("The file is larger than 50 MB."))
+    if not data.strip():
+        raise ValidationError(_("The file is empty."))
+    with transaction.atomic():
+        pull = Pull.objects.create(
+            source=source,
+            trigger="upload",
+            stage=UploadStage.READING,
+            file_name=file_name[:200],
+            payload=data,
+            created_by=by,
+        )
+        from kpis.tasks import read_upload
+
+        enqueue_on_commit(read_upload, pull_id=pull.pk, on_failure=_not_queued(pull))
+    return pull
+
+
+def upload_read(*, pull_id: int) -> None:
+    """The job's work: header and first rows into the run's preview, or the run fails
+    with what is wrong with the file. A run no longer being read is left alone."""
+    pull = Pull.objects.filter(
+        pk=pull_id, status=PullStatus.QUEUED, stage=UploadStage.READING
+    ).first()
+    if pull is None:
+        return
     try:
-        header, rows = ingest.read_file(file_name, data)
-        preview = [
-            row for _line, row in (next(rows, (0, None)) for _i in range(10)) if row is not None
-        ]
-    except ingest.FileProblem as error:
-        raise ValidationError(str(error)) from None
-    pull = Pull.objects.create(
-        source=source, trigger="upload", file_name=file_name[:200], payload=data, created_by=by
+        with job_memory_limit():
+            header, rows = ingest.read_file(pull.file_name, bytes(pull.payload or b""))
+            first = [row for _line, row in itertools.islice(rows, PREVIEW_ROWS)]
+    except ingest.FileProblem as problem:
+        _fail(pull, str(problem))
+        return
+    except SoftTimeLimitExceeded:
+        _fail(pull, _("Reading the file took longer than its time limit; nothing was loaded."))
+        return
+    except MemoryError:
+        _fail(pull, _("Reading the file needed more memory than a job may use."))
+        return
+    preview = {"header": header, "rows": [[_cell(row.get(h)) for h in header] for row in first]}
+    Pull.objects.filter(pk=pull.pk, stage=UploadStage.READING).update(
+        stage=UploadStage.MAPPING, preview=preview
     )
-    return pull, header, preview
+
+
+PREVIEW_ROWS = 10
+
+
+def _cell(value) -> str:
+    return "" if value is None else str(value)[:200]
 
 
 def upload_load(*, pull: Pull, mapping: dict[str, str], by: AbstractBaseUser) -> Pull:
-    """Load a previewed upload with the chosen mapping, which the source keeps for next time."""
+    """Queue the load of a previewed upload with the chosen mapping, which the source keeps
+    for next time."""
     source = pull.source
-    source.mapping = {k: v for k, v in mapping.items() if v}
-    source.save(update_fields=["mapping"])
-    if not _claim(pull.pk, f"upload-{pull.pk}"):
-        raise Busy
+    with transaction.atomic():
+        if not Pull.objects.filter(
+            pk=pull.pk, status=PullStatus.QUEUED, stage=UploadStage.MAPPING
+        ).update(stage=UploadStage.LOADING, preview=None):
+            raise ValidationError(_("This upload is no longer waiting for its mapping."))
+        source.mapping = {k: v for k, v in mapping.items() if v}
+        source.save(update_fields=["mapping"])
+        from kpis.tasks import run_pull
 
-    def load() -> None:
-        header, rows = ingest.read_file(pull.file_name, bytes(pull.payload or b""))
-        _check_and_load(pull, source, header, rows, source.mapping)
-
-    _run_safely(pull, load)
+        enqueue_on_commit(run_pull, pull_id=pull.pk, on_failure=_not_queued(pull))
+    log.info("upload_queued", pull=pull.pk, source=source.pk, by=by.pk)
     pull.refresh_from_db()
     return pull
+
+
+def _not_queued(pull: Pull):
+    return lambda error: _fail(
+        pull, _("The job queue could not be reached, so nothing ran. Try again shortly.")
+    )
+
+
+@contextlib.contextmanager
+def job_memory_limit():
+    """While reading or loading a file, the process may grow by at most
+    FOURFOLD_JOB_MEMORY_MB: past that an allocation fails (MemoryError) instead of the
+    machine swapping. Linux's address-space limit, raised back afterwards."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as statm:
+            in_use = int(statm.read().split()[0]) * resource.getpagesize()
+    except (ImportError, OSError, ValueError):
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = in_use + settings.FOURFOLD_JOB_MEMORY_MB * 2**20
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 # --- Push API -------------------------------------------------------------------------
 
 
-def token_create(*, program: Program, name: str, by: AbstractBaseUser) -> tuple[ApiToken, str]:
-    """A new token; the secret is returned once and only its hash is kept."""
+def token_create(
+    *,
+    program: Program,
+    name: str,
+    by: AbstractBaseUser,
+    expires_at: datetime.datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token; the secret is returned once and only its hash is kept. With
+    `expires_at` the API refuses it from that moment on."""
     secret = "ff_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         program=program,
@@ -491,6 +888,7 @@ def token_create(*, program: Program, name: str, by: AbstractBaseUser) -> tuple[
         prefix=secret[3:9],
         token_hash=hashlib.sha256(secret.encode()).hexdigest(),
         created_by=by,
+        expires_at=expires_at,
     )
     return token, secret
 
@@ -530,7 +928,10 @@ def push_load(*, token: ApiToken, items: list[dict]) -> Pull:
     records the outcome: succeeded with counts, or failed with the rejected items."""
     source = _push_source(token.program)
     pull = Pull.objects.create(source=source, trigger=f"push:{token.prefix}")
-    if not _claim(pull.pk, f"push-{pull.pk}"):
+    # A push loads while its request waits (it answers with the counts): a web process
+    # that dies on the way leaves a run that frees the push source when its lease ends.
+    lease = datetime.timedelta(seconds=settings.FOURFOLD_PUSH_LEASE_SECONDS)
+    if not _claim(pull.pk, f"push-{pull.pk}", lease):
         raise Busy
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     mapping = {f: f for f in ingest.FIELDS}

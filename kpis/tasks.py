@@ -18,13 +18,28 @@ log = structlog.get_logger(__name__)
     acks_late=True,
 )
 def run_pull(self, *, pull_id: int) -> None:
-    """Run one queued pull. Network trouble and 5xx answers are retried with exponential
-    backoff; a 4xx answer or a wrong mapping fails at once. Safe to deliver twice."""
+    """Run one queued pull (or the load of an upload). Network trouble and 5xx answers are
+    retried with exponential backoff; a 4xx answer or a wrong mapping fails at once. Safe
+    to deliver twice."""
     sources.pull_execute(
         pull_id=pull_id,
         final_attempt=self.request.retries >= self.max_retries,
         task_id=self.request.id or "",
     )
+
+
+@shared_task(ignore_result=True, acks_late=True, soft_time_limit=120, time_limit=150)
+def read_upload(*, pull_id: int) -> None:
+    """Read an uploaded file's header and first rows for its preview, within the time
+    limit and the job memory limit; a file that cannot be read fails its run."""
+    sources.upload_read(pull_id=pull_id)
+
+
+@shared_task(ignore_result=True)
+def expire_pulls() -> None:
+    """Beat's entry every minute: runs past their lease, lost in the queue or waiting for
+    a mapping too long end failed, so no source stays held."""
+    sources.pulls_expire()
 
 
 @shared_task(ignore_result=True)
@@ -41,9 +56,13 @@ def pull_source(*, source_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def refresh_progress(*, program_id: int) -> None:
-    """Recompute the snapshots of the program's open cycle (after a load of results)."""
+    """Recompute the snapshots of the program's open cycle (after a load of results).
+    Loads that finish from here on queue the next refresh (their request is taken)."""
+    from kpis.models import RefreshRequest
     from kpis.snapshots import progress_refresh
     from programs.models import Cycle
+
+    RefreshRequest.objects.filter(program_id=program_id).delete()
 
     cycle = Cycle.objects.filter(program_id=program_id, closed_at__isnull=True).first()
     if cycle is not None:

@@ -1,7 +1,6 @@
 """Pages of question 4's data side: result sources, their runs, and the measurements."""
 
 import datetime
-import itertools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,12 +9,23 @@ from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
-from kpis import ingest, sources
+from kpis import ingest, selectors, sources
 from kpis.forms import SourceForm, TokenForm, UploadForm
-from kpis.models import ApiToken, Kpi, Measurement, Pull, ResultSource, Variant
+from kpis.models import (
+    ApiToken,
+    Kpi,
+    Measurement,
+    Pull,
+    PullStatus,
+    ResultSource,
+    UploadStage,
+    Variant,
+)
 from programs import csvsafe
 from programs.access import Need, ProgramAccess, cycle_for, program_for
 from programs.http import HtmxHttpRequest
@@ -41,7 +51,11 @@ def _source(access: ProgramAccess, source_pk: int) -> ResultSource:
 def source_list(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     need = Need.MANAGE if request.method == "POST" else Need.VIEW
     access = program_for(request.user, pk, need=need)
-    form = SourceForm(request.POST or None, program=access.program)
+    form = SourceForm(
+        request.POST or None,
+        program=access.program,
+        may_set_secrets=access.membership.can_administer,
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["headers"] = data.pop("header_names")
@@ -86,16 +100,33 @@ def source_detail(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResp
             request, _("The push API source has no settings; manage its tokens instead.")
         )
         return redirect("kpis:source", pk=pk, source_pk=source.pk)
-    form = SourceForm(request.POST or None, instance=source, program=access.program)
+    form = SourceForm(
+        request.POST or None,
+        instance=source,
+        program=access.program,
+        may_set_secrets=access.membership.can_administer,
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["headers"] = data.pop("header_names")
+        had = sources.source_secrets(ResultSource.objects.get(pk=source.pk))
         try:
-            sources.source_save(program=access.program, source=source, by=request.user, **data)
+            saved = sources.source_save(
+                program=access.program, source=source, by=request.user, **data
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Source saved."))
+            if dropped := had - sources.source_secrets(saved):
+                messages.warning(
+                    request,
+                    _(
+                        "The stored %(names)s no longer apply: they were entered for another "
+                        "server or login. An admin enters them again for the new one."
+                    )
+                    % {"names": ", ".join(sorted(dropped))},
+                )
             return redirect("kpis:source", pk=pk, source_pk=source.pk)
     source.refresh_from_db()
     return render(
@@ -108,6 +139,7 @@ def source_detail(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResp
             "upload_form": UploadForm(),
             "pulls": source.pulls.defer("payload")[:25],
             "next_run": sources.next_run(source),
+            "changes": selectors.source_changes(source=source),
         },
         status=422 if form.errors else 200,
     )
@@ -153,7 +185,7 @@ def upload(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResponse:
         messages.error(request, _("The file is larger than 50 MB."))
         return redirect("kpis:source", pk=pk, source_pk=source.pk)
     try:
-        pull, _header, _preview = sources.upload_receive(
+        pull = sources.upload_receive(
             source=source, file_name=file.name, data=file.read(), by=request.user
         )
     except ValidationError as error:
@@ -165,36 +197,40 @@ def upload(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload_preview(request: HtmxHttpRequest, pk: int, source_pk: int, pull_pk: int) -> HttpResponse:
-    """The first rows and the column mapping; loading happens on confirmation."""
+    """While a job reads the file, a page that waits for it; then the first rows and the
+    column mapping. Loading (another job) starts on confirmation."""
     access = program_for(request.user, pk, need=Need.MANAGE)
     source = _source(access, source_pk)
-    pull = get_object_or_404(
-        Pull, pk=pull_pk, source=source, status="queued", payload__isnull=False
+    pull = get_object_or_404(Pull.objects.defer("payload"), pk=pull_pk, source=source)
+    waiting = pull.status == PullStatus.QUEUED and pull.stage in (
+        UploadStage.READING,
+        UploadStage.MAPPING,
     )
-    try:
-        header, rows = ingest.read_file(pull.file_name, bytes(pull.payload))
-        first_rows = [row for _line, row in itertools.islice(rows, 10)]
-    except ingest.FileProblem as error:
-        Pull.objects.filter(pk=pull.pk).update(status="failed", error=str(error), payload=None)
-        messages.error(request, str(error))
-        return redirect("kpis:source", pk=pk, source_pk=source.pk)
+    run_page = reverse("kpis:pull", kwargs={"pk": pk, "source_pk": source.pk, "pull_pk": pull.pk})
+    if not waiting:  # read and failed, loading, or loaded: the run's page says which
+        return HttpResponseClientRedirect(run_page) if request.htmx else redirect(run_page)
+    if pull.stage == UploadStage.READING:
+        if request.method == "POST":
+            messages.error(request, _("The file is still being read; choose the mapping then."))
+        template = "kpis/upload_preview.html"
+        if request.htmx:
+            template += "#upload-reading"
+        return render(
+            request,
+            template,
+            {**_context(access, _("Check the upload")), "source": source, "pull": pull},
+        )
+    if request.htmx:  # the file was read while the page waited: show the mapping
+        return HttpResponseClientRefresh()
+    header = pull.preview["header"]
     if request.method == "POST":
         mapping = {f: request.POST.get(f, "") for f in ingest.FIELDS}
         mapping = {f: (c if c in header else "") for f, c in mapping.items()}
         try:
-            pull = sources.upload_load(pull=pull, mapping=mapping, by=request.user)
-        except (sources.Busy, sources.TransientPullError):
-            messages.error(
-                request, _("Another load of this source is running; try again in a moment.")
-            )
-            return redirect("kpis:source", pk=pk, source_pk=source.pk)
-        if pull.status == "succeeded":
-            messages.success(
-                request,
-                _("Loaded %(n)s rows: %(i)s new, %(u)s updated, %(s)s unchanged.")
-                % {"n": pull.rows_read, "i": pull.inserted, "u": pull.updated, "s": pull.unchanged},
-            )
-        return redirect("kpis:pull", pk=pk, source_pk=source.pk, pull_pk=pull.pk)
+            sources.upload_load(pull=pull, mapping=mapping, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(run_page)
     mapping = {
         **ingest.guess_mapping(header),
         **{k: v for k, v in source.mapping.items() if v in header},
@@ -207,7 +243,7 @@ def upload_preview(request: HtmxHttpRequest, pk: int, source_pk: int, pull_pk: i
             "source": source,
             "pull": pull,
             "header": header,
-            "preview": [[row.get(h, "") for h in header] for row in first_rows],
+            "preview": pull.preview["rows"],
             "fields": [(f, mapping.get(f, ""), f in ingest.REQUIRED) for f in ingest.FIELDS],
         },
     )

@@ -306,7 +306,7 @@ PROGRAM_PARTS: tuple[Part, ...] = (
         ResultSource,
         "program",
         leave_out={
-            "dsn": "a secret: it may hold the database password",
+            "db_password": "a secret: the database password",
             "periodic_task": _PERIODIC_TASK,
         },
         rewrites={"headers": HeaderNames()},
@@ -365,7 +365,12 @@ def _history_parts() -> tuple[Part, ...]:
             historical = get_history_model_for_model(part.model)
         except NotHistoricalModelError:
             continue
-        parts.append(Part(historical, tracks=part.model, rewrites=part.rewrites))
+        kept = {f.name for f in historical._meta.fields}
+        # A history leaves out what the row keeps secret (a source's headers), and so do
+        # the rewrites of its fields.
+        rewrites = {name: r for name, r in part.rewrites.items() if name in kept}
+        leave_out = {name: why for name, why in part.leave_out.items() if name in kept}
+        parts.append(Part(historical, tracks=part.model, rewrites=rewrites, leave_out=leave_out))
     return tuple(parts)
 
 
@@ -376,6 +381,8 @@ PARTS: tuple[Part, ...] = ORGANIZATION_PARTS + PROGRAM_PARTS + HISTORY_PARTS
 LEFT_OUT: dict[str, str] = {
     "kpis.apitoken": "Push API tokens: only a hash of each is kept, and it is a secret; "
     "create new tokens after restoring.",
+    "kpis.refreshrequest": "A progress refresh waiting in this database's job queue; the "
+    "restore recomputes progress itself.",
     "kpis.kpisnapshot": "Progress snapshots are derived: each cycle's are recomputed from "
     "the measurements when the file is restored.",
     "blueprints.simulationbatch": "Decision simulations are working files of uploaded "
@@ -388,7 +395,7 @@ ABOUT = [
     "blueprints, result sources and their finished runs, measurements, review, and the "
     "change history of each; the customer attributes, segments, departments, channels and "
     "maturity dimensions it refers to; and the people it names (username, e-mail, name).",
-    "Left out: secrets (a SQL source's DSN and the values of an HTTP source's request "
+    "Left out: secrets (a SQL source's password and the values of an HTTP source's request "
     "headers; such sources are restored paused), push API tokens, progress snapshots "
     "(recomputed), decision simulations, runs still queued or running, the history of rows "
     "since deleted, and the organization's members, roles and settings.",
@@ -1289,7 +1296,7 @@ def _write(
         )
     for source in paused:
         notes.append(
-            f"Source “{source}” is paused: its secrets (DSN or header values) are not in "
+            f"Source “{source}” is paused: its secrets (password or header values) are not in "
             "backups. Fill them in on its page and resume it."
         )
     for source in unchecked:

@@ -58,6 +58,31 @@ def tasks_run_here():
     app.conf.task_always_eager = before
 
 
+@pytest.fixture(scope="session")
+def warehouse_server():
+    """A PostgreSQL server of the run's own that checks passwords (tests/warehouse.py)."""
+    from tests.warehouse import warehouse_server as start
+
+    with start() as server:
+        yield server
+
+
+@pytest.fixture
+def local_sources_allowed(settings):
+    """The operator allows sources on this machine (the tests' own servers on 127.0.0.1),
+    as FOURFOLD_SOURCE_ALLOWED_HOSTS would on a real network for a warehouse."""
+    settings.FOURFOLD_SOURCE_ALLOWED_HOSTS = ["127.0.0.0/8"]
+
+
+@pytest.fixture
+def jobs_run_now(tasks_run_here, monkeypatch):
+    """Jobs queued on commit (the upload's reading and loading) run at once, in this
+    process: the test's transaction never commits, so on_commit work would never start."""
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
 @pytest.fixture
 def world(db) -> World:
     acme = OrganizationFactory(name="Acme Retail", slug="acme")

@@ -457,8 +457,9 @@ MATRIX |= {
     "kpis:pull": Rule(kwargs=lambda w: {**source(w), "pull_pk": w.pull.pk}, allowed=EVERYONE),
     "kpis:pull_now": Rule(kwargs=source, allowed=MANAGERS, method="post", ok=302),
     "kpis:upload": Rule(kwargs=source, allowed=MANAGERS, method="post", ok=302),
+    # A finished run's preview sends the manager to the run's page.
     "kpis:upload_preview": Rule(
-        kwargs=lambda w: {**source(w), "pull_pk": w.pull.pk}, allowed=MANAGERS, ok=404
+        kwargs=lambda w: {**source(w), "pull_pk": w.pull.pk}, allowed=MANAGERS, ok=302
     ),
     "kpis:token_create": Rule(
         kwargs=program, allowed=ADMINS, method="post", data=lambda w: {"name": "CI"}, ok=302

@@ -3,20 +3,24 @@
 import datetime
 import http.server
 import json
-import os
 import threading
 import time
 
 import pytest
-from django.db import connection
 
 from kpis import sources
 from kpis.models import Measurement, Pull, ResultSource, SourceKind
 from programs.services import program_create
-from tests.factories import OrganizationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.test_celery_worker import redis_worker, wait_for  # noqa: F401 (fixture)
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True),
+    # The feed and the warehouse run on this machine, which sources may reach only when
+    # the operator allows it.
+    pytest.mark.usefixtures("local_sources_allowed"),
+]
 
 DAYS = [(datetime.date.today() - datetime.timedelta(days=d)).isoformat() for d in range(1, 8)]
 ROWS = [{"kpi": "Orders", "period": d, "value": 100 + n} for n, d in enumerate(DAYS)]
@@ -57,9 +61,12 @@ def program():
     from decimal import Decimal
 
     from kpis.services import goal_save, kpi_save
+    from programs.models import Role
 
     user = UserFactory()
-    program = program_create(organization=OrganizationFactory(), name="Shop", by=user)
+    organization = OrganizationFactory()
+    MembershipFactory(organization=organization, user=user, role=Role.ADMIN)
+    program = program_create(organization=organization, name="Shop", by=user)
     cycle = program.cycles.get()
     goal = goal_save(cycle=cycle, by=user, title="Sell more")
     kpi_save(
@@ -130,39 +137,36 @@ def test_a_404_fails_at_once_with_its_message(redis_worker, feed, program):  # n
 
 
 @pytest.fixture
-def warehouse():
-    """A separate PostgreSQL database playing the company's warehouse."""
-    import psycopg
-
-    settings_dict = connection.settings_dict
-    host = settings_dict["HOST"] or "127.0.0.1"
-    port = settings_dict["PORT"] or 5432
-    admin = f"postgresql://{settings_dict['USER']}@{host}:{port}/postgres"
-    name = f"fourfold_warehouse_{os.getpid()}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    dsn = f"postgresql://{settings_dict['USER']}@{host}:{port}/{name}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
+def warehouse(warehouse_server, local_sources_allowed):
+    """The company's warehouse: a table on the run's own password-checking PostgreSQL."""
+    with warehouse_server.admin() as conn:
+        conn.execute("DROP TABLE IF EXISTS kpis_daily")
         conn.execute("CREATE TABLE kpis_daily (metric text, day date, amount numeric)")
+        conn.execute("GRANT SELECT ON kpis_daily TO reader")
         for n, day in enumerate(DAYS):
             conn.execute("INSERT INTO kpis_daily VALUES ('Orders', %s, %s)", [day, 50 + n])
-    yield dsn
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return warehouse_server
 
 
-def test_a_sql_pull_reads_from_postgresql(redis_worker, program, warehouse):  # noqa: F811
-    source = sources.source_save(
+def sql_source(program, warehouse, query):
+    return sources.source_save(
         program=program,
         by=program.user,
         name="Warehouse",
         kind=SourceKind.SQL,
-        dsn=warehouse,
-        query="SELECT metric, day, amount FROM kpis_daily;",
+        db_host=warehouse.host,
+        db_port=warehouse.port,
+        db_name=warehouse.dbname,
+        db_user=warehouse.user,
+        db_password=warehouse.password,
+        query=query,
         mapping={"kpi": "metric", "period": "day", "value": "amount"},
         headers={},
     )
+
+
+def test_a_sql_pull_reads_from_postgresql(redis_worker, program, warehouse):  # noqa: F811
+    source = sql_source(program, warehouse, "SELECT metric, day, amount FROM kpis_daily;")
     pull = sources.pull_queue(source=source, by=program.user)
     assert wait_for(finished(pull.pk))
     pull.refresh_from_db()
@@ -172,27 +176,16 @@ def test_a_sql_pull_reads_from_postgresql(redis_worker, program, warehouse):  # 
 
 def test_a_sql_source_cannot_write(redis_worker, program, warehouse):  # noqa: F811
     """Even a query that slipped past the form could not write: the session is read-only
-    and prepared statements take one command."""
-    source = sources.source_save(
-        program=program,
-        by=program.user,
-        name="Warehouse",
-        kind=SourceKind.SQL,
-        dsn=warehouse,
-        query="SELECT 1",
-        mapping={"kpi": "metric", "period": "day", "value": "amount"},
-        headers={},
-    )
+    and the cursor takes one statement."""
+    source = sql_source(program, warehouse, "SELECT 1")
     ResultSource.objects.filter(pk=source.pk).update(
         query="select 1; commit; begin; set transaction read write; delete from kpis_daily"
     )
     pull = sources.pull_queue(source=source, by=program.user)
     assert wait_for(finished(pull.pk))
     pull.refresh_from_db()
-    assert pull.status == "failed" and "The query failed" in pull.error
-    import psycopg
-
-    with psycopg.connect(warehouse) as conn:
+    assert pull.status == "failed" and "nothing was loaded" in pull.error, pull.error
+    with warehouse.admin() as conn:
         assert conn.execute("SELECT count(*) FROM kpis_daily").fetchone()[0] == 7
 
 

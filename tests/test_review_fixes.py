@@ -33,7 +33,9 @@ def test_a_sql_source_takes_one_read_only_select(world, query):
             by=world.user("manager"),
             name="W",
             kind="sql",
-            dsn="postgresql://someone@warehouse.example/dw",
+            db_host="warehouse.example",
+            db_name="dw",
+            db_user="someone",
             query=query,
             headers={},
         )
@@ -44,18 +46,20 @@ def test_fourfolds_own_database_is_not_a_source(world):
     from django.db import connection
 
     own = connection.settings_dict
-    dsn = f"postgresql://{own['USER']}@127.0.0.1:{own['PORT'] or 5432}/{own['NAME']}"
     with pytest.raises(ValidationError) as refused:
         sources.source_save(
             program=world.program,
-            by=world.user("manager"),
+            by=world.user("admin"),
             name="W",
             kind="sql",
-            dsn=dsn,
+            db_host="127.0.0.1",
+            db_port=int(own["PORT"] or 5432),
+            db_name=own["NAME"],
+            db_user=own["USER"],
             query="select 1",
             headers={},
         )
-    assert "own database" in refused.value.message_dict["dsn"][0]
+    assert "own database" in refused.value.message_dict["db_host"][0]
 
 
 def test_values_too_large_for_the_database_are_row_errors():

@@ -67,6 +67,8 @@ def worker_process():
         "DATABASE_URL": f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
         f"{settings['PORT'] or 5432}/{settings['NAME']}",
         "CELERY_BROKER_URL": app.conf.broker_url,
+        # The slow feed is this machine's: allowed, as an operator would a warehouse.
+        "FOURFOLD_SOURCE_ALLOWED_HOSTS": "127.0.0.0/8",
     }
     process = subprocess.Popen(
         [

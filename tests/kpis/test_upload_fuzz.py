@@ -24,7 +24,7 @@ from kpis.models import Measurement, SourceKind
 from kpis.services import kpi_save
 from tests.fuzzing import event, rolled_back
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_run_now")]
 
 FUZZ = settings(
     max_examples=40,
@@ -85,18 +85,24 @@ def measurement_rows() -> list[tuple]:
 
 
 def upload(world, name: str, data: bytes):
-    """The view's two steps: receive (the preview), then load with the columns named like
-    the fields, as the preview page proposes them. None if refused at once."""
+    """The pages' steps: receive (its job reads the preview), then load with the columns
+    named like the fields, as the preview page proposes them. None if refused before the
+    mapping: at once, or by the job that reads the file (its run says why)."""
     by = world.user("manager")
     try:
-        pull, header, _preview = sources.upload_receive(
-            source=world.source, file_name=name, data=data, by=by
-        )
+        pull = sources.upload_receive(source=world.source, file_name=name, data=data, by=by)
     except ValidationError as refused:
         assert refused.messages
         assert all(str(m).strip() for m in refused.messages), refused.messages
         event("refused at once", refused.messages[0][:40])
         return None
+    pull.refresh_from_db()
+    if pull.status == "failed":
+        assert pull.error.strip() and "unexpectedly" not in pull.error, pull.error
+        assert pull.payload is None  # the file is not kept
+        event("refused when read", pull.error[:40])
+        return None
+    header = pull.preview["header"]
     mapping = {**ingest.guess_mapping(header), **{f: f for f in ingest.FIELDS if f in header}}
     mapping = {f: (c if c in header else "") for f, c in mapping.items()}
     return sources.upload_load(pull=pull, mapping=mapping, by=by)
@@ -500,12 +506,12 @@ def test_a_workbook_without_worksheets_is_refused_with_a_message(results):
                 content = re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", content)
             target.writestr(item, content)
     before = measurement_rows()
-    with pytest.raises(ValidationError) as refused:
-        sources.upload_receive(
-            source=results.source,
-            file_name="results.xlsx",
-            data=damaged.getvalue(),
-            by=results.user("manager"),
-        )
-    assert refused.value.messages == ["The workbook has no worksheet to read."]
+    pull = sources.upload_receive(
+        source=results.source,
+        file_name="results.xlsx",
+        data=damaged.getvalue(),
+        by=results.user("manager"),
+    )
+    pull.refresh_from_db()
+    assert (pull.status, pull.error) == ("failed", "The workbook has no worksheet to read.")
     assert measurement_rows() == before
