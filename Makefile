@@ -23,6 +23,9 @@ install-dev: $(UV)
 # The embedded default: SQLite in ./db.sqlite3 and Celery on kombu's filesystem
 # transport under ./var/celery (one worker with embedded beat, no broker server).
 run: export DJANGO_DEBUG ?= true
+# The demo's "Web analytics feed" is served by this very server on 127.0.0.1: a trial on
+# one's own machine lets sources reach it. Production lists its internal hosts itself.
+run: export FOURFOLD_SOURCE_ALLOWED_HOSTS ?= 127.0.0.1
 run: install
 	@mkdir -p var/celery/queue var/celery/processed var/celery/control
 	$(MANAGE) migrate --no-input -v 0
@@ -42,7 +45,7 @@ test: export DATABASE_URL ?= $(TEST_DATABASE_URL)
 test: export CELERY_BROKER_URL ?= $(TEST_BROKER_URL)
 test: export DJANGO_ALLOW_ASYNC_UNSAFE = true
 test: install-dev
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=25
 
 # Static security check of our code: no high-severity finding (bandit). Runs in CI.
 security: install-dev

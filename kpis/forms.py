@@ -266,8 +266,10 @@ class SourceForm(StyledForm, forms.ModelForm):
         return self.cleaned_data.get("db_port") or 5432
 
     def clean_db_password(self):
-        # Empty (or disabled) keeps the stored password; the service drops it when the
-        # server or the login changes.
+        # Empty keeps the stored password; the service drops it when the server or the
+        # login changes. A disabled field would give back the stored one as if typed.
+        if not self.may_set_secrets:
+            return ""
         return self.cleaned_data.get("db_password") or ""
 
 

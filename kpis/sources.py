@@ -150,6 +150,7 @@ def source_save(
     if _secrets(source) != before:
         source.secrets_changed_at = timezone.now()
     source.updated_by = by
+    source._history_user = by
     source.full_clean()
     with transaction.atomic():
         source.save()

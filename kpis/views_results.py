@@ -122,8 +122,8 @@ def source_detail(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResp
                 messages.warning(
                     request,
                     _(
-                        "The stored %(names)s no longer apply: they were entered for another "
-                        "server or login. An admin enters them again for the new one."
+                        "No longer stored: %(names)s. Secrets stay with the server and login "
+                        "they were entered for; an admin enters them again for the new one."
                     )
                     % {"names": ", ".join(sorted(dropped))},
                 )

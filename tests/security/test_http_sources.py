@@ -295,13 +295,14 @@ def test_a_manager_who_moves_the_url_cannot_take_the_admins_token_along(
         page, source_form(url=f"{attacker.url}/collect", header_names="Authorization:"), follow=True
     )
     text = moved.content.decode()
-    assert "The stored Authorization no longer apply" in text
+    assert "No longer stored: Authorization." in text
     source.refresh_from_db()
     assert source.headers == {"Authorization": ""}
     run(source)
     assert attacker.requests and "Authorization" not in attacker.requests[0]["headers"]
     # The change is in the source's history, with who made it.
-    assert "URL" in text and "Mia" in text
+    history = text[text.index('data-testid="source-history"') :]
+    assert "URL" in history and "Mia" in history and "Alice" in history
 
 
 def test_a_manager_cannot_enter_header_values(world, as_user):
@@ -347,3 +348,39 @@ def test_the_database_password_stays_with_its_server_and_login(world):
             by=world.user("manager"),
             db_password="the-managers-guess",
         )
+
+
+def test_a_manager_moves_a_sql_source_through_its_page_and_the_password_stays_behind(
+    world, as_user
+):
+    source = sources.source_save(
+        program=world.program,
+        by=world.user("admin"),
+        name="Warehouse",
+        kind=SourceKind.SQL,
+        db_host="warehouse.example",
+        db_name="dw",
+        db_user="reader",
+        db_password="admin-entered",
+        query="SELECT 1",
+        headers={},
+    )
+    url = reverse("kpis:source", kwargs={"pk": world.program.pk, "source_pk": source.pk})
+    form = {
+        "name": "Warehouse",
+        "kind": "sql",
+        "db_host": "warehouse.example",
+        "db_port": "5432",
+        "db_name": "dw",
+        "db_user": "reader",
+        "query": "SELECT 2",
+        "schedule": "",
+    }
+    manager = as_user("manager")
+    assert manager.post(url, form).status_code == 302  # another query, same server
+    source.refresh_from_db()
+    assert (source.query, source.db_password) == ("SELECT 2", "admin-entered")
+    moved = manager.post(url, {**form, "db_host": "evil.example"}, follow=True).content.decode()
+    source.refresh_from_db()
+    assert (source.db_host, source.db_password) == ("evil.example", "")
+    assert "No longer stored: password." in moved

@@ -144,9 +144,7 @@ def test_a_web_process_killed_in_the_middle_of_a_push_does_not_wedge_the_program
         " for n in range(400_000)]\n"
         "sources.push_load(token=ApiToken.objects.get(pk=int(sys.argv[1])), items=items)\n"
     )
-    loader = subprocess.Popen(
-        [sys.executable, "-c", script, str(token.pk)], cwd=ROOT, env=env
-    )
+    loader = subprocess.Popen([sys.executable, "-c", script, str(token.pk)], cwd=ROOT, env=env)
     try:
         deadline = time.monotonic() + 60
         while not Pull.objects.filter(status="running").exists():
