@@ -38,6 +38,7 @@ from kpis.models import (
     SourceKind,
     UploadStage,
 )
+from programs.limits import job_memory_limit
 from programs.models import Membership, Program, Role
 from programs.tasks import enqueue_on_commit
 
@@ -844,30 +845,6 @@ def _not_queued(pull: Pull):
     return lambda error: _fail(
         pull, _("The job queue could not be reached, so nothing ran. Try again shortly.")
     )
-
-
-@contextlib.contextmanager
-def job_memory_limit():
-    """While reading or loading a file, the process may grow by at most
-    FOURFOLD_JOB_MEMORY_MB: past that an allocation fails (MemoryError) instead of the
-    machine swapping. Linux's address-space limit, raised back afterwards."""
-    try:
-        import resource
-
-        with open("/proc/self/statm") as statm:
-            in_use = int(statm.read().split()[0]) * resource.getpagesize()
-    except (ImportError, OSError, ValueError):
-        yield
-        return
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = in_use + settings.FOURFOLD_JOB_MEMORY_MB * 2**20
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 # --- Push API -------------------------------------------------------------------------
