@@ -317,8 +317,8 @@ def test_a_manager_cannot_enter_header_values(world, as_user):
     assert "Only an organization admin" in refused.value.message_dict["header_names"][0]
 
 
-def test_the_database_password_stays_with_its_server_and_login(world):
-    source = sources.source_save(
+def warehouse_source(world) -> ResultSource:
+    return sources.source_save(
         program=world.program,
         by=world.user("admin"),
         name="Warehouse",
@@ -330,6 +330,10 @@ def test_the_database_password_stays_with_its_server_and_login(world):
         query="SELECT 1",
         headers={},
     )
+
+
+def test_the_database_password_stays_with_its_server_and_login(world):
+    source = warehouse_source(world)
     sources.source_save(
         program=world.program, source=source, by=world.user("manager"), query="SELECT 2"
     )
@@ -353,18 +357,7 @@ def test_the_database_password_stays_with_its_server_and_login(world):
 def test_a_manager_moves_a_sql_source_through_its_page_and_the_password_stays_behind(
     world, as_user
 ):
-    source = sources.source_save(
-        program=world.program,
-        by=world.user("admin"),
-        name="Warehouse",
-        kind=SourceKind.SQL,
-        db_host="warehouse.example",
-        db_name="dw",
-        db_user="reader",
-        db_password="admin-entered",
-        query="SELECT 1",
-        headers={},
-    )
+    source = warehouse_source(world)
     url = reverse("kpis:source", kwargs={"pk": world.program.pk, "source_pk": source.pk})
     form = {
         "name": "Warehouse",

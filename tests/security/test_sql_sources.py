@@ -51,6 +51,17 @@ def sql_source(world, *, by="admin", **values) -> ResultSource:
     )
 
 
+def login(warehouse) -> dict:
+    """The warehouse's server and its read-only login, as an admin types them."""
+    return {
+        "db_host": warehouse.host,
+        "db_port": warehouse.port,
+        "db_name": warehouse.dbname,
+        "db_user": warehouse.user,
+        "db_password": warehouse.password,
+    }
+
+
 def run(source: ResultSource) -> Pull:
     """The pull as the worker runs it (last attempt: a failure is final)."""
     pull = Pull.objects.create(source=source, trigger="manual")
@@ -96,11 +107,7 @@ def test_a_source_moved_onto_the_own_database_behind_the_forms_back_is_refused_w
     """What the pull connects to is checked again, whatever the row says."""
     source = sql_source(
         world,
-        db_host=warehouse_server.host,
-        db_port=warehouse_server.port,
-        db_name=warehouse_server.dbname,
-        db_user=warehouse_server.user,
-        db_password=warehouse_server.password,
+        **login(warehouse_server),
     )
     ResultSource.objects.filter(pk=source.pk).update(
         db_host=host, db_port=int(OWN["PORT"] or 5432), db_name=OWN["NAME"]
@@ -134,11 +141,7 @@ def test_a_source_without_a_database_name_is_refused_rather_than_defaulted(world
 def test_internal_servers_are_refused_unless_the_operator_allows_them(world, warehouse_server):
     source = sql_source(
         world,
-        db_host=warehouse_server.host,
-        db_port=warehouse_server.port,
-        db_name=warehouse_server.dbname,
-        db_user=warehouse_server.user,
-        db_password=warehouse_server.password,
+        **login(warehouse_server),
     )
     pull = run(source)
     assert pull.status == "failed"
@@ -200,11 +203,7 @@ def test_the_databases_error_text_is_not_shown(
     kind of failure and its SQLSTATE, never the database's words."""
     source = sql_source(
         world,
-        db_host=warehouse_server.host,
-        db_port=warehouse_server.port,
-        db_name=warehouse_server.dbname,
-        db_user=warehouse_server.user,
-        db_password=warehouse_server.password,
+        **login(warehouse_server),
         query=(
             "SELECT CAST((SELECT string_agg(rolname, ',') FROM pg_roles) AS int) AS kpi, "
             "current_date - 1 AS period, 1 AS value"
@@ -229,11 +228,7 @@ def test_a_query_returning_more_rows_than_a_load_takes_stops_without_reading_the
     settings.FOURFOLD_LOAD_MAX_ROWS = 5_000
     source = sql_source(
         world,
-        db_host=warehouse_server.host,
-        db_port=warehouse_server.port,
-        db_name=warehouse_server.dbname,
-        db_user=warehouse_server.user,
-        db_password=warehouse_server.password,
+        **login(warehouse_server),
         query=(
             "SELECT 'Conversion rate' AS kpi, current_date - 1 AS period, g AS value "
             "FROM generate_series(1, 50000000) AS g"
