@@ -207,6 +207,21 @@ def _feature(series: pd.Series, column: str, kind: Kind) -> pd.Series:
     return text
 
 
+def check_columns(columns: Columns) -> None:
+    """TableError when the chosen columns cannot be right whatever the file holds: a role
+    left unnamed, one column in two roles. Needs no file, so an upload is refused at once."""
+    if not columns.offer.strip() or not columns.converted.strip():
+        raise TableError("Name the offer column and the converted column.")
+    roles = [columns.offer, columns.converted, *([columns.value] if columns.value else [])]
+    if len(set(roles)) < len(roles):
+        raise TableError("The offer, converted and value columns must be three different columns.")
+    both = [c.strip() for c in columns.features if c.strip() in roles]
+    if both:
+        raise TableError(
+            f"“{both[0]}” cannot be an attribute and the offer, converted or value column too."
+        )
+
+
 def prepare(
     frame: pd.DataFrame,
     columns: Columns,
@@ -220,17 +235,11 @@ def prepare(
     offers those); other columns are typed by what they hold.
     """
     kinds = kinds or {}
+    check_columns(columns)
     features = tuple(dict.fromkeys(c.strip() for c in columns.features if c.strip()))
     if not features:
         raise TableError("Choose at least one attribute column for the model to learn from.")
     roles = [columns.offer, columns.converted, *([columns.value] if columns.value else [])]
-    if len(set(roles)) < len(roles):
-        raise TableError("The offer, converted and value columns must be three different columns.")
-    both = [c for c in features if c in roles]
-    if both:
-        raise TableError(
-            f"“{both[0]}” cannot be an attribute and the offer, converted or value column too."
-        )
     require_columns(frame, [*roles, *features], name=name)
 
     offer_missing = _missing(frame[columns.offer])
