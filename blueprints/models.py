@@ -259,12 +259,14 @@ class PropensityRun(models.Model):
     version = models.PositiveIntegerField()
     file = models.FileField(upload_to=_history_path, max_length=300)
     file_name = models.CharField(max_length=200)
-    rows = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField(null=True, blank=True)  # None until the job read the file
     offer_column = models.CharField(max_length=200)
     converted_column = models.CharField(max_length=200)
     value_column = models.CharField(max_length=200, blank=True)
-    feature_columns = models.JSONField(default=list)  # in the order the model uses them
-    feature_kinds = models.JSONField(default=dict)  # column -> number, boolean or category
+    # As chosen (empty: the columns named after attributes) until the job read the file,
+    # then in the order the model uses them.
+    feature_columns = models.JSONField(default=list, blank=True)
+    feature_kinds = models.JSONField(default=dict, blank=True)  # column -> kind, once read
     seed = models.PositiveIntegerField(
         help_text=_("Draws the held-out rows; recorded to reproduce.")
     )
@@ -310,6 +312,14 @@ class PropensityRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (TrainingStatus.SUCCEEDED, TrainingStatus.FAILED)
+
+    @property
+    def step(self) -> str:
+        """What the job is doing, for the page that follows it: the file is read and checked
+        first (rows unknown until then), then the offers are trained one by one."""
+        if self.status == TrainingStatus.RUNNING and self.rows is None:
+            return _("Reading the file")
+        return self.get_status_display()
 
 
 class PropensityModel(models.Model):

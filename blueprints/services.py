@@ -36,6 +36,7 @@ from blueprints.models import (
 from kpis import conditions
 from kpis.conditions import AttributeType
 from kpis.models import Attribute, Kpi
+from kpis.sources import job_memory_limit
 from programs import tables
 from programs.models import Cycle
 from programs.services import ensure_cycle_open
@@ -506,13 +507,17 @@ def propensity_run_create(
     by: AbstractBaseUser,
     seed: int | None = None,
 ) -> PropensityRun:
-    """Check an exposure history and queue its training as the blueprint's next version.
+    """Store an exposure history and queue its reading and training as the blueprint's
+    next version.
 
-    Everything cheap is checked here, before anything is saved: the chosen columns exist,
-    the converted column says yes or no, no attribute column is constant, every offer in
-    the file is one of the blueprint's, and at least one offer has enough data. With any of
-    that wrong, ValidationError says what and nothing is stored. `seed` (random when not
-    given) draws the held-out rows; give an earlier version's seed to reproduce it.
+    Only what needs no parse is checked here (the request must not read a file: a workbook
+    can unpack to far more than it weighs): the blueprint is open, the file is within its
+    size, and the chosen columns name the offer and the converted column, each column in
+    one role. With any of that wrong, ValidationError says what and nothing is stored.
+    The job reads and checks the file (propensity_run_execute); a file that cannot be used
+    ends the run failed with the reason, the version number kept like any failed run's.
+    `seed` (random when not given) draws the held-out rows; give an earlier version's seed
+    to reproduce it.
     """
     _open(blueprint)
     file_name = Path(file_name).name or "history.csv"
@@ -520,12 +525,7 @@ def propensity_run_create(
     if len(data) > MAX_HISTORY_BYTES:
         raise ValidationError(_("The file is larger than 100 MB."))
     try:
-        history, offer_ids = _read_history(
-            blueprint=blueprint, file_name=file_name, data=data, columns=columns
-        )
-        too_little = propensity.too_little_overall(history)
-        if too_little:
-            raise tables.TableError(too_little)
+        propensity.check_columns(columns)
     except tables.TableError as error:
         raise ValidationError(str(error)) from None
     with transaction.atomic():
@@ -536,15 +536,13 @@ def propensity_run_create(
             blueprint=blueprint,
             version=last + 1,
             file_name=file_name[:200],
-            rows=len(history.converted),
-            offer_column=columns.offer,
-            converted_column=columns.converted,
-            value_column=columns.value,
-            feature_columns=list(history.kinds),
-            feature_kinds={c: k.value for c, k in history.kinds.items()},
+            offer_column=columns.offer.strip(),
+            converted_column=columns.converted.strip(),
+            value_column=columns.value.strip(),
+            # As chosen (none: the job picks the columns named after attributes).
+            feature_columns=list(dict.fromkeys(c.strip() for c in columns.features if c.strip())),
             seed=seed,
             holdout=propensity.HOLDOUT,
-            offers_total=len(offer_ids),
             created_by=by,
         )
         run.full_clean(exclude=["file"])
@@ -557,6 +555,51 @@ def propensity_run_create(
         )
     log.info("propensity_run_queued", run=run.pk, blueprint=blueprint.pk, by=by.pk)
     return run
+
+
+class _Refused(Exception):
+    """The file cannot be used: the run fails with this message."""
+
+
+def _run_read(run: PropensityRun) -> tuple[propensity.History, dict[str, int]]:
+    """The job's first step: read and check the stored file within the job memory limit,
+    and record what it holds on the run (rows, the attribute columns and their kinds, the
+    offers to train), so the page can say so while the offers train."""
+    try:
+        with run.file.open("rb") as stream:
+            data = stream.read()
+    except OSError as error:
+        raise _Refused(
+            _("The uploaded file cannot be read from storage (%(e)s); upload it again.")
+            % {"e": type(error).__name__}
+        ) from None
+    try:
+        with job_memory_limit():
+            history, offer_ids = _read_history(
+                blueprint=run.blueprint,
+                file_name=run.file_name,
+                data=data,
+                columns=run_columns(run),
+            )
+            too_little = propensity.too_little_overall(history)
+    except tables.TableError as error:
+        raise _Refused(str(error)) from None
+    except MemoryError:
+        raise _Refused(_("Reading the file needed more memory than a job may use.")) from None
+    except SoftTimeLimitExceeded:
+        raise _Refused(
+            _("Reading the file took longer than its time limit; nothing was trained.")
+        ) from None
+    del data
+    if too_little:
+        raise _Refused(too_little)
+    PropensityRun.objects.filter(pk=run.pk).update(
+        rows=len(history.converted),
+        feature_columns=list(history.kinds),
+        feature_kinds={c: k.value for c, k in history.kinds.items()},
+        offers_total=len(offer_ids),
+    )
+    return history, offer_ids
 
 
 def _run_claim(run_id: int, task_id: str) -> bool:
@@ -592,18 +635,15 @@ def _run_fail(run_id: int, message: str) -> None:
 
 
 def propensity_run_execute(*, run_id: int, task_id: str = "") -> None:
-    """Train every offer of a queued run, reporting progress offer by offer. Safe to run
+    """Read and check a queued run's file, then train every offer, reporting progress
+    offer by offer; a file that cannot be used fails the run with the reason. Safe to run
     twice: only the caller that claims the run trains it, and each offer's result is
     upserted on (run, offer), so a re-delivered task ends where a single run would."""
     if not _run_claim(run_id, task_id or f"direct-{run_id}"):
         return  # gone, finished, or being trained by another worker
     run = PropensityRun.objects.select_related("blueprint__cycle__program").get(pk=run_id)
     try:
-        with run.file.open("rb") as stream:
-            data = stream.read()
-        history, offer_ids = _read_history(
-            blueprint=run.blueprint, file_name=run.file_name, data=data, columns=run_columns(run)
-        )
+        history, offer_ids = _run_read(run)
         done = 0
         for result in propensity.train(history, seed=run.seed, holdout=run.holdout):
             PropensityModel.objects.update_or_create(
@@ -635,14 +675,8 @@ def propensity_run_execute(*, run_id: int, task_id: str = "") -> None:
             finished_at=timezone.now(),
         )
         log.info("propensity_run_trained", run=run.pk, offers=done)
-    except tables.TableError as error:  # the blueprint's offers changed since the upload
-        _run_fail(run.pk, str(error))
-    except OSError as error:
-        _run_fail(
-            run.pk,
-            _("The uploaded file cannot be read from storage (%(e)s); upload it again.")
-            % {"e": type(error).__name__},
-        )
+    except _Refused as refused:  # the file cannot be used (or no longer fits the offers)
+        _run_fail(run.pk, str(refused))
     except SoftTimeLimitExceeded:
         _run_fail(run.pk, _("Training took longer than its time limit and was stopped."))
     except Exception as error:

@@ -53,7 +53,12 @@ def run_batch(*, batch_id: int) -> None:
         log.exception("batch_failed", batch=batch_id)
 
 
-@shared_task(bind=True, ignore_result=True, acks_late=True)
+# Reading a 100 MB history and training its offers takes minutes, not hours: past the soft
+# limit the run fails with a message; the hard limit ends a job stuck in C code.
+@shared_task(
+    bind=True, ignore_result=True, acks_late=True, soft_time_limit=20 * 60, time_limit=25 * 60
+)
 def train_propensity(self, *, run_id: int) -> None:
-    """Train a queued propensity run. Safe to deliver twice (services.propensity_run_execute)."""
+    """Read, check and train a queued propensity run, within the time limits and (while
+    reading) the job memory limit. Safe to deliver twice (services.propensity_run_execute)."""
     services.propensity_run_execute(run_id=run_id, task_id=self.request.id or "")

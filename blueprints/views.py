@@ -516,8 +516,8 @@ def propensity_upload(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> H
         else:
             messages.success(
                 request,
-                _("Version %(v)s is training on %(n)s exposures.")
-                % {"v": run.version, "n": f"{run.rows:,}"},
+                _("Version %(v)s is queued: the file is read and checked, then each offer trained.")
+                % {"v": run.version},
             )
             return redirect(
                 "blueprints:propensity_run", pk=pk, blueprint_pk=blueprint.pk, version=run.version

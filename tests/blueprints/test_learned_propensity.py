@@ -103,19 +103,29 @@ def test_the_result_page_follows_a_run_until_it_ends(shop, as_user, history):
         by=shop.user("team"),
     )
     client = as_user("executive")
-    polling = client.get(
-        url("propensity_run", shop, version=run.version),
-        HTTP_HX_REQUEST="true",
-        HTTP_HX_TARGET="run-status",
-    ).content.decode()
+
+    def status() -> str:
+        return client.get(
+            url("propensity_run", shop, version=run.version),
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="run-status",
+        ).content.decode()
+
+    polling = status()
     assert polling.lstrip().startswith('<div id="run-status"')
-    assert 'hx-trigger="every 1s"' in polling and "0 of 3 offers" in polling
-    services.propensity_run_execute(run_id=run.pk)
-    done = client.get(
-        url("propensity_run", shop, version=run.version),
-        HTTP_HX_REQUEST="true",
-        HTTP_HX_TARGET="run-status",
-    ).content.decode()
+    assert 'hx-trigger="every 1s"' in polling and "Queued…" in polling
+    assert "Uploaded “history.csv”" in html.unescape(polling)
+    # The worker took it and reads the file (the steps a real job passes through).
+    running = PropensityRun.objects.filter(pk=run.pk)
+    running.update(status="running", task_id=f"direct-{run.pk}")
+    polling = status()
+    assert 'hx-trigger="every 1s"' in polling and "Reading the file…" in polling
+    running.update(rows=18_000, offers_total=3)
+    polling = status()
+    assert "Training…" in polling and "0 of 3 offers" in polling
+    assert "18,000 exposures" in polling
+    services.propensity_run_execute(run_id=run.pk, task_id=f"direct-{run.pk}")
+    done = status()
     assert 'hx-trigger="every' not in done and "Learned per offer" in done
 
 
@@ -212,14 +222,72 @@ def rows(n: int, line) -> str:
         "txt",
     ],
 )
-def test_bad_files_get_a_clear_message_and_nothing_is_saved(
-    shop, as_user, history, content, fields, message, django_capture_on_commit_callbacks
+@pytest.mark.usefixtures("jobs_run_now")
+def test_bad_files_end_their_run_failed_with_a_clear_message_on_its_page(
+    shop, as_user, history, content, fields, message
 ):
     name = fields.pop("name", "history.csv")
+    client = as_user("manager")
+    response = client.post(
+        url("propensity_upload", shop),
+        history_form(history if content is None else content, name=name, **fields),
+    )
+    # The request stored the file and queued the job; the job read it and refused it.
+    assert response.status_code == 302
+    assert response["Location"] == url("propensity_run", shop, version=1)
+    run = PropensityRun.objects.get()
+    assert (run.status, run.version, run.rows) == ("failed", 1, None)
+    assert message in run.error
+    assert not PropensityModel.objects.exists()
+    page = html.unescape(client.get(response["Location"]).content.decode())
+    assert "No model was trained." in page and message in page
+    assert 'hx-trigger="every' not in page
+    # A failed run keeps its number, as every failed run does: the next upload is v2.
+    client.post(url("propensity_upload", shop), history_form(history))
+    assert PropensityRun.objects.get(version=2).status == "succeeded"
+
+
+def test_the_upload_request_stores_the_file_and_queues_the_job_without_reading_it(
+    shop, as_user, history, monkeypatch, django_capture_on_commit_callbacks
+):
+    def no_parse_in_the_request(*args, **kwargs):
+        raise AssertionError("the request parsed the file")
+
+    monkeypatch.setattr(services.tables, "read_table", no_parse_in_the_request)
+    client = as_user("team")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(
+            url("propensity_upload", shop), history_form(history, value_column="value")
+        )
+    assert response.status_code == 302
+    run = PropensityRun.objects.get()
+    assert (run.status, run.version, run.rows, run.offers_total) == ("queued", 1, None, 0)
+    assert (run.feature_columns, run.feature_kinds) == ([], {})
+    assert stored_files(shop) == [Path(run.file.path)]
+    assert Path(run.file.path).read_bytes() == history
+    assert len(queued) == 1 and not run.models.exists()
+    page = html.unescape(client.get(response["Location"]).content.decode())
+    assert "Version 1 is queued: the file is read and checked, then each offer trained." in page
+    assert "Queued…" in page and "Uploaded “history.csv”" in page
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"converted_column": "offer"}, "must be three different columns"),
+        ({"value_column": "converted"}, "must be three different columns"),
+        (
+            {"attribute_columns": "visitor_type, offer"},
+            "“offer” cannot be an attribute and the offer, converted or value column too.",
+        ),
+    ],
+)
+def test_columns_that_cannot_be_right_are_refused_at_once_and_nothing_is_saved(
+    shop, as_user, history, fields, message, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as queued:
         response = as_user("manager").post(
-            url("propensity_upload", shop),
-            history_form(history if content is None else content, name=name, **fields),
+            url("propensity_upload", shop), history_form(history, **fields)
         )
     assert response.status_code == 422
     assert message in html.unescape(response.content.decode())

@@ -1,9 +1,10 @@
 """Fuzzing the exposure history upload of learned propensity (issues 10 and 11).
 
 Whatever file and columns arrive, `services.propensity_run_create` either queues a run
-(one row, one stored file) or raises a ValidationError whose messages say why, and then
-no row and no file was added. A queued run then ends trained, or failed with a message,
-never in a crash.
+(one row, one stored file, nothing read yet) or, for columns that cannot be right whatever
+the file holds, raises a ValidationError whose messages say why, and then no row and no
+file was added. The job then reads the file: the run ends trained, or failed with a message
+and no model kept, never in a crash.
 """
 
 import io
@@ -59,7 +60,8 @@ def saved() -> tuple:
 
 
 def create_or_refuse(world, name: str, data: bytes, columns: Columns) -> PropensityRun | None:
-    """Upload; on refusal check the messages and that nothing was kept. None if refused."""
+    """Upload and run the job; on refusal check the messages and that nothing was kept.
+    None if refused by the request, else the run as the job left it."""
     before = saved()
     try:
         run = services.propensity_run_create(
@@ -77,14 +79,16 @@ def create_or_refuse(world, name: str, data: bytes, columns: Columns) -> Propens
         note("refused", refused.messages[0][:50])
         return None
     counts, files = saved()
-    assert counts[0] == before[0][0] + 1
+    assert counts == (before[0][0] + 1, before[0][1])
     assert files - before[1] == {media_files_path(run)}
+    assert (run.status, run.rows) == (TrainingStatus.QUEUED, None)  # the request read nothing
     services.propensity_run_execute(run_id=run.pk)
     run.refresh_from_db()
     assert run.status in (TrainingStatus.SUCCEEDED, TrainingStatus.FAILED)
     if run.status == TrainingStatus.FAILED:
         clear(run.error)
         assert "unexpectedly" not in run.error, run.error
+        assert not run.models.exists()
         note("failed", run.error[:40])
     else:
         note("trained")
@@ -207,9 +211,10 @@ def test_near_valid_histories_train_or_are_refused_with_nothing_saved(shop, file
         ),
     )
 )
-def test_random_bytes_are_refused_with_a_message(shop, file):
+def test_random_bytes_end_their_run_failed_with_a_message(shop, file):
     with rolled_back():
-        assert create_or_refuse(shop, *file, Columns("offer", "converted", ())) is None
+        run = create_or_refuse(shop, *file, Columns("offer", "converted", ()))
+        assert run is not None and run.status == TrainingStatus.FAILED
 
 
 def test_the_valid_history_trains(shop):
@@ -223,7 +228,8 @@ def test_the_valid_history_trains(shop):
     ]
 
 
-def test_a_broken_upload_on_the_page_says_why_and_keeps_nothing(shop, as_user):
+@pytest.mark.usefixtures("jobs_run_now")
+def test_a_broken_upload_on_the_page_says_why_and_keeps_no_model(shop, as_user):
     url = reverse(
         "blueprints:propensity_upload",
         kwargs={"pk": shop.program.pk, "blueprint_pk": shop.blueprint.pk},
@@ -231,15 +237,17 @@ def test_a_broken_upload_on_the_page_says_why_and_keeps_nothing(shop, as_user):
     good = BASE.to_csv(index=False)
     maybe = BASE.copy()
     maybe.loc[0, "converted"] = "maybe"
-    before = saved()
+    client = as_user("team")
     for content, fields, message in [
         (maybe.to_csv(index=False).encode(), {}, "must say whether each exposure converted"),
         (good.encode("utf-16"), {}, "is not UTF-8"),
         (good.encode(), {"offer_column": "shown"}, "has no column “shown”"),
         (b"PK\x03\x04 broken", {"name": "history.xlsx"}, "is not a readable Excel workbook"),
     ]:
-        response = as_user("team").post(url, history_form(content, **fields))
-        assert response.status_code == 422
-        page = response.content.decode().replace("&ldquo;", "“").replace("&rdquo;", "”")
-        assert message in page, message
-    assert saved() == before
+        response = client.post(url, history_form(content, **fields))
+        assert response.status_code == 302  # to the run's page, where the job's verdict shows
+        page = client.get(response["Location"]).content.decode()
+        page = page.replace("&ldquo;", "“").replace("&rdquo;", "”")
+        assert "No model was trained." in page and message in page, message
+    assert set(PropensityRun.objects.values_list("status", flat=True)) == {TrainingStatus.FAILED}
+    assert not PropensityModel.objects.exists()

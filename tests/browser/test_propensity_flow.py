@@ -87,3 +87,22 @@ def test_the_executive_reads_a_version_without_changing_it(live_server, page, sh
     page.get_by_role("link", name=f"v{run.version}").click()
     expect(page.get_by_test_id("learned-offer")).to_have_count(3)
     expect(page.get_by_role("button", name="Use learned")).to_have_count(0)
+
+
+def test_a_file_that_cannot_be_used_ends_its_version_failed_with_the_reason(
+    live_server, page, shop, tmp_path
+):
+    thin = tmp_path / "exposures.csv"
+    thin.write_text("offer,converted,visitor_type\n" + "Bestsellers,1,new\n" * 5)
+    log_in(page, live_server.url, "tom")
+    page.goto(
+        f"{live_server.url}/programs/{shop.program.pk}/how-do-we-get-there/blueprints/"
+        f"{shop.blueprint.pk}/propensity/"
+    )
+    form = page.get_by_test_id("history-form")
+    form.get_by_label("Exposure history (CSV or Excel)").set_input_files(thin)
+    form.get_by_role("button", name="Check and train").click()
+
+    expect(page.get_by_role("heading", name="Version 1")).to_be_visible()
+    expect(page.get_by_test_id("run-error")).to_contain_text("No model was trained.")
+    expect(page.get_by_test_id("run-error")).to_contain_text("“converted” says yes on every row")

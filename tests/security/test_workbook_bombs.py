@@ -435,21 +435,31 @@ def test_a_customer_table_longer_than_its_dimension_says_is_refused_on_the_page(
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("tasks_run_here")
-def test_the_bomb_as_an_exposure_history_is_refused_on_the_page(
-    world, as_user, strings_bomb, never_opened
+def test_the_bomb_as_an_exposure_history_is_refused_by_its_job_and_said_on_its_page(
+    world, as_user, strings_bomb, never_opened, django_capture_on_commit_callbacks
 ):
     shop = make_shop(world)
     url = reverse(
         "blueprints:propensity_upload",
         kwargs={"pk": shop.program.pk, "blueprint_pk": shop.blueprint.pk},
     )
-    response = as_user("team").post(url, history_form(strings_bomb, name="history.xlsx"))
-    assert response.status_code == 422
-    assert (
+    client = as_user("team")
+    # The request only stores the file and queues the job: it opens nothing.
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(url, history_form(strings_bomb, name="history.xlsx"))
+    assert response.status_code == 302 and len(queued) == 1
+    run = PropensityRun.objects.get()
+    assert (run.status, run.rows) == ("queued", None)
+    queued[0]()  # the job: reads within the memory limit, and refuses from the zip directory
+    expected = (
         "“history.xlsx” cannot be read: The workbook's part xl/sharedStrings.xml unpacks to "
         "95 MB; " + STRINGS_LIMIT
-    ) in page_text(response)
-    assert not PropensityRun.objects.exists()
+    )
+    run.refresh_from_db()
+    assert (run.status, run.rows) == ("failed", None) and expected in run.error
+    assert not run.models.exists()
+    page = client.get(response["Location"])
+    assert "No model was trained." in page_text(page) and expected in page_text(page)
 
 
 # --- Valid workbooks under the limits read back cell for cell -------------------------
