@@ -170,7 +170,8 @@ class RefreshRequestAdmin(ReadOnly):
 
 @admin.register(CustomerTable)
 class CustomerTableAdmin(ReadOnly):
-    list_display = ["name", "organization", "rows", "uploaded_by", "uploaded_at"]
+    list_display = ["name", "organization", "status", "rows", "uploaded_by", "uploaded_at"]
+    list_filter = ["status"]
     exclude = ["columns"]
 
 

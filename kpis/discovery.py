@@ -11,10 +11,11 @@ import numpy as np
 import structlog
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kpis import clustering
 from kpis.clustering import ClusteringError, StoredColumn, TableCondition
@@ -27,8 +28,10 @@ from kpis.models import (
     Segment,
     SegmentCondition,
 )
+from programs.limits import job_memory_limit
 from programs.models import Organization
 from programs.tables import TableError, describe, read_table
+from programs.tasks import enqueue_on_commit
 
 log = structlog.get_logger(__name__)
 
@@ -47,31 +50,104 @@ ATTRIBUTE_TYPES = {
 
 
 def customer_table_upload(*, organization: Organization, name: str, stream, by) -> CustomerTable:
-    """Read an uploaded customer table and keep it as column arrays.
-
-    Raises TableError with the reason when the file cannot be used; nothing is kept then."""
-    data = stream.read()
-    frame = read_table(name, io.BytesIO(data))
-    columns, arrays = clustering.store(frame, describe(frame))
-    _refuse_huge_numbers(name, columns, arrays)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    """Keep an uploaded customer table and queue the job that reads it: the request never
+    parses the file (a 100,000-row workbook takes half a minute, a hostile one longer), the
+    job does, within its time and memory limits. The table is "queued" until then."""
+    digest = hashlib.sha256()
+    for chunk in File(stream).chunks():
+        digest.update(chunk)
     table = CustomerTable(
         organization=organization,
         name=name[:200],
-        sha256=hashlib.sha256(data).hexdigest(),
-        rows=len(frame),
-        columns=[c.as_dict() for c in columns],
+        sha256=digest.hexdigest(),
+        status=RunStatus.QUEUED,
         uploaded_by=by,
     )
-    table.data.save(f"{organization.slug}.npz", ContentFile(buffer.getvalue()), save=False)
+    table.upload.save(f"{organization.slug}.upload", File(stream), save=False)
     try:
-        table.save()
+        with transaction.atomic():
+            table.save()
+            from kpis.tasks import read_customer_table
+
+            enqueue_on_commit(
+                read_customer_table, table_id=table.pk, on_failure=_table_not_queued(table.pk)
+            )
     except Exception:
-        table.data.delete(save=False)
+        table.upload.delete(save=False)
         raise
-    log.info("customer_table_uploaded", table=table.pk, rows=table.rows)
+    log.info("customer_table_uploaded", table=table.pk)
     return table
+
+
+def _table_not_queued(table_id: int):
+    return lambda error: _table_fail(
+        table_id,
+        _("The job queue could not be reached, so the file was not read. Upload it again."),
+        statuses=[RunStatus.QUEUED],
+    )
+
+
+def customer_table_read(*, table_id: int) -> None:
+    """The job's work: read the kept upload into column arrays and mark the table read, or
+    fail it with what is wrong with the file. The upload is deleted either way. A table
+    already read or failed is left alone, so a job delivered twice reads once."""
+    claimed = CustomerTable.objects.filter(
+        pk=table_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+    ).update(status=RunStatus.RUNNING)
+    if not claimed:
+        return
+    table = CustomerTable.objects.get(pk=table_id)
+    try:
+        with job_memory_limit():
+            with table.upload.open("rb") as file:
+                frame = read_table(table.name, io.BytesIO(file.read()))
+            columns, arrays = clustering.store(frame, describe(frame))
+            _refuse_huge_numbers(table.name, columns, arrays)
+            buffer = io.BytesIO()
+            np.savez(buffer, **arrays)
+    except TableError as error:
+        _table_fail(table_id, str(error))
+        return
+    except SoftTimeLimitExceeded:
+        _table_fail(table_id, _("Reading the file took longer than its time limit; sample it."))
+        return
+    except MemoryError:
+        _table_fail(table_id, _("Reading the file needed more memory than a job may use."))
+        return
+    except Exception:
+        # Whatever went wrong, the page must not wait forever.
+        log.exception("customer_table_read_crashed", table=table_id)
+        _table_fail(table_id, _("Reading stopped on an unexpected error; it is in the log."))
+        raise
+    table.data.save(f"{table.organization.slug}.npz", ContentFile(buffer.getvalue()), save=False)
+    read = CustomerTable.objects.filter(pk=table_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.SUCCEEDED,
+        data=table.data.name,
+        rows=len(frame),
+        columns=[c.as_dict() for c in columns],
+        upload="",
+        error="",
+    )
+    if not read:  # deleted (or failed) while the job read it
+        table.data.delete(save=False)
+    if table.upload:
+        table.upload.delete(save=False)
+    log.info("customer_table_read", table=table_id, rows=len(frame))
+
+
+def _table_fail(
+    table_id: int, message: str, statuses=(RunStatus.QUEUED, RunStatus.RUNNING)
+) -> None:
+    """Fail a table still waiting to be read, with the message its page shows, and delete
+    its upload: nothing of a file that could not be read is kept."""
+    table = CustomerTable.objects.filter(pk=table_id, status__in=statuses).first()
+    if table is None:
+        return
+    CustomerTable.objects.filter(pk=table_id, status__in=statuses).update(
+        status=RunStatus.FAILED, error=message, upload=""
+    )
+    if table.upload:
+        table.upload.delete(save=False)
 
 
 def _refuse_huge_numbers(name: str, columns: list[StoredColumn], arrays: dict) -> None:
@@ -93,10 +169,11 @@ def _refuse_huge_numbers(name: str, columns: list[StoredColumn], arrays: dict) -
 
 def customer_table_delete(*, table: CustomerTable) -> None:
     """Delete a table, its runs and their files; segments saved from it stay."""
-    files = [table.data, *(run.labels for run in table.runs.all() if run.labels)]
+    files = [table.data, table.upload, *(run.labels for run in table.runs.all() if run.labels)]
     table.delete()
     for file in files:
-        file.delete(save=False)
+        if file:
+            file.delete(save=False)
 
 
 def stored_columns(table: CustomerTable) -> list[StoredColumn]:
@@ -118,6 +195,12 @@ def cluster_run_queue(
     by,
 ) -> ClusterRun:
     """Check the settings against the table and queue a run; ValidationError says why not."""
+    if table.reading:
+        raise ValidationError(
+            _("The file is still being read; start a run when its columns appear.")
+        )
+    if not table.ready:
+        raise ValidationError(_("This table could not be read, so it cannot be clustered."))
     seed = random.SystemRandom().randrange(1, 2**31) if seed is None else seed
     settings = clustering.Settings(keys=tuple(keys), seed=seed, k=k, k_range=k_range)
     problems = clustering.check(stored_columns(table), table.rows, settings)

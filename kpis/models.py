@@ -104,21 +104,36 @@ class Segment(models.Model):
         return self.name
 
 
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
 class CustomerTable(models.Model):
     """An uploaded customer table segments are discovered in, stored as column arrays.
 
     The upload is read once; its columns (numbers as floats, categories as codes) are kept
     in `data` (an .npz file in the media folder), described in `columns`, so runs and the
-    reach of a segment's conditions never parse the file again."""
+    reach of a segment's conditions never parse the file again.
+
+    The request only keeps the uploaded file in `upload`; a job reads it (`status` says
+    how far it got, `error` why it failed) and deletes it, read or not."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="customer_tables"
     )
     name = models.CharField(_("file name"), max_length=200)
     sha256 = models.CharField(max_length=64, editable=False)
-    rows = models.PositiveIntegerField()
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
+    )
+    error = models.TextField(_("error"), blank=True)
+    upload = models.FileField(upload_to="customer-tables/uploads/", max_length=300, blank=True)
+    rows = models.PositiveIntegerField(default=0)
     columns = models.JSONField(default=list)  # kpis.clustering.StoredColumn.as_dict()
-    data = models.FileField(upload_to="customer-tables/", max_length=300)
+    data = models.FileField(upload_to="customer-tables/", max_length=300, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -128,16 +143,26 @@ class CustomerTable(models.Model):
         ordering = ["-uploaded_at", "-pk"]
         verbose_name = _("customer table")
         verbose_name_plural = _("customer tables")
+        constraints = [
+            # Runs and reach read the arrays of every table that says it is read.
+            models.CheckConstraint(
+                condition=~models.Q(status="succeeded") | ~models.Q(data=""),
+                name="customer_table_read_has_data",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def ready(self) -> bool:
+        """Read, so its columns can be clustered."""
+        return self.status == RunStatus.SUCCEEDED
 
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")
+    @property
+    def reading(self) -> bool:
+        """Its job has yet to finish: the page waits for it."""
+        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
 class ClusterRun(models.Model):

@@ -35,6 +35,16 @@ def read_upload(*, pull_id: int) -> None:
     sources.upload_read(pull_id=pull_id)
 
 
+@shared_task(ignore_result=True, acks_late=True, soft_time_limit=5 * 60, time_limit=6 * 60)
+def read_customer_table(*, table_id: int) -> None:
+    """Read an uploaded customer table into column arrays (segment discovery), within the
+    time limit and the job memory limit; a file that cannot be read fails its table. A
+    100,000-row workbook takes about half a minute, hence a longer limit than a preview's."""
+    from kpis.discovery import customer_table_read
+
+    customer_table_read(table_id=table_id)
+
+
 @shared_task(ignore_result=True)
 def expire_pulls() -> None:
     """Beat's entry every minute: runs past their lease, lost in the queue or waiting for

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from kpis import charts, discovery
 from kpis.clustering import column_label
@@ -22,7 +23,6 @@ from kpis.models import ClusterRun, CustomerTable, RunStatus, Segment
 from kpis.templatetags.kpi_format import share
 from programs.access import Need, membership_for
 from programs.http import HtmxHttpRequest
-from programs.tables import TableError
 
 
 def _context(membership, **extra) -> dict:
@@ -53,22 +53,13 @@ def table_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
         if upload.size > discovery.MAX_UPLOAD_BYTES:
             form.add_error("file", _("The file is larger than 300 MB; sample it or split it."))
         else:
-            try:
-                table = discovery.customer_table_upload(
-                    organization=membership.organization,
-                    name=upload.name,
-                    stream=upload,
-                    by=request.user,
-                )
-            except TableError as error:
-                form.add_error("file", str(error))
-            else:
-                messages.success(
-                    request,
-                    _("%(rows)s customers read. Choose the columns to group them by.")
-                    % {"rows": f"{table.rows:,}"},
-                )
-                return redirect("kpis:customer_table", org=org, table_pk=table.pk)
+            table = discovery.customer_table_upload(
+                organization=membership.organization,
+                name=upload.name,
+                stream=upload,
+                by=request.user,
+            )
+            return redirect("kpis:customer_table", org=org, table_pk=table.pk)
     tables = membership.organization.customer_tables.select_related("uploaded_by").prefetch_related(
         "runs"
     )
@@ -83,10 +74,30 @@ def table_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def customer_table(request: HtmxHttpRequest, org: str, table_pk: int) -> HttpResponse:
-    """A table's columns and runs, and the form that starts a run."""
+    """A table's columns and runs, and the form that starts a run. While a job reads the
+    file, the page waits for it (the reading fragment polls itself); a table that could not
+    be read says why."""
     need = Need.PLAN if request.method == "POST" else Need.VIEW
     membership = membership_for(request.user, org, need=need)
     table = _table(membership, table_pk)
+    if request.htmx and request.htmx.target == "table-reading":
+        if table.reading:
+            return render(
+                request,
+                "kpis/customer_table.html#table-reading",
+                _context(membership, table=table),
+            )
+        return HttpResponseClientRefresh()  # read (or failed) while the page waited
+    if not table.ready:
+        if request.method == "POST":
+            messages.error(
+                request,
+                _("The file is still being read; start a run when its columns appear.")
+                if table.reading
+                else _("This table could not be read, so it cannot be clustered."),
+            )
+            return redirect("kpis:customer_table", org=org, table_pk=table.pk)
+        return render(request, "kpis/customer_table.html", _context(membership, table=table))
     columns = discovery.stored_columns(table)
     form = ClusterRunForm(request.POST or None, columns=columns)
     if request.method == "POST" and form.is_valid():

@@ -207,6 +207,7 @@ def discovered(w: World) -> dict:
             stream=io.BytesIO(f"id,spend,country\n{rows}\n".encode()),
             by=w.user("team"),
         )
+        discovery.customer_table_read(table_id=w.table.pk)
         w.run = ClusterRun.objects.create(table=w.table, number=1, keys=["spend"], k=2, seed=1)
         discovery.cluster_run_execute(run_id=w.run.pk)
         w.run.refresh_from_db()

@@ -4,6 +4,8 @@ segment whose conditions she then edits, watching whom they reach."""
 import pytest
 from playwright.sync_api import expect
 
+from kpis import discovery
+from kpis.tasks import read_customer_table
 from tests.browser.test_program_flow import log_in
 from tests.kpis.test_discovery import planted
 
@@ -14,17 +16,22 @@ pytestmark = [
 ]
 
 
-def test_manager_discovers_segments_and_saves_one(live_server, page, world, tmp_path):
+def test_manager_discovers_segments_and_saves_one(live_server, page, world, tmp_path, monkeypatch):
     frame, _truth = planted(800)
     customers = tmp_path / "customers.csv"
     frame.to_csv(customers, index=False)
+    held = []  # the reading job waits here until the test plays the worker
+    monkeypatch.setattr(read_customer_table, "delay", lambda **kwargs: held.append(kwargs))
 
     log_in(page, live_server.url, "mia")
     page.goto(f"{live_server.url}/o/{world.acme.slug}/segments/")
     page.get_by_role("link", name="Discover segments in data").click()
     page.get_by_label("Customer table (CSV or Excel)").set_input_files(customers)
     page.get_by_role("button", name="Upload and read").click()
-    expect(page.get_by_text("800 customers read.")).to_be_visible()
+    expect(page.get_by_test_id("table-reading")).to_contain_text("Reading the file")
+    expect(page.get_by_test_id("run-form")).to_have_count(0)
+    discovery.customer_table_read(**held.pop())
+    expect(page.get_by_text("800 customers, 6 columns")).to_be_visible()  # the page polled
     key_column = page.get_by_test_id("columns").locator("tr").filter(has_text="customer_id")
     expect(key_column).to_contain_text("id or text")
     expect(key_column).to_contain_text("not used")

@@ -3,10 +3,12 @@ them, and the pages upload, run, show and save without losing anything on bad in
 
 import io
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from sklearn.metrics import adjusted_rand_score
@@ -164,8 +166,25 @@ def url(name: str, world, **kwargs) -> str:
     return reverse(f"kpis:{name}", kwargs={"org": world.acme.slug, **kwargs})
 
 
+def uploaded(world, frame: pd.DataFrame) -> CustomerTable:
+    """A table uploaded and read by its job (run here, as the worker would)."""
+    table = discovery.customer_table_upload(
+        organization=world.acme,
+        name="c.csv",
+        stream=io.BytesIO(frame.to_csv(index=False).encode()),
+        by=None,
+    )
+    discovery.customer_table_read(table_id=table.pk)
+    table.refresh_from_db()
+    return table
+
+
+def shown(response) -> str:
+    return response.content.decode().replace("&ldquo;", "“").replace("&rdquo;", "”")
+
+
 def test_a_team_member_uploads_clusters_and_a_manager_saves_a_segment(
-    world, as_user, django_capture_on_commit_callbacks
+    world, as_user, jobs_run_now, django_capture_on_commit_callbacks
 ):
     frame, _truth = planted(1200)
     team = as_user("team")
@@ -223,12 +242,7 @@ def test_a_team_member_uploads_clusters_and_a_manager_saves_a_segment(
 
 def test_the_table_page_groups_each_way_of_choosing_the_number_of_clusters(world, as_user):
     frame, _truth = planted(300)
-    table = discovery.customer_table_upload(
-        organization=world.acme,
-        name="c.csv",
-        stream=io.BytesIO(frame.to_csv(index=False).encode()),
-        by=None,
-    )
+    table = uploaded(world, frame)
     page = as_user("team").get(url("customer_table", world, table_pk=table.pk)).content.decode()
     # The columns table scrolls inside its card instead of running over its edge.
     assert re.search(r'<div class="table-responsive">\s*<table[^>]*data-testid="columns"', page)
@@ -270,7 +284,10 @@ def test_the_reach_of_suggested_conditions_reads_as_one_clear_sentence(reach, se
     assert _reach_sentence(reach) == sentence
 
 
-def test_bad_uploads_say_why_and_keep_nothing(world, as_user):
+def test_bad_uploads_end_failed_with_their_reason_and_keep_no_file(
+    world, as_user, jobs_run_now, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
     team = as_user("team")
     for upload, message in [
         (SimpleUploadedFile("c.txt", b"a,b\n1,2\n"), "is not a CSV or XLSX file"),
@@ -280,12 +297,18 @@ def test_bad_uploads_say_why_and_keep_nothing(world, as_user):
         (SimpleUploadedFile("c.csv", "a,é\n1,2\n".encode("latin-1")), "is not UTF-8"),
     ]:
         response = team.post(url("discovery", world), {"file": upload})
-        assert response.status_code == 422
-        assert message in response.content.decode().replace("&ldquo;", "“").replace("&rdquo;", "”")
-    assert not CustomerTable.objects.exists()
+        table = CustomerTable.objects.latest("pk")
+        assert table.status == RunStatus.FAILED and message in table.error
+        assert not table.upload and not table.data and table.rows == 0
+        page = shown(team.get(response["Location"]))
+        assert "The file could not be read; nothing of it is kept." in page and message in page
+        assert 'data-testid="table-reading"' not in page and 'data-testid="run-form"' not in page
+    listing = text(team.get(url("discovery", world)))
+    assert listing.count("Could not be read") == 5
+    assert not list(tmp_path.rglob("*.*"))
 
 
-def test_an_xlsx_table_is_read_too(world, as_user):
+def test_an_xlsx_table_is_read_too(world, as_user, jobs_run_now):
     frame, _truth = planted(300)
     buffer = io.BytesIO()
     frame.to_excel(buffer, index=False)
@@ -304,24 +327,25 @@ def test_an_xlsx_table_is_read_too(world, as_user):
     ]
 
 
-def test_a_long_xlsx_table_is_refused_with_advice(world, as_user, monkeypatch):
+def test_a_long_xlsx_table_is_refused_with_advice(world, as_user, jobs_run_now, monkeypatch):
     from programs import tables
 
     monkeypatch.setattr(tables, "MAX_XLSX_ROWS", 100)
     frame, _truth = planted(101)
     buffer = io.BytesIO()
     frame.to_excel(buffer, index=False)
-    response = as_user("team").post(
+    team = as_user("team")
+    response = team.post(
         url("discovery", world), {"file": SimpleUploadedFile("c.xlsx", buffer.getvalue())}
     )
-    assert response.status_code == 422
-    assert "has more than 100 rows; Excel files of more than 100 rows" in response.content.decode()
-    assert "save it as CSV" in response.content.decode()
-    assert not CustomerTable.objects.exists()
+    page = shown(team.get(response["Location"]))
+    assert "has more than 100 rows; Excel files of more than 100 rows" in page
+    assert "save it as CSV" in page
+    assert CustomerTable.objects.get().status == RunStatus.FAILED
 
 
 def test_runs_that_cannot_be_done_are_refused_in_the_form(
-    world, as_user, django_capture_on_commit_callbacks
+    world, as_user, jobs_run_now, django_capture_on_commit_callbacks
 ):
     frame = pd.DataFrame({"id": range(30), "spend": range(30), "flat": [2] * 30})
     team = as_user("team")
@@ -341,7 +365,7 @@ def test_runs_that_cannot_be_done_are_refused_in_the_form(
 
 
 def test_a_run_on_a_table_without_enough_distinct_rows_fails_visibly(
-    world, as_user, django_capture_on_commit_callbacks
+    world, as_user, jobs_run_now, django_capture_on_commit_callbacks
 ):
     frame = pd.DataFrame({"id": range(100), "spend": [1, 2] * 50})
     team = as_user("team")
@@ -358,6 +382,107 @@ def test_a_run_on_a_table_without_enough_distinct_rows_fails_visibly(
     assert "fewer distinct rows than clusters" in page
 
 
+def test_the_upload_request_only_keeps_the_file_and_the_page_waits_for_the_job(
+    world, as_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    def no_parsing_here(*args, **kwargs):
+        raise AssertionError("the request parsed the file")
+
+    monkeypatch.setattr(discovery, "read_table", no_parsing_here)
+    frame, _truth = planted(200)
+    team = as_user("team")
+    with django_capture_on_commit_callbacks() as queued:
+        response = team.post(url("discovery", world), {"file": csv_upload(frame)})
+    table = CustomerTable.objects.get()
+    assert response["Location"] == url("customer_table", world, table_pk=table.pk)
+    assert table.status == RunStatus.QUEUED and table.reading and not table.ready
+    assert table.rows == 0 and table.columns == [] and not table.data
+    assert Path(table.upload.path).read_bytes() == frame.to_csv(index=False).encode()
+    assert len(queued) == 1
+
+    page = team.get(response["Location"]).content.decode()
+    assert "Reading the file… its columns appear here in a moment." in page
+    assert 'hx-trigger="every 1s"' in page and 'hx-swap="outerHTML"' in page
+    assert 'data-testid="run-form"' not in page and 'data-testid="columns"' not in page
+    assert "Reading the file…" in text(team.get(url("discovery", world)))
+    poll = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "table-reading"}
+    fragment = team.get(response["Location"], **poll).content.decode()
+    assert 'id="table-reading"' in fragment and "<html" not in fragment
+
+    monkeypatch.undo()
+    upload = table.upload.path
+    queued[0]()  # the worker's turn
+    table.refresh_from_db()
+    assert table.status == RunStatus.SUCCEEDED and table.rows == 200 and not table.upload
+    assert not Path(upload).exists()
+    done = team.get(response["Location"], **poll)
+    assert done["HX-Refresh"] == "true"
+    page = team.get(response["Location"]).content.decode()
+    assert "200 customers, 6 columns" in page and 'id="table-reading"' not in page
+
+
+def test_clustering_is_refused_while_the_file_is_read(world, as_user):
+    frame, _truth = planted(100)
+    table = discovery.customer_table_upload(
+        organization=world.acme,
+        name="c.csv",
+        stream=io.BytesIO(frame.to_csv(index=False).encode()),
+        by=None,
+    )
+    team = as_user("team")
+    chosen = {"keys": ["cart_value"], "k_mode": "fixed", "k": 2, "k_min": 2, "k_max": 8}
+    response = team.post(url("customer_table", world, table_pk=table.pk), chosen, follow=True)
+    assert "The file is still being read; start a run when its columns appear." in text(response)
+    with pytest.raises(ValidationError, match="still being read"):
+        discovery.cluster_run_queue(
+            table=table, keys=["cart_value"], k=2, k_range=(2, 8), seed=1, by=None
+        )
+    CustomerTable.objects.filter(pk=table.pk).update(status=RunStatus.FAILED, error="Bad file.")
+    response = team.post(url("customer_table", world, table_pk=table.pk), chosen, follow=True)
+    assert "This table could not be read, so it cannot be clustered." in text(response)
+    assert "Bad file." in text(response)
+    assert not ClusterRun.objects.exists()
+
+
+def test_a_read_past_its_time_limit_or_memory_fails_and_keeps_no_file(world, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    for problem, message in [
+        (SoftTimeLimitExceeded(), "took longer than its time limit"),
+        (MemoryError(), "needed more memory than a job may use"),
+    ]:
+
+        def read_table(*args, problem=problem, **kwargs):
+            raise problem
+
+        monkeypatch.setattr(discovery, "read_table", read_table)
+        table = discovery.customer_table_upload(
+            organization=world.acme, name="c.csv", stream=io.BytesIO(b"a,b\n1,2\n"), by=None
+        )
+        upload = table.upload.path
+        discovery.customer_table_read(table_id=table.pk)
+        table.refresh_from_db()
+        assert table.status == RunStatus.FAILED and message in table.error
+        assert not table.upload and not Path(upload).exists()
+
+
+def test_a_table_read_twice_or_deleted_before_its_job_is_left_alone(world, as_user):
+    frame, _truth = planted(100)
+    table = uploaded(world, frame)
+    read = (table.data.name, table.rows)
+    discovery.customer_table_read(table_id=table.pk)
+    table.refresh_from_db()
+    assert (table.data.name, table.rows) == read
+    waiting = discovery.customer_table_upload(
+        organization=world.acme, name="d.csv", stream=io.BytesIO(b"a,b\n1,2\n"), by=None
+    )
+    upload = waiting.upload.path
+    as_user("team").post(url("customer_table_delete", world, table_pk=waiting.pk))
+    assert not Path(upload).exists()
+    discovery.customer_table_read(table_id=waiting.pk)  # a quiet no-op
+    assert list(CustomerTable.objects.all()) == [table]
+
+
 def test_a_run_delivered_twice_runs_once(world):
     run = clustered_on_cart_value(world)
     finished = (run.finished_at, run.labels.name, run.result)
@@ -368,12 +493,7 @@ def test_a_run_delivered_twice_runs_once(world):
 
 def test_a_status_fragment_is_served_while_the_run_works(world, as_user):
     frame, _truth = planted(100)
-    table = discovery.customer_table_upload(
-        organization=world.acme,
-        name="c.csv",
-        stream=io.BytesIO(frame.to_csv(index=False).encode()),
-        by=None,
-    )
+    table = uploaded(world, frame)
     run = ClusterRun.objects.create(
         table=table, number=1, keys=["cart_value"], seed=3, status=RunStatus.RUNNING, progress=40
     )
@@ -391,12 +511,7 @@ def test_a_status_fragment_is_served_while_the_run_works(world, as_user):
 def clustered_on_cart_value(world) -> ClusterRun:
     """400 planted customers uploaded and split in two on cart value."""
     frame, _truth = planted(400)
-    table = discovery.customer_table_upload(
-        organization=world.acme,
-        name="c.csv",
-        stream=io.BytesIO(frame.to_csv(index=False).encode()),
-        by=None,
-    )
+    table = uploaded(world, frame)
     run = ClusterRun.objects.create(table=table, number=1, keys=["cart_value"], k=2, seed=3)
     discovery.cluster_run_execute(run_id=run.pk)
     run.refresh_from_db()

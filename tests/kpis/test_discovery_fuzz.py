@@ -1,10 +1,11 @@
 """Fuzzing the customer table upload of segment discovery (issues 10 and 11).
 
-Whatever file arrives, `discovery.customer_table_upload` either keeps the table (one row,
-one stored file) or raises a TableError whose message says why, and then no row and no
-file was added. A kept table then either takes a cluster run or is refused one with a
-message; a run ends succeeded, or failed with a message, never in a crash; and a found
-cluster is saved as a segment or refused with a message.
+Whatever file arrives, `discovery.customer_table_upload` keeps it for the job and the job
+(`customer_table_read`) either reads the table (one row, one stored file) or fails it with a
+message that says why, and then no file was kept. A read table then either takes a
+cluster run or is refused one with a message; a run ends succeeded, or failed with a
+message, never in a crash; and a found cluster is saved as a segment or refused with a
+message.
 """
 
 import io
@@ -24,7 +25,6 @@ from hypothesis.control import currently_in_test_context
 
 from kpis import discovery
 from kpis.models import Attribute, ClusterRun, CustomerTable, RunStatus, Segment, SegmentCondition
-from programs.tables import TableError
 from tests.fuzzing import rolled_back
 from tests.kpis.test_discovery import planted, url
 
@@ -62,20 +62,24 @@ def clear(message: str) -> None:
 
 
 def upload_or_refuse(world, name: str, data: bytes) -> CustomerTable | None:
-    """Upload; on refusal check the message and that nothing was kept. None if refused."""
+    """Upload and let the job read it; on failure check the message and that no file was
+    kept. None if refused."""
     before = saved()
-    try:
-        table = discovery.customer_table_upload(
-            organization=world.acme, name=name, stream=io.BytesIO(data), by=world.user("team")
-        )
-    except TableError as refused:
-        clear(str(refused))
-        assert saved() == before
-        note("refused", str(refused)[:50])
-        return None
-    note("kept")
+    table = discovery.customer_table_upload(
+        organization=world.acme, name=name, stream=io.BytesIO(data), by=world.user("team")
+    )
+    discovery.customer_table_read(table_id=table.pk)
+    table.refresh_from_db()
     counts, files = saved()
     assert counts[0] == before[0][0] + 1
+    if table.status == RunStatus.FAILED:
+        clear(table.error)
+        assert "unexpected" not in table.error, table.error
+        assert files == before[1] and not table.upload and not table.data
+        note("refused", table.error[:50])
+        return None
+    note("kept")
+    assert table.status == RunStatus.SUCCEEDED and not table.upload
     assert files - before[1] == {Path(table.data.path)}
     assert table.rows >= 1
     return table
@@ -304,30 +308,31 @@ def test_infinite_or_enormous_numbers_are_refused_at_upload(world, cell):
     spend = [str(n) for n in range(60)]
     spend[3] = cell
     data = "id,spend,visits\n" + "".join(f"{n},{spend[n]},{n % 5}\n" for n in range(60))
-    before = saved()
-    with pytest.raises(TableError) as refused:
-        discovery.customer_table_upload(
-            organization=world.acme, name="c.csv", stream=io.BytesIO(data.encode()), by=None
-        )
-    assert str(refused.value).startswith("“c.csv”: “spend” holds ")
-    assert "on line 5 (1 such numbers)" in str(refused.value)
-    assert saved() == before
+    table = discovery.customer_table_upload(
+        organization=world.acme, name="c.csv", stream=io.BytesIO(data.encode()), by=None
+    )
+    discovery.customer_table_read(table_id=table.pk)
+    table.refresh_from_db()
+    assert table.status == RunStatus.FAILED
+    assert table.error.startswith("“c.csv”: “spend” holds ")
+    assert "on line 5 (1 such numbers)" in table.error
+    assert not table.upload and not table.data
 
 
-def test_a_broken_upload_on_the_page_says_why_and_keeps_nothing(world, as_user):
+def test_a_broken_upload_on_the_page_says_why_and_keeps_no_file(world, as_user, jobs_run_now):
     before = saved()
     for name, data, message in [
         ("customers.csv", "id;naam\n1;é\n".encode("utf-16"), "is not UTF-8"),
         ("customers.xlsx", b"PK\x03\x04 not a workbook", "is not a readable Excel workbook"),
         ("customers.csv", b"id,,spend\n1,2,3\n", "has a column without a name"),
     ]:
-        response = as_user("team").post(
-            url("discovery", world), {"file": SimpleUploadedFile(name, data)}
-        )
-        assert response.status_code == 422
-        page = response.content.decode().replace("&ldquo;", "“").replace("&rdquo;", "”")
+        team = as_user("team")
+        response = team.post(url("discovery", world), {"file": SimpleUploadedFile(name, data)})
+        assert CustomerTable.objects.latest("pk").status == RunStatus.FAILED
+        page = team.get(response["Location"]).content.decode()
+        page = page.replace("&ldquo;", "“").replace("&rdquo;", "”")
         assert message in page, page
-    assert saved() == before
+    assert saved()[1] == before[1]
 
 
 def test_a_nul_character_in_a_table_is_refused_with_a_message(world):

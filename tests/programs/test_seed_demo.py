@@ -47,3 +47,6 @@ def test_seed_demo_is_safe_to_run_twice(tmp_path, monkeypatch, capsys):
 
     request = RequestFactory().post("/accounts/login/")
     assert authenticate(request, username="manager", password=saved["manager"]) is not None
+    # The customer table is read (by the demo itself, not a worker) and clustered once.
+    table = org.customer_tables.get()
+    assert table.ready and not table.upload and table.runs.get().status == "succeeded"

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from blueprints.models import PropensityRun
 from kpis import ingest, sources
-from kpis.models import CustomerTable, Measurement, Pull, SourceKind
+from kpis.models import CustomerTable, Measurement, Pull, RunStatus, SourceKind
 from programs import tables, workbooks
 from programs.tables import TableError
 from programs.workbooks import WorkbookRefused, check_workbook
@@ -402,35 +402,39 @@ def discovery_url(world) -> str:
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("tasks_run_here")
-def test_the_bomb_as_a_customer_table_is_refused_on_the_page(
-    world, as_user, strings_bomb, never_opened
+def test_the_bomb_as_a_customer_table_is_refused_by_its_job_and_said_on_its_page(
+    world, as_user, strings_bomb, never_opened, django_capture_on_commit_callbacks
 ):
-    response = as_user("team").post(
-        discovery_url(world), {"file": SimpleUploadedFile("customers.xlsx", strings_bomb)}
-    )
-    assert response.status_code == 422
+    team = as_user("team")
+    with django_capture_on_commit_callbacks() as queued:
+        response = team.post(
+            discovery_url(world), {"file": SimpleUploadedFile("customers.xlsx", strings_bomb)}
+        )
+    table = CustomerTable.objects.get()
+    assert table.status == RunStatus.QUEUED  # the request did not open the workbook
+    assert "Reading the file" in page_text(team.get(response["Location"]))
+    queued[0]()
+    table.refresh_from_db()
+    assert table.status == RunStatus.FAILED and not table.upload and not table.data
     assert (
         "“customers.xlsx” cannot be read: The workbook's part xl/sharedStrings.xml unpacks to "
         "95 MB; " + STRINGS_LIMIT
-    ) in page_text(response)
-    assert not CustomerTable.objects.exists()
+    ) in page_text(team.get(response["Location"]))
 
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("tasks_run_here")
 def test_a_customer_table_longer_than_its_dimension_says_is_refused_on_the_page(
-    world, as_user, monkeypatch
+    world, as_user, monkeypatch, jobs_run_now
 ):
     small_caps(monkeypatch, rows=100)
     data = workbook(numbered_rows(101), dimension="A1:B2")
-    response = as_user("team").post(
-        discovery_url(world), {"file": SimpleUploadedFile("customers.xlsx", data)}
-    )
-    assert response.status_code == 422
+    team = as_user("team")
+    response = team.post(discovery_url(world), {"file": SimpleUploadedFile("customers.xlsx", data)})
     assert "“customers.xlsx” has more than 100 rows; Excel files of more than 100 rows" in (
-        page_text(response)
+        page_text(team.get(response["Location"]))
     )
-    assert not CustomerTable.objects.exists()
+    assert CustomerTable.objects.get().status == RunStatus.FAILED
 
 
 @pytest.mark.django_db
