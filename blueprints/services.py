@@ -36,8 +36,8 @@ from blueprints.models import (
 from kpis import conditions
 from kpis.conditions import AttributeType
 from kpis.models import Attribute, Kpi
-from kpis.sources import job_memory_limit
 from programs import tables
+from programs.limits import job_memory_limit
 from programs.models import Cycle
 from programs.services import ensure_cycle_open
 from programs.tasks import enqueue_on_commit
