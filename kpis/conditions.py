@@ -222,7 +222,9 @@ def parse(text: str, attributes: Sequence[Attribute]) -> ParsedCondition:
         raise ConditionError(f"“{sentence}” names no known attribute (known: {known}).")
     words = rest.lower().replace("n't", " not").split()
     negated = next((i for i, w in enumerate(words) if w in NEGATION_WORDS), None)
-    phrased = _operator_and_value(rest)
+    phrased = _operator_and_value(rest, OPERATORS_BY_TYPE[attribute.type]) or (
+        _operator_and_value(rest, tuple(Operator))
+    )
     if negated is not None and not (phrased and _allowed_values_only(attribute, *phrased)):
         after = " ".join(w for w in words[negated + 1 :] if w not in ("longer",))
         suggestion = _positive_suggestion(attribute, after)
@@ -262,10 +264,14 @@ def parse(text: str, attributes: Sequence[Attribute]) -> ParsedCondition:
     return ParsedCondition(attribute, operator, normalize_value(attribute, operator, raw))
 
 
-def _operator_and_value(rest: str) -> tuple[Operator, str] | None:
-    """ "is at least 50" → (AT_LEAST, "50"); None if no phrase starts it."""
+def _operator_and_value(rest: str, operators) -> tuple[Operator, str] | None:
+    """ "is at least 50" → (AT_LEAST, "50"); None if no phrase of `operators` starts it.
+    The attribute's own operators are tried first: for a text, "is at least 5" is the
+    text "at least 5", while a number's "is at least 5" is the operator."""
     lowered_rest = rest.lower()
     for phrase, operator in PHRASES:
+        if operator not in operators:
+            continue
         if lowered_rest == phrase or lowered_rest.startswith(phrase + " "):
             return operator, rest[len(phrase) :].strip()
     return None

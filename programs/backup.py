@@ -1006,7 +1006,9 @@ def _check(document: dict) -> dict[str, list[_Row]]:
                     continue
                 if not present:  # a file from before the field existed
                     if col.field.has_default():
-                        value = col.field.get_default()
+                        # As the field's Python value: a DecimalField's default may be
+                        # written as a whole number (100), which its validators refuse.
+                        value = col.field.to_python(col.field.get_default())
                     elif not col.field.null:
                         problems.append(f"{where}: the field “{col.name}” is missing.")
                         continue

@@ -25,7 +25,7 @@ def test_health_fails_when_the_broker_is_unreachable(client, monkeypatch):
 
     # Celery lets CELERY_BROKER_URL in the environment win over the constructor.
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
-    unreachable = Celery("unreachable")
+    unreachable = Celery("unreachable", set_as_current=False)  # the tasks keep their app
     monkeypatch.setattr(health, "app_or_default", lambda: unreachable)
     response = client.get("/health/?format=json")
     assert response.status_code == 500, response.json()

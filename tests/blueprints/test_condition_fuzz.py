@@ -267,3 +267,12 @@ def test_sentences_read_as_the_value_they_name_and_back(sentence, value):
 def test_a_negated_norway_is_still_a_negation():
     with pytest.raises(ConditionError, match="positive statements"):
         parse("Country is not NO", ATTRIBUTES)
+
+
+@pytest.mark.parametrize("text", ["one of x", "at least 5", "between 1 and 2", "true"])
+def test_a_text_that_starts_like_another_types_operator_reads_back(text):
+    """Found by the fuzz tests: "Cart is at least 5", a text attribute's value "at least
+    5", was read as the number operator and refused."""
+    cart = next(a for a in ATTRIBUTES if a.type is AttributeType.TEXT)
+    shown = describe(cart, Operator.IS, text)
+    assert parse(shown, ATTRIBUTES) == ParsedCondition(cart, Operator.IS, text), shown

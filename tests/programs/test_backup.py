@@ -36,6 +36,7 @@ from kpis.models import (
     Measurement,
     Pull,
     ResultSource,
+    RoiTarget,
     Schedule,
     Segment,
     SourceKind,
@@ -800,3 +801,16 @@ def _shell_people(people: list[list[str]]) -> str:
         "for user in users[1:]:\n"
         "    membership_add(organization=org, user=user, role='team')\n"
     )
+
+
+def test_a_file_without_a_field_that_has_a_whole_number_default_restores_with_it(rich):
+    """Found by the fuzz tests: a file from before `acceptable_roi_percent` existed (its
+    default is 100, a whole number) was checked as if 100 were a Decimal, and crashed."""
+    document = json.loads(rich.text)
+    for row in document["models"]["kpis.roitarget"]:
+        del row["acceptable_roi_percent"]
+    organization = organization_with_people(rich.document)
+    restored = backup.program_import(organization=organization, data=json.dumps(document))
+    targets = RoiTarget.objects.filter(cycle__program=restored.program)
+    assert targets.exists()
+    assert {t.acceptable_roi_percent for t in targets} == {Decimal(100)}

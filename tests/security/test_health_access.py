@@ -17,7 +17,7 @@ details_private = override_settings(FOURFOLD_HEALTH_DETAILS_PUBLIC=False)
 def broker_down(monkeypatch):
     # Celery lets CELERY_BROKER_URL in the environment win over the constructor.
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
-    unreachable = Celery("unreachable")
+    unreachable = Celery("unreachable", set_as_current=False)  # the tasks keep their app
     monkeypatch.setattr(health, "app_or_default", lambda: unreachable)
 
 
