@@ -394,7 +394,16 @@ def batch_create(
         header = next(reader, None)
         if not header:
             raise ValidationError(_("The file is empty."))
-        rows = sum(1 for row in reader if row)  # an empty line is no profile
+        rows = 0
+        for row in reader:
+            if not row:
+                continue  # an empty line is no profile
+            if len(row) != len(header):
+                raise ValidationError(
+                    _("Line %(n)s has %(v)s values; the header has %(h)s.")
+                    % {"n": reader.line_num, "v": len(row), "h": len(header)}
+                )
+            rows += 1
     except csv.Error as error:
         raise ValidationError(
             _("Line %(n)s cannot be read (%(e)s).") % {"n": reader.line_num, "e": error}

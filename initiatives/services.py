@@ -292,6 +292,13 @@ def _import_rows(*, cycle: Cycle, reader: csv.DictReader, by: AbstractBaseUser) 
     errors: list[RowError] = []
     rows = []
     for line, row in enumerate(reader, start=2):
+        extra, short = row.get(None), None in row.values()
+        if extra or short:  # DictReader's restkey and restval: values without a column
+            count = len([v for k, v in row.items() if k and v is not None]) + len(extra or [])
+            raise ValidationError(
+                _("Line %(n)s has %(v)s values; the header has %(h)s. Nothing was imported.")
+                % {"n": reader.line_num, "v": count, "h": len(reader.fieldnames or [])}
+            )
         row = {k: csvsafe.restore((v or "").strip()) for k, v in row.items() if k}
 
         def fail(column: str, message: str, line=line) -> None:

@@ -232,6 +232,16 @@ def check_rows(
     return checked
 
 
+def ragged(line: int, values: int, columns: int) -> str:
+    """Why a row with another number of values than its header is refused: loading it
+    would drop or shift a value (a decimal comma in a comma file splits a number in two)."""
+    return (
+        f"Line {line} has {values} value{'s' if values != 1 else ''}; the header has "
+        f"{columns}. Nothing was loaded: a number written with a decimal comma in a "
+        "comma-separated file splits in two (quote it, or save the file with semicolons)."
+    )
+
+
 def read_csv(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     """Header and numbered rows of a CSV; FileProblem for what makes it unreadable."""
     if not data.strip():
@@ -270,8 +280,10 @@ def read_csv(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
                     raise FileProblem(f"Line {line} has a cell over {MAX_FIELD:,} characters.")
                 if not "".join(values).strip():
                     continue
+                if len(values) != len(header):
+                    raise FileProblem(ragged(line, len(values), len(header)))
                 # A cell an export neutralized as a formula ('=x) reads as it was typed.
-                yield line, dict(zip(header, map(csvsafe.restore, values), strict=False))
+                yield line, dict(zip(header, map(csvsafe.restore, values), strict=True))
         except csv.Error as error:
             raise FileProblem(f"Line {line + 1} cannot be read: {error}") from None
 

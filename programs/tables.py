@@ -86,6 +86,7 @@ def read_table(name: str, stream: BinaryIO) -> pd.DataFrame:
             delimiter = _delimiter(text_head)
             # newline="": csv splits lines itself, old Mac "\r" endings and "\r" in quotes too.
             header = next(csv.reader(io.StringIO(text_head, newline=""), delimiter=delimiter), [])
+            _refuse_ragged_lines(name, data, delimiter, len(header))
             with warnings.catch_warnings():
                 # A line with more values than the header would lose them silently.
                 warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -196,6 +197,19 @@ def _cell_value(cell):
         whole = int(cell.value)
         return whole if whole == cell.value else float(cell.value)
     return cell.value
+
+
+def _refuse_ragged_lines(name: str, data: bytes, delimiter: str, columns: int) -> None:
+    """TableError for the first line with another number of values than the header: pandas
+    would drop the extra ones silently (or fill the missing ones with blanks)."""
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, delimiter=delimiter)
+    for values in reader:
+        if values and len(values) != columns and "".join(values).strip():
+            raise TableError(
+                f"“{name}” line {reader.line_num} has {len(values)} value"
+                f"{'s' if len(values) != 1 else ''}; the header has {columns}."
+            )
 
 
 def _delimiter(head: str) -> str:

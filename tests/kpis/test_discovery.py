@@ -293,7 +293,7 @@ def test_bad_uploads_end_failed_with_their_reason_and_keep_no_file(
         (SimpleUploadedFile("c.txt", b"a,b\n1,2\n"), "is not a CSV or XLSX file"),
         (SimpleUploadedFile("c.csv", b"a,b\n"), "has a header but no rows"),
         (SimpleUploadedFile("c.csv", b"a,a\n1,2\n"), "names a column twice: a"),
-        (SimpleUploadedFile("c.csv", b"a,b\n1,2,3\n"), "more values than its header"),
+        (SimpleUploadedFile("c.csv", b"a,b\n1,2,3\n"), "line 2 has 3 values; the header has 2"),
         (SimpleUploadedFile("c.csv", "a,é\n1,2\n".encode("latin-1")), "is not UTF-8"),
     ]:
         response = team.post(url("discovery", world), {"file": upload})
