@@ -29,6 +29,10 @@ MAX_XLSX_CELLS = 30_000_000
 MAX_VALUE = Decimal("1e12")  # what the value column holds (18 digits, 6 after the point)
 MAX_COUNT = Decimal("1e14")  # numerators and denominators (18 digits, 4 after the point)
 VALUE_PLACES = Decimal("1e-6")
+# A rate KPI's value given with its numerator and denominator is their quotient (times 100
+# for a percent), up to rounding: 2.3 for 231 of 10,000 passes, 8.3 for 23 of 1,000 not.
+RATE_SCALE = {"percent": Decimal(100), "ratio": Decimal(1)}
+RATE_TOLERANCE = Decimal("0.01")
 COUNT_PLACES = Decimal("1e-4")
 
 
@@ -203,6 +207,24 @@ def check_rows(
                     # 0.00001 is kept as 0.0000: a zero the rates would divide by.
                     fail(name, "is zero" if parts[name] == 0 else "is zero at 4 decimals")
                 parts[name] = rounded
+        successes, trials = parts["numerator"], parts["denominator"]
+        if successes is not None and trials is not None and not problems:
+            if successes > trials:
+                fail(
+                    "numerator",
+                    f"{successes} is above its denominator {trials}: a rate cannot have "
+                    "more successes than trials",
+                )
+            elif value is not None and kpi is not None and kpi.unit in RATE_SCALE:
+                rate = successes / trials * RATE_SCALE[kpi.unit]
+                if abs(value - rate) > RATE_TOLERANCE * max(abs(rate), 1):
+                    shown_rate = f"{float(rate):.3g}{'%' if kpi.unit == 'percent' else ''}"
+                    fail(
+                        "value",
+                        f"{format(value.normalize(), 'f')} does not match numerator ÷ denominator "
+                        f"({shown_rate}); give all three from one count, or leave out the "
+                        "numerator and denominator",
+                    )
         if problems:
             checked.errors.extend(problems)
             continue

@@ -181,8 +181,14 @@ def valid_rows(draw) -> dict:
         "denominator": "",
     }
     if draw(st.booleans()):
-        row["numerator"] = draw(amount(Decimal(0), Decimal(10**6), 0))
-        row["denominator"] = draw(amount(Decimal(1), Decimal(10**7), 0))
+        # A rate's successes never outnumber its trials, and a rate KPI's value is their
+        # quotient (issue 18, item 3).
+        trials = draw(st.integers(1, 10**7))
+        successes = draw(st.integers(0, min(trials, 10**6)))
+        row["numerator"], row["denominator"] = str(successes), str(trials)
+        scale = {"percent": 100, "ratio": 1}.get(UNITS[kpi])
+        if scale:
+            row["value"] = str((Decimal(successes) * scale / trials).quantize(Decimal("1e-6")))
     return row
 
 
