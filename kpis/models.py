@@ -829,6 +829,9 @@ class KpiSnapshot(models.Model):
     # Personalized against control, for KPIs with both (all traffic only): see
     # kpis.selectors.lift_summary for the keys.
     lift = models.JSONField(null=True)
+    # Why this KPI's progress could not be computed (its other figures are then empty):
+    # one KPI's impossible results never stop the others' refresh.
+    problem = models.TextField(blank=True, default="")
     computed_at = models.DateTimeField()
 
     class Meta:

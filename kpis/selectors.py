@@ -286,7 +286,38 @@ def lift_by_kpi(*, kpis, cycle_start: datetime.date) -> dict[int, LiftSummary]:
 
 
 def kpi_lift(*, kpi) -> LiftSummary | None:
-    return lift_by_kpi(kpis=[kpi], cycle_start=kpi.goal.cycle.starts_on).get(kpi.pk)
+    """The KPI's lift; None when it has no two arms or its results cannot give one (the
+    page then says why from the KPI's snapshot)."""
+    try:
+        return lift_by_kpi(kpis=[kpi], cycle_start=kpi.goal.cycle.starts_on).get(kpi.pk)
+    except UNCOMPUTABLE:
+        return None
+
+
+# What impossible results raise in the statistics (a rate above 1 under a square root).
+UNCOMPUTABLE = (ArithmeticError, ValueError)
+
+
+def lifts_isolated(*, kpis, cycle_start: datetime.date) -> tuple[dict, dict[int, str]]:
+    """Every KPI's lift as lift_by_kpi gives it, in its two queries; should one KPI's
+    results be impossible, the KPIs are taken one by one, and those that fail are named
+    with the reason."""
+    try:
+        return lift_by_kpi(kpis=kpis, cycle_start=cycle_start), {}
+    except UNCOMPUTABLE:
+        pass
+    lifts, problems = {}, {}
+    for kpi in kpis:
+        try:
+            lifts.update(lift_by_kpi(kpis=[kpi], cycle_start=cycle_start))
+        except UNCOMPUTABLE:
+            problems[kpi.pk] = str(
+                _(
+                    "The lift cannot be computed: some results have more successes than "
+                    "trials (a numerator above its denominator). Correct them and load again."
+                )
+            )
+    return lifts, problems
 
 
 def roi_realized(*, roi: RoiTarget, today: datetime.date, snapshot=None):

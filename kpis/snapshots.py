@@ -13,10 +13,11 @@ import datetime
 import structlog
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kpis.models import Kpi, KpiPeriodTarget, KpiSnapshot, Pull, StatusChange
 from kpis.progress import Point, progress
-from kpis.selectors import kpi_plan, lift_by_kpi, series_by_kpi
+from kpis.selectors import UNCOMPUTABLE, kpi_plan, lifts_isolated, series_by_kpi
 from programs.models import Cycle
 
 log = structlog.get_logger(__name__)
@@ -61,18 +62,26 @@ def progress_refresh(
     overall = series_by_kpi(kpis=kpis)
     since = today - datetime.timedelta(days=YEAR_DAYS + 2 * SMOOTHING)
     by_segment = series_by_kpi(kpis=kpis, segmented=True, since=since)
-    lifts = lift_by_kpi(kpis=kpis, cycle_start=cycle.starts_on)
+    lifts, problems = lifts_isolated(kpis=kpis, cycle_start=cycle.starts_on)
     before = {s.kpi_id: s for s in KpiSnapshot.objects.filter(kpi__in=kpis, segment__isnull=True)}
 
     fresh, changes = [], []
     for kpi in kpis:
         series = overall[kpi.pk]
-        result = progress(kpi_plan(kpi, monthly.get(kpi.pk)), series, today)
+        try:
+            result = progress(kpi_plan(kpi, monthly.get(kpi.pk)), series, today)
+        except UNCOMPUTABLE:
+            log.exception("kpi_progress_failed", kpi=kpi.pk)
+            result = progress(kpi_plan(kpi, monthly.get(kpi.pk)), [], today)
+            problems[kpi.pk] = str(
+                _("Its progress cannot be computed from its results; the log has the reason.")
+            )
         lift = lifts.get(kpi.pk)
         fresh.append(
             KpiSnapshot(
                 kpi=kpi,
                 segment=None,
+                problem=problems.get(kpi.pk, ""),
                 status=result.status,
                 actual=result.actual,
                 actual_day=result.actual_day,
