@@ -39,7 +39,7 @@ class TokenAuth(HttpBearer):
             return None  # 401
         if found.revoked_at is not None:
             raise HttpError(403, _("This token was revoked."))
-        if found.expires_at is not None and found.expires_at <= timezone.now():
+        if found.is_expired:
             day = timezone.localtime(found.expires_at).date().isoformat()
             raise AuthenticationError(
                 message=_("This token expired on %(day)s; an admin can make a new one.")

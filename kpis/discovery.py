@@ -195,12 +195,8 @@ def cluster_run_queue(
     by,
 ) -> ClusterRun:
     """Check the settings against the table and queue a run; ValidationError says why not."""
-    if table.reading:
-        raise ValidationError(
-            _("The file is still being read; start a run when its columns appear.")
-        )
-    if not table.ready:
-        raise ValidationError(_("This table could not be read, so it cannot be clustered."))
+    if table.not_clusterable_because:
+        raise ValidationError(table.not_clusterable_because)
     seed = random.SystemRandom().randrange(1, 2**31) if seed is None else seed
     settings = clustering.Settings(keys=tuple(keys), seed=seed, k=k, k_range=k_range)
     problems = clustering.check(stored_columns(table), table.rows, settings)

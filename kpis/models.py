@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -163,6 +164,15 @@ class CustomerTable(models.Model):
     def reading(self) -> bool:
         """Its job has yet to finish: the page waits for it."""
         return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+    @property
+    def not_clusterable_because(self) -> str:
+        """Why no run can start on it yet ("" when one can), for the page and the service."""
+        if self.reading:
+            return str(_("The file is still being read; start a run when its columns appear."))
+        if not self.ready:
+            return str(_("This table could not be read, so it cannot be clustered."))
+        return ""
 
 
 class ClusterRun(models.Model):
@@ -774,6 +784,11 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_expired(self) -> bool:
+        """Past its last day (a token without one never expires)."""
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
 class RefreshRequest(models.Model):

@@ -90,12 +90,7 @@ def customer_table(request: HtmxHttpRequest, org: str, table_pk: int) -> HttpRes
         return HttpResponseClientRefresh()  # read (or failed) while the page waited
     if not table.ready:
         if request.method == "POST":
-            messages.error(
-                request,
-                _("The file is still being read; start a run when its columns appear.")
-                if table.reading
-                else _("This table could not be read, so it cannot be clustered."),
-            )
+            messages.error(request, table.not_clusterable_because)
             return redirect("kpis:customer_table", org=org, table_pk=table.pk)
         return render(request, "kpis/customer_table.html", _context(membership, table=table))
     columns = discovery.stored_columns(table)

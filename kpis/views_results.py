@@ -81,7 +81,9 @@ def source_list(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             **_context(access, _("Result sources")),
             "rows": rows,
             "form": form,
-            "tokens": access.program.api_tokens.all() if access.membership.can_administer else [],
+            "tokens": access.program.api_tokens.select_related("created_by")
+            if access.membership.can_administer
+            else [],
             "token_form": TokenForm(),
             "new_token": request.session.pop("new_token", None),
         },
