@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from kpis.conditions import Attribute, AttributeType, Operator, describe
+from kpis.conditions import Attribute, AttributeType, Operator, describe, plain_number
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,22 @@ def _coerce(attribute_type: AttributeType, raw: object) -> object:
             return raw
         return str(raw).strip().lower() in TRUE_WORDS
     return str(raw).strip()
+
+
+def _shown(attribute: Attribute, raw: object) -> str:
+    """A customer's value read back in its attribute's type, as the conditions write it:
+    a number as a number (40, not “40”), yes/no as true or false, a category as its
+    value; only free text keeps its quotes, since it may hold anything."""
+    value = _coerce(attribute.type, raw)
+    if value is _MISSING:
+        return "missing" if raw is None or raw == "" else f"“{raw}”, not a number"
+    if attribute.type is AttributeType.NUMBER:
+        return plain_number(raw if isinstance(raw, str) else repr(value))
+    if attribute.type is AttributeType.BOOLEAN:
+        return "true" if value else "false"
+    if attribute.type is AttributeType.CATEGORY:
+        return str(value)
+    return f"“{value}”"
 
 
 def _predicate(condition: Condition) -> Callable[[Mapping[str, object]], bool]:
@@ -240,8 +256,7 @@ def decide(compiled: CompiledBlueprint, profile: Mapping[str, object]) -> list[S
             propensity = item.offer.propensity_for(profile) if learned else item.offer.propensity
             score = propensity * item.offer.value * item.offer.weight
             if failed is not None:
-                have = profile.get(failed.attribute.key)
-                shown = "missing" if have in (None, "") else f"“{have}”"
+                shown = _shown(failed.attribute, profile.get(failed.attribute.key))
                 reason = f"out: needs {failed} ({failed.attribute.label} is {shown})"
             elif item.offer.conditions:
                 reason = "in: " + "; ".join(str(c) for c in item.offer.conditions)

@@ -59,6 +59,11 @@ class Attribute:
     allowed_values: tuple[str, ...] = ()
 
 
+# A number of a condition is at most this many places from the decimal point either way,
+# so its sentence stays a sentence ("1e999999" would read back as a million digits).
+MAX_NUMBER_PLACES = 30
+
+
 def _number(raw: object, label: str) -> Decimal:
     try:
         value = Decimal(str(raw).strip())
@@ -66,7 +71,19 @@ def _number(raw: object, label: str) -> Decimal:
         raise ConditionError(f"{label} needs a number, not “{raw}”.") from None
     if not value.is_finite():
         raise ConditionError(f"{label} needs a finite number.")
+    if value and not -MAX_NUMBER_PLACES <= value.adjusted() < MAX_NUMBER_PLACES:
+        raise ConditionError(f"{label} needs a number of an everyday size, not “{raw}”.")
     return value
+
+
+def plain_number(value: object) -> str:
+    """A number as a person writes it: 50, 12.5, 1000 (not 50.00, 1.25E+1 or 1E+3).
+    Conditions store and read back their numbers this way, so "at least 50.00" and
+    "at least 50" are one condition."""
+    number = Decimal(str(value).strip())
+    if not number:
+        return "0"
+    return format(number.normalize(), "f")
 
 
 def _values(raw: object) -> list[str]:
@@ -101,10 +118,11 @@ def normalize_value(attribute: Attribute, operator: str, raw: object) -> object:
             low, high = (_number(b, label) for b in bounds)
             if low > high:
                 raise ConditionError(
-                    f"{label} between {low} and {high}: the first must be the lower."
+                    f"{label} between {plain_number(low)} and {plain_number(high)}: "
+                    "the first must be the lower."
                 )
-            return [str(low), str(high)]
-        return str(_number(raw, label))
+            return [plain_number(low), plain_number(high)]
+        return plain_number(_number(raw, label))
     if attribute.type is AttributeType.CATEGORY:
         values = _values(raw) if op is Operator.IS_ONE_OF else [str(raw).strip()]
         if not values or not values[0]:
@@ -124,10 +142,14 @@ def normalize_value(attribute: Attribute, operator: str, raw: object) -> object:
 
 
 def describe(attribute: Attribute, operator: str, value: object) -> str:
-    """The condition as a sentence: "Cart value is at least 50"."""
+    """The condition as a sentence: "Cart value is at least 50". Numbers read back as
+    written, without quotes (conditions stored before numbers were kept plain, "50.00",
+    read back as 50 too)."""
     op = Operator(operator)
     if op is Operator.IS_TRUE:
         return f"{attribute.label} is true"
+    if attribute.type is AttributeType.NUMBER:
+        value = [plain_number(v) for v in value] if op is Operator.BETWEEN else plain_number(value)
     if op is Operator.BETWEEN:
         return f"{attribute.label} is between {value[0]} and {value[1]}"
     if op is Operator.IS_ONE_OF:

@@ -98,7 +98,7 @@ def test_every_offer_is_explained():
     assert reasons == [
         "in: no conditions, every customer qualifies",
         "in: Visitor type is returning",
-        "out: needs Visitor type is new (Visitor type is “returning”)",
+        "out: needs Visitor type is new (Visitor type is returning)",
     ]
     assert decision.differs_from_first_match
 
@@ -238,3 +238,71 @@ def test_contradictions_and_duplicates():
     assert duplicates(
         [(VISITOR, "is", "new"), (CART, "at_least", "5"), (VISITOR, "is", "new")]
     ) == ["Visitor type is new"]
+
+
+@pytest.mark.parametrize(
+    ("condition", "profile", "reason"),
+    [
+        # A number reads back as a number, the way it was written in the condition.
+        (BIG_CART, {"cart_value": "40"}, "out: needs Cart value is at least 50 (Cart value is 40)"),
+        (BIG_CART, {"cart_value": 40}, "out: needs Cart value is at least 50 (Cart value is 40)"),
+        (
+            BIG_CART,
+            {"cart_value": "12.50"},
+            "out: needs Cart value is at least 50 (Cart value is 12.5)",
+        ),
+        (
+            BIG_CART,
+            {"cart_value": "lots"},
+            "out: needs Cart value is at least 50 (Cart value is “lots”, not a number)",
+        ),
+        (BIG_CART, {}, "out: needs Cart value is at least 50 (Cart value is missing)"),
+        (
+            Condition(ACCOUNT, "is_true", True),
+            {"has_account": "no"},
+            "out: needs Has an account is true (Has an account is false)",
+        ),
+        (
+            Condition(COUNTRY, "is_one_of", ["NL", "BE"]),
+            {"country": "DE"},
+            "out: needs Country is one of NL, BE (Country is DE)",
+        ),
+        # Free text keeps its quotes: it may hold anything, spaces and all.
+        (
+            Condition(CAMPAIGN, "contains", "sale"),
+            {"campaign": "spring launch"},
+            "out: needs Campaign contains sale (Campaign is “spring launch”)",
+        ),
+    ],
+)
+def test_a_failed_condition_reads_the_customers_value_back_in_its_type(condition, profile, reason):
+    (decision,) = decide(one_stage(offer(1, 0.5, 1, condition)), profile)
+    assert decision.verdicts[0].reason == reason
+
+
+@pytest.mark.parametrize(
+    ("sentence", "read_back"),
+    [
+        ("cart value is at least 50", "Cart value is at least 50"),
+        ("cart value is at least 50.00", "Cart value is at least 50"),
+        ("cart value is at least 1e3", "Cart value is at least 1000"),
+        ("cart value is 12000", "Cart value is 12000"),
+        ("cart value is between 10.50 and 2E1", "Cart value is between 10.5 and 20"),
+        ("has an account is true", "Has an account is true"),
+        ("has an account is yes", "Has an account is true"),
+        ("country is one of NL, BE", "Country is one of NL, BE"),
+        ("visitor type is a returning", "Visitor type is returning"),
+        ("campaign contains sale", "Campaign contains sale"),
+        ("campaign is 40", "Campaign is 40"),
+    ],
+)
+def test_every_type_of_condition_reads_back_without_quotes_or_exponents(sentence, read_back):
+    parsed = parse(sentence, ATTRIBUTES)
+    assert str(parsed) == read_back
+    # What reads back parses again to the same condition.
+    assert parse(read_back, ATTRIBUTES) == parsed
+
+
+def test_a_number_too_long_to_read_back_is_refused():
+    with pytest.raises(ConditionError, match="everyday size"):
+        parse("cart value is at least 1e999999", ATTRIBUTES)
