@@ -45,5 +45,8 @@ if settings.DEBUG:
         path("demo/results-feed/", program_views.demo_results_feed, name="demo_results_feed")
     )
 
+# 403 and 404 keep the top bar of the person's organization.
+handler403 = "programs.errors.permission_denied"
+handler404 = "programs.errors.page_not_found"
 # A lost database answers 503 ("back in a moment"), any other failure 500.
 handler500 = "programs.errors.server_error"
