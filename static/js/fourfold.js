@@ -11,7 +11,39 @@
       var source = document.getElementById(el.dataset.plotly);
       if (!source) return;
       var figure = JSON.parse(source.textContent);
-      window.Plotly.react(el, figure.data, figure.layout, { responsive: true, displaylogo: false });
+      // No modebar: its buttons would be focusable inside the chart's role="img", and the
+      // chart's numbers are in the table beside it (zoom by dragging, reset by double-click).
+      window.Plotly.react(el, figure.data, figure.layout, { responsive: true, displaylogo: false, displayModeBar: false });
+    });
+  }
+
+  // Screen readers read what lands in #ff-announce (role="status", aria-live="polite"): a
+  // swapped-in status element is new to them and would not be read by itself.
+  function announce(text) {
+    var region = document.getElementById("ff-announce");
+    if (!region) return;
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text.replace(/\s+/g, " ").trim(); }, 50);
+  }
+
+  // A box that scrolls sideways (a wide table on a phone) can be reached and scrolled with
+  // the keyboard: it becomes a focusable region named by its table's caption or heading.
+  function markScrollBoxes(root) {
+    root.querySelectorAll(".table-responsive, .ff-stages, [style*='overflow-x']").forEach(function (box) {
+      if (box.hasAttribute("data-ff-scrollbox") && !box.hasAttribute("data-ff-scroll-auto")) return;
+      // A box with links or fields inside is scrolled by tabbing through them.
+      var scrolls = box.scrollWidth > box.clientWidth + 1 &&
+        !box.querySelector("a[href], button, input, select, textarea, summary, [tabindex]:not([data-ff-scroll-auto])");
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        var caption = box.querySelector("caption, h2, h3, h4");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", caption ? caption.textContent.replace(/\s+/g, " ").trim() : "Scrolls sideways");
+        box.setAttribute("data-ff-scrollbox", "");
+        box.setAttribute("data-ff-scroll-auto", "");
+      } else if (!scrolls && box.hasAttribute("data-ff-scroll-auto")) {
+        ["tabindex", "role", "aria-label", "data-ff-scrollbox", "data-ff-scroll-auto"].forEach(function (a) { box.removeAttribute(a); });
+      }
     });
   }
 
@@ -33,8 +65,22 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.detail.elt); });
+  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); markScrollBoxes(document); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var elt = event.detail.elt;
+    drawCharts(elt);
+    markScrollBoxes(document);
+    // An autosave's answer ("Saved · last change …"); errors are role="alert" already.
+    if (elt.matches && elt.matches("[data-save-status]") && elt.getAttribute("role") !== "alert") announce(elt.textContent);
+    // A result that asks to be announced (the simulator's decisions) says so in one line.
+    var said = elt.querySelector && (elt.matches("[data-announce]") ? elt : elt.querySelector("[data-announce]"));
+    if (said) announce(said.dataset.announce || said.textContent);
+  });
+  var resizing;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(function () { markScrollBoxes(document); }, 200);
+  });
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt.closest && event.detail.elt.closest("[data-autosave]");
