@@ -5,7 +5,7 @@ import json
 import plotly.graph_objects as go
 
 from assessments.selectors import RadarData
-from programs import plotly_text
+from programs import chart_numbers, plotly_text
 
 COLOURS = {"current": "#3b7cf0", "previous": "#9aa5bd"}
 
@@ -55,4 +55,27 @@ def maturity_radar(data: RadarData) -> dict:
         font={"family": "system-ui, sans-serif", "size": 12},
         paper_bgcolor="rgba(0,0,0,0)",
     )
-    return json.loads(fig.to_json())
+    return _with_numbers(json.loads(fig.to_json()), data)
+
+
+def _with_numbers(figure: dict, data: RadarData) -> dict:
+    """The scores as a table (dimension by cycle) and a label that reads them out."""
+    columns = ["Dimension", f"Cycle {data.cycle_number}"]
+    previous = data.previous or [None] * len(data.dimensions)
+    if data.previous is not None:
+        columns.append(f"Cycle {data.previous_number}")
+    rows = []
+    for name, now, before in zip(data.dimensions, data.current, previous, strict=True):
+        rows.append([name, now] + ([before] if data.previous is not None else []))
+    scores = "; ".join(
+        f"{name} {'not scored' if now is None else f'{now} of 5'}"
+        for name, now in zip(data.dimensions, data.current, strict=True)
+    )
+    return chart_numbers.attach(
+        figure,
+        label=f"Radar chart of maturity per dimension in cycle {data.cycle_number}: {scores}",
+        caption=f"Maturity score (1-5) per dimension, cycle {data.cycle_number}"
+        + (f" and cycle {data.previous_number}" if data.previous is not None else ""),
+        columns=columns,
+        rows=rows,
+    )

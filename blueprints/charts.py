@@ -5,7 +5,7 @@ import json
 
 import plotly.graph_objects as go
 
-from programs import plotly_text
+from programs import chart_numbers, plotly_text
 
 PALETTE = ["#3b7cf0", "#7152e8", "#14956d", "#c77d0a", "#d9534f", "#5b6478"]
 
@@ -34,7 +34,23 @@ def expected_value(structure) -> dict:
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
     )
-    return json.loads(fig.to_json())
+    best = [
+        f"{view.stage.name}: {max(view.offers, key=lambda o: o.expected_value).offer.name}"
+        for view in structure
+        if view.offers
+    ]
+    return chart_numbers.attach(
+        json.loads(fig.to_json()),
+        label="Bar chart of each offer's expected value (propensity x value x weight), "
+        "grouped by stage; highest per stage: " + "; ".join(best),
+        caption="Expected value (propensity x value x weight) of each offer, by stage",
+        columns=["Offer", "Stage", "Expected value"],
+        rows=[
+            [o.offer.name, view.stage.name, chart_numbers.number(o.expected_value, digits=3)]
+            for view in structure
+            for o in view.offers
+        ],
+    )
 
 
 def wins(counts: dict[str, int]) -> dict:

@@ -3,7 +3,7 @@
 import datetime
 
 from initiatives.models import Initiative, Status
-from programs import plotly_text
+from programs import chart_numbers, plotly_text
 
 STATUS_COLOURS = {
     Status.IDEA: "#b8c2d6",
@@ -107,4 +107,20 @@ def timeline(
         "shapes": shapes,
         "annotations": annotations,
     }
-    return {"data": data, "layout": layout}
+    return chart_numbers.attach(
+        {"data": data, "layout": layout},
+        label=f"Timeline of {len(initiatives)} initiatives from {cycle_start.isoformat()} to "
+        f"{cycle_end.isoformat()}, one bar per initiative coloured by status; the dates "
+        "are in the table below",
+        caption="Initiatives by start date: status, start and end",
+        columns=["Initiative", "Status", "Starts", "Ends"],
+        rows=[
+            [
+                i.name,
+                i.get_status_display(),
+                i.starts_on.isoformat(),
+                i.ends_on.isoformat() if i.ends_on else "open-ended",
+            ]
+            for i in initiatives
+        ],
+    )

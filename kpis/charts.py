@@ -5,8 +5,9 @@ import json
 
 import plotly.graph_objects as go
 
+from kpis.models import ProgressStatus
 from kpis.progress import Plan, Point, Progress, expected_value
-from programs import plotly_text
+from programs import chart_numbers, plotly_text
 
 COLOURS = {"actual": "#3b7cf0", "expected": "#9aa5bd", "target": "#14956d", "projection": "#c77d0a"}
 
@@ -97,7 +98,46 @@ def kpi_progress(
         plot_bgcolor="rgba(0,0,0,0)",
         xaxis={"type": "date"},
     )
-    return json.loads(fig.to_json())
+    return _kpi_numbers(
+        json.loads(fig.to_json()),
+        series=series,
+        plan=plan,
+        result=result,
+        changes=changes,
+        today=today,
+        suffix=unit_suffix,
+    )
+
+
+LAST_POINTS = 12  # the table lists the latest values; the Measurements page has them all
+
+
+def _kpi_numbers(figure, *, series, plan, result, changes, today, suffix) -> dict:
+    def value(v):
+        return chart_numbers.number(v, digits=3, suffix=suffix)
+
+    rows = [
+        ["Baseline", plan.baseline_date.isoformat(), value(plan.baseline)],
+        ["Expected by today", today.isoformat(), value(expected_value(plan, today))],
+        ["Target", plan.target_date.isoformat(), value(plan.target)],
+    ]
+    if result.projected_day:
+        rows.append(["Target reached at the recent trend", result.projected_day.isoformat(), ""])
+    rows += [[f"Change: {text}", day.isoformat(), ""] for day, text in changes]
+    rows += [["Actual", p.day.isoformat(), value(p.value)] for p in series[-LAST_POINTS:]]
+    latest = series[-1]
+    status = ProgressStatus(result.status).label if result.status in ProgressStatus.values else ""
+    return chart_numbers.attach(
+        figure,
+        label=f"Line chart of the KPI over time: {value(latest.value)} on "
+        f"{latest.day.isoformat()}, from a baseline of {value(plan.baseline)}, towards "
+        f"{value(plan.target)} by {plan.target_date.isoformat()}"
+        + (f"; {status.lower()}" if status else ""),
+        caption=f"Baseline, expected path, target and the last {min(LAST_POINTS, len(series))} "
+        "measured values",
+        columns=["", "Date", "Value"],
+        rows=rows,
+    )
 
 
 SPARK_POINTS = 46  # about three pixels apart: more would not show
@@ -172,7 +212,33 @@ def program_progress(*, cards: list) -> dict:
         yaxis={"automargin": True},
         bargap=0.35,
     )
-    return json.loads(fig.to_json())
+
+    def status(s) -> str:
+        return ProgressStatus(s.status).label if s.status in ProgressStatus.values else ""
+
+    def pct(v) -> str:
+        return chart_numbers.number(v, digits=1, suffix="%")
+
+    return chart_numbers.attach(
+        json.loads(fig.to_json()),
+        label="Bar chart of each KPI's way from baseline to target: "
+        + "; ".join(
+            f"{c.kpi.name} {pct(c.overall.progress_pct)} of the way, {status(c.overall).lower()}"
+            for c in cards
+        ),
+        caption="Each KPI's progress from baseline (0%) to target (100%), and where it "
+        "should be by today",
+        columns=["KPI", "Progress", "Expected by today", "Status"],
+        rows=[
+            [
+                c.kpi.name,
+                pct(c.overall.progress_pct),
+                pct(c.overall.expected_pct),
+                status(c.overall),
+            ]
+            for c in cards
+        ],
+    )
 
 
 CLUSTER_COLOURS = (

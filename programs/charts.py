@@ -4,7 +4,7 @@ import json
 
 import plotly.graph_objects as go
 
-from programs import plotly_text
+from programs import chart_numbers, plotly_text
 from programs.selectors import Comparison
 
 PALETTE = ["#c3cbe0", "#9aa5bd", "#6f86c7", "#3b7cf0", "#1d4fb8", "#14956d"]
@@ -50,7 +50,16 @@ def maturity_by_cycle(*, comparison: Comparison) -> dict | None:
         legend={"orientation": "h", "y": -0.08},
         **LAYOUT,
     )
-    return json.loads(fig.to_json())
+    names = [f"Cycle {c.cycle.number}" for c in columns]
+    return chart_numbers.attach(
+        json.loads(fig.to_json()),
+        label="Radar chart of maturity per dimension, one line per cycle ("
+        + ", ".join(names)
+        + "); the scores are in the table below",
+        caption="Maturity score (1-5) per dimension and cycle",
+        columns=["Dimension", *names],
+        rows=[[d, *(c.maturity.get(d) for c in columns)] for d in dimensions],
+    )
 
 
 def kpis_by_cycle(*, comparison: Comparison) -> list[tuple[str, dict]]:
@@ -90,7 +99,26 @@ def kpis_by_cycle(*, comparison: Comparison) -> list[tuple[str, dict]]:
             xaxis={"type": "category"},
             **LAYOUT,
         )
-        figures.append((name, json.loads(fig.to_json())))
+        unit = rows[0][1].unit
+        figure = chart_numbers.attach(
+            json.loads(fig.to_json()),
+            label=f"{name}: baseline, target and actual per cycle; "
+            + "; ".join(
+                f"{label} actual {chart_numbers.in_unit(k.actual, unit)}"
+                f" against target {chart_numbers.in_unit(k.planned, unit)}"
+                for label, k in rows
+            ),
+            caption=f"{name}: baseline, target and actual per cycle",
+            columns=["Cycle", "Baseline", "Target", "Actual"],
+            rows=[
+                [
+                    label,
+                    *(chart_numbers.in_unit(v, unit) for v in (k.baseline, k.planned, k.actual)),
+                ]
+                for label, k in rows
+            ],
+        )
+        figures.append((name, figure))
     return figures
 
 

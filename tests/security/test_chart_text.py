@@ -41,10 +41,13 @@ CODE_MARKUP = {"<br>", "<extra>", "</extra>"}  # what the chart modules write th
 
 
 def strings(value) -> list[str]:
+    """Every text Plotly draws. A figure's "numbers" (its table for people who cannot see
+    the chart, programs/chart_numbers.py) are not Plotly's: the page's template writes them
+    as escaped HTML, which test_the_numbers_table_shows_a_hostile_name_as_text checks."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
-        return [s for v in value.values() for s in strings(v)]
+        return [s for k, v in value.items() if k != "numbers" for s in strings(v)]
     if isinstance(value, list):
         return [s for v in value for s in strings(v)]
     return []
@@ -102,6 +105,32 @@ def test_kpi_names_on_the_dashboard_chart_are_text(world, as_user):
     assert figure["data"][0]["y"] == [ESCAPED]
     assert figure["data"][0]["hovertemplate"].startswith("%{y}: ")  # the code's markup kept
     assert "<extra></extra>" in figure["data"][0]["hovertemplate"]
+
+
+def test_the_numbers_table_shows_a_hostile_name_as_text(world, as_user):
+    """The chart's table and its role="img" label hold the typed name, escaped as HTML."""
+    kpi_save(
+        goal=world.goal,
+        kpi=world.kpi,
+        by=world.user("manager"),
+        name=HOSTILE,
+        unit="percent",
+        direction="higher",
+        baseline=Decimal("2.0"),
+        baseline_date=world.kpi.baseline_date,
+        target=Decimal("2.4"),
+        target_date=world.kpi.target_date,
+    )
+    progress_refresh(cycle=world.program.cycles.get())
+    response = as_user("executive").get(
+        reverse("programs:dashboard_chart", kwargs={"pk": world.program.pk})
+    )
+    body = response.content.decode()
+    assert HOSTILE not in body
+    assert f'<th scope="row" class="fw-normal">{html.escape(HOSTILE)}</th>' in body
+    label = "Bar chart of each KPI&#x27;s way from baseline to target: "
+    assert f'aria-label="{label}{html.escape(HOSTILE)}' in body
+    assert page_figure(response, "progress-figure")["numbers"]["rows"][0][0] == HOSTILE
 
 
 def test_a_driver_change_on_the_kpi_chart_is_text(world):
