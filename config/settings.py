@@ -43,9 +43,12 @@ def _read_settings() -> dict:
         values["CELERY_BROKER_URL"] = env.str("CELERY_BROKER_URL", default="filesystem://")
         values["PULL_RETRY_BACKOFF"] = env.int("FOURFOLD_PULL_RETRY_BACKOFF", default=30)
         values["PULL_MAX_RETRIES"] = env.int("FOURFOLD_PULL_MAX_RETRIES", default=5)
-        values["BASE_URL"] = str(
-            env.url("FOURFOLD_BASE_URL", default="http://127.0.0.1:8000", schemes=["http", "https"])
-        ).rstrip("/")
+        base_url = env.url(
+            "FOURFOLD_BASE_URL", default="http://127.0.0.1:8000", schemes=["http", "https"]
+        )  # a ParseResult when set (its str() is its repr), the default as written
+        if not isinstance(base_url, str):
+            base_url = base_url.geturl()
+        values["BASE_URL"] = base_url.rstrip("/")
         # Uploaded customer tables and exposure histories; every web process and worker must
         # see the same folder (a shared volume when they run on different machines).
         values["MEDIA_ROOT"] = env.path("FOURFOLD_MEDIA_ROOT", default=VAR_DIR / "media")

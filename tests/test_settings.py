@@ -88,3 +88,24 @@ def test_debug_runs_on_the_embedded_defaults():
         "filesystem://",
         "django.core.mail.backends.console.EmailBackend",
     ]
+
+
+def test_the_base_url_of_links_in_e_mails_is_the_one_given():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env.update(DJANGO_DEBUG="true", FOURFOLD_BASE_URL="https://fourfold.example.com:8443/")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.FOURFOLD_BASE_URL)",
+        ],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "https://fourfold.example.com:8443"
