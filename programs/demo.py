@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
@@ -1021,7 +1022,7 @@ def seed_results(
         by=by,
         name="Web analytics feed",
         kind=SourceKind.HTTP,
-        url="http://127.0.0.1:8000/demo/results-feed/",
+        url=f"{settings.FOURFOLD_BASE_URL}/demo/results-feed/",  # this very server (make run)
         schedule=Schedule.HOURLY,
         schedule_time=datetime.time(0, 5),
         mapping={f: f for f in archive.mapping},
