@@ -71,7 +71,15 @@ def wins(counts: dict[str, int]) -> dict:
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
     )
-    return json.loads(fig.to_json())
+    most = ordered[::-1]
+    return chart_numbers.attach(
+        json.loads(fig.to_json()),
+        label="Bar chart of how often each offer was chosen: "
+        + "; ".join(f"{name} {count:,}" for name, count in most),
+        caption="How often each offer was chosen",
+        columns=["Offer", "Times chosen"],
+        rows=[[name, f"{count:,}"] for name, count in most],
+    )
 
 
 def reliability(model) -> dict:
@@ -118,4 +126,19 @@ def reliability(model) -> dict:
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
     )
-    return json.loads(fig.to_json())
+    return chart_numbers.attach(
+        json.loads(fig.to_json()),
+        label=f"Calibration chart of {model.offer_name}: predicted against observed "
+        "conversion per group of held-out exposures; the numbers are in the table below",
+        caption=f"{model.offer_name}: predicted and observed conversion per group of exposures",
+        columns=["Group", "Predicted", "Observed", "Exposures"],
+        rows=[
+            [
+                n,
+                chart_numbers.number(p["predicted"] * 100, digits=1, suffix="%"),
+                chart_numbers.number(p["observed"] * 100, digits=1, suffix="%"),
+                f"{p['exposures']:,}",
+            ]
+            for n, p in enumerate(points, start=1)
+        ],
+    )

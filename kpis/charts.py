@@ -303,7 +303,23 @@ def cluster_map(chart: dict, clusters: list[dict]) -> dict | None:
         xaxis={"title": {"text": f"First component ({explained[0]:.0%} of the variation)"}},
         yaxis={"title": {"text": f"Second component ({explained[1]:.0%})"}},
     )
-    return json.loads(fig.to_json())
+    return chart_numbers.attach(
+        json.loads(fig.to_json()),
+        label=f"Scatter chart of a sample of {len(chart['cluster'])} customers on the two "
+        f"main directions of difference, in {len(clusters)} clusters; each cluster's "
+        "centre and share of the sample are in the table below",
+        caption="Each cluster in the sample: customers drawn and its centre on the two directions",
+        columns=["Cluster", "Customers in the sample", "First component", "Second component"],
+        rows=[
+            [
+                f"{c['number']}. {c['name']}",
+                f"{sum(1 for k in chart['cluster'] if k == c['index']):,}",
+                chart_numbers.number(chart["centres"][c["index"]][0]),
+                chart_numbers.number(chart["centres"][c["index"]][1]),
+            ]
+            for c in clusters
+        ],
+    )
 
 
 def silhouettes(scores: dict[str, float], chosen: int) -> dict:
@@ -326,4 +342,14 @@ def silhouettes(scores: dict[str, float], chosen: int) -> dict:
         xaxis={"title": {"text": "Number of clusters"}, "dtick": 1},
         yaxis={"title": {"text": "Silhouette"}},
     )
-    return json.loads(fig.to_json())
+    return chart_numbers.attach(
+        json.loads(fig.to_json()),
+        label=f"Bar chart of the silhouette per number of clusters tried; {chosen} scored "
+        f"best with {chart_numbers.number(scores.get(str(chosen)), digits=3)}",
+        caption="Silhouette (-1 to 1) per number of clusters; the highest was chosen",
+        columns=["Clusters", "Silhouette", "Chosen"],
+        rows=[
+            [k, chart_numbers.number(scores[str(k)], digits=3), "yes" if k == chosen else ""]
+            for k in ks
+        ],
+    )
