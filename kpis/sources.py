@@ -269,6 +269,14 @@ def pull_queue(
     if not source.is_pulled:
         raise ValidationError(_("Only HTTP and SQL sources are pulled."))
     with transaction.atomic():
+        # A run that showed its columns and still waits for their mapping is replaced by
+        # the new one (which shows them again if the source has no mapping yet).
+        source.pulls.filter(status=PullStatus.QUEUED, stage=UploadStage.MAPPING).update(
+            status=PullStatus.FAILED,
+            finished_at=timezone.now(),
+            preview=None,
+            error=_("Replaced by a later run before its columns were mapped."),
+        )
         busy = source.pulls.select_for_update().filter(
             status__in=[PullStatus.QUEUED, PullStatus.RUNNING]
         )
@@ -391,6 +399,9 @@ def pull_execute(*, pull_id: int, final_attempt: bool, task_id: str = "") -> Non
     source = pull.source
     try:
         with _fetch(pull) as (header, rows):
+            if _shows_columns(pull, source, header):
+                _await_mapping(pull, header, rows)
+                return
             _check_and_load(pull, source, header, rows, source.mapping)
     except TransientPullError as error:
         if final_attempt:
@@ -419,6 +430,38 @@ def pull_execute(*, pull_id: int, final_attempt: bool, task_id: str = "") -> Non
             _("The pull failed unexpectedly (%(e)s); nothing was loaded.")
             % {"e": type(error).__name__},
         )
+
+
+def _mapping_fits(mapping: dict, header: list[str]) -> bool:
+    return all(mapping.get(f) in header for f in ingest.REQUIRED) and all(
+        column in header for column in mapping.values() if column
+    )
+
+
+def _shows_columns(pull: Pull, source: ResultSource, header: list[str]) -> bool:
+    """Whether an HTTP or SQL run stops at its columns for a person to map them: a *Test*,
+    a source without a mapping yet, or a pull by hand whose kept mapping no longer fits
+    (a scheduled one fails then, saying so). The load after the mapping never stops."""
+    if not source.is_pulled or pull.stage == UploadStage.LOADING:
+        return False
+    if pull.trigger == "test" or not source.mapping:
+        return True
+    return pull.trigger == "manual" and not _mapping_fits(source.mapping, header)
+
+
+def _await_mapping(pull: Pull, header: list[str], rows) -> None:
+    """Keep the columns found and the first rows; the run waits for its mapping (the same
+    form an upload has) and frees its source meanwhile."""
+    first = [row for _line, row in itertools.islice(rows, PREVIEW_ROWS)]
+    preview = {"header": header, "rows": [[_cell(row.get(h)) for h in header] for row in first]}
+    Pull.objects.filter(pk=pull.pk, status=PullStatus.RUNNING).update(
+        status=PullStatus.QUEUED,
+        stage=UploadStage.MAPPING,
+        preview=preview,
+        lease_expires_at=None,
+        error="",
+    )
+    log.info("pull_awaits_mapping", pull=pull.pk, columns=len(header))
 
 
 def _fail(pull: Pull, message: str) -> None:
@@ -663,10 +706,12 @@ def _check_and_load(pull: Pull, source: ResultSource, header, rows, mapping) -> 
         if field not in ingest.REQUIRED and mapping.get(field) and mapping[field] not in header
     ]
     if missing:
-        raise PullFailed(
-            _("The mapping names columns the data does not have: %(m)s. Columns found: %(h)s.")
-            % {"m": ", ".join(missing), "h": ", ".join(header) or "none"}
-        )
+        message = _(
+            "The mapping names columns the data does not have: %(m)s. Columns found: %(h)s."
+        ) % {"m": ", ".join(missing), "h": ", ".join(header) or "none"}
+        if source.is_pulled:
+            message += " " + _("Press Test on the source's page to map them again.")
+        raise PullFailed(message)
     kpis, segments = _lookups(source.program)
     skipped = [0]
     rows = _without_closed_kpis(
@@ -823,8 +868,9 @@ def _cell(value) -> str:
 
 
 def upload_load(*, pull: Pull, mapping: dict[str, str], by: AbstractBaseUser) -> Pull:
-    """Queue the load of a previewed upload with the chosen mapping, which the source keeps
-    for next time."""
+    """Queue the load of a previewed upload, or of an HTTP or SQL run that showed its
+    columns, with the chosen mapping, which the source keeps for the next file and for its
+    scheduled pulls (an HTTP or SQL run fetches its data again to load it)."""
     source = pull.source
     with transaction.atomic():
         if not Pull.objects.filter(

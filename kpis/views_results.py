@@ -153,7 +153,9 @@ def pull_now(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResponse:
     access = program_for(request.user, pk, need=Need.MANAGE)
     source = _source(access, source_pk)
     try:
-        pull = sources.pull_queue(source=source, by=request.user)
+        # *Test* fetches and shows the columns found with the mapping form; loads nothing.
+        trigger = "test" if request.POST.get("test") else "manual"
+        pull = sources.pull_queue(source=source, by=request.user, trigger=trigger)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("kpis:source", pk=pk, source_pk=source.pk)
@@ -200,7 +202,8 @@ def upload(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def upload_preview(request: HtmxHttpRequest, pk: int, source_pk: int, pull_pk: int) -> HttpResponse:
     """While a job reads the file, a page that waits for it; then the first rows and the
-    column mapping. Loading (another job) starts on confirmation."""
+    column mapping. Loading (another job) starts on confirmation. An HTTP or SQL run that
+    stopped at its columns (a Test, or a source not mapped yet) is mapped here too."""
     access = program_for(request.user, pk, need=Need.MANAGE)
     source = _source(access, source_pk)
     pull = get_object_or_404(Pull.objects.defer("payload"), pk=pull_pk, source=source)
@@ -241,7 +244,7 @@ def upload_preview(request: HtmxHttpRequest, pk: int, source_pk: int, pull_pk: i
         request,
         "kpis/upload_preview.html",
         {
-            **_context(access, _("Check the upload")),
+            **_context(access, _("Map the columns") if source.is_pulled else _("Check the upload")),
             "source": source,
             "pull": pull,
             "header": header,
