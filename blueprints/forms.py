@@ -1,7 +1,10 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from blueprints.models import Blueprint, Offer
+from kpis.conditions import plain_number
 from kpis.models import Kpi
 from programs.forms import StyledForm
 from programs.models import Cycle
@@ -36,10 +39,17 @@ class OfferForm(StyledForm, forms.ModelForm):
             "active_from": forms.DateInput(attrs={"type": "date"}),
             "active_to": forms.DateInput(attrs={"type": "date"}),
         }
+        # The model's "Optional: …" read oddly beside the field's required mark: a weight
+        # is always there, 1 unless changed.
+        help_texts = {"weight": _("1 is neutral; 2 doubles its score, 0.5 halves it.")}
 
     def __init__(self, *args, cycle: Cycle, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kpi"].queryset = Kpi.objects.filter(goal__cycle=cycle)
+        # An offer's numbers as written: 40 and 0.035, not 40.00 and 0.0350.
+        for name in ("propensity", "value", "weight"):
+            if isinstance(self.initial.get(name), Decimal):
+                self.initial[name] = plain_number(self.initial[name])
 
     def clean(self):
         cleaned = super().clean()

@@ -119,6 +119,7 @@ def to_engine(structure: list[StageView], *, on: datetime.date | None = None) ->
 class CoverageCell:
     reachable: bool
     offers: list[str]
+    stage: str = ""  # its column's stage, named beside the cell where the grid stacks
 
 
 def segment_coverage(
@@ -145,9 +146,61 @@ def segment_coverage(
                 )
                 is None
             ]
-            cells.append(CoverageCell(bool(reaching), reaching))
+            cells.append(CoverageCell(bool(reaching), reaching, view.stage.name))
         rows.append((segment, cells))
     return rows
+
+
+@dataclass
+class ProfileValue:
+    """One value of the customer the simulator decides for, and where it came from."""
+
+    label: str
+    value: str
+    typed: bool  # typed in its field; otherwise filled in from the segment
+    segment_value: str | None = None  # the segment's own value, where a typed one replaced it
+
+
+@dataclass
+class SimulatorProfile:
+    values: dict[str, str]  # attribute key -> value, what the engine decides on
+    shown: list[ProfileValue]  # in the attributes' order, for the page
+
+
+def simulator_profile(
+    *, attributes: list, typed: dict[str, str], segment: Segment | None
+) -> SimulatorProfile:
+    """The customer to decide for: a segment fills in its customer's values, and what is
+    typed in a field wins over the segment's value for that attribute."""
+    from_segment = (
+        {k: str(v) for k, v in segment_profile(segment).items()} if segment is not None else {}
+    )
+    values, shown = {}, []
+    for attribute in attributes:
+        key = attribute.key
+        ours = from_segment.get(key)
+        if key in typed and typed[key] != ours:
+            values[key] = typed[key]
+            shown.append(
+                ProfileValue(
+                    attribute.label,
+                    _said(attribute, typed[key]),
+                    True,
+                    None if ours is None else _said(attribute, ours),
+                )
+            )
+        elif ours is not None:
+            # Filled in from the segment (and sent back as it was filled in).
+            values[key] = ours
+            shown.append(ProfileValue(attribute.label, _said(attribute, ours), False))
+    return SimulatorProfile(values, shown)
+
+
+def _said(attribute, value: str) -> str:
+    """A profile value as its field shows it: yes or no for a yes/no attribute."""
+    if attribute.type == "boolean":
+        return "yes" if value.strip().lower() in engine.TRUE_WORDS else "no"
+    return value
 
 
 def segment_profile(segment: Segment) -> dict[str, object]:

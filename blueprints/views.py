@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -94,30 +95,80 @@ def blueprint_list(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def blueprint_detail(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> HttpResponse:
-    access = program_for(request.user, pk)
-    blueprint = _blueprint(access, blueprint_pk)
+def _board(access: ProgramAccess, blueprint: Blueprint, *, chart: bool = True) -> dict:
+    """What the board shows: its stages and offers with their flags, the coverage grid
+    and (for the whole page) the chart."""
     structure = selectors.blueprint_structure(blueprint=blueprint)
     latest = selectors.latest_models(blueprint=blueprint)
     for view in structure:
         for offer_view in view.offers:
             offer_view.latest = latest.get(offer_view.offer.pk)
+    return {
+        **_context(access, blueprint, blueprint.cycle, blueprint.name),
+        "structure": structure,
+        "coverage": selectors.segment_coverage(blueprint=blueprint, structure=structure),
+        "chart": (
+            charts.expected_value(structure) if chart and any(v.offers for v in structure) else None
+        ),
+        "stage_form": StageForm(),
+        "condition_form": ConditionForm(),
+        "today": timezone.localdate(),
+    }
+
+
+@login_required
+@require_GET
+def blueprint_detail(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> HttpResponse:
+    access = program_for(request.user, pk)
+    blueprint = _blueprint(access, blueprint_pk)
     return render(
         request,
         "blueprints/blueprint_detail.html",
         {
-            **_context(access, blueprint, blueprint.cycle, blueprint.name),
-            "structure": structure,
-            "coverage": selectors.segment_coverage(blueprint=blueprint, structure=structure),
-            "chart": charts.expected_value(structure) if any(v.offers for v in structure) else None,
+            **_board(access, blueprint),
             "has_history": blueprint.propensity_runs.exists(),
-            "stage_form": StageForm(),
-            "condition_form": ConditionForm(),
-            "today": timezone.localdate(),
         },
     )
+
+
+def _condition_answer(
+    request: HtmxHttpRequest,
+    access: ProgramAccess,
+    offer: Offer,
+    *,
+    sentence: str = "",
+    error: str = "",
+) -> HttpResponse:
+    """The answer to a condition typed on an offer's card. Through htmx only that card is
+    redrawn (a refused sentence stays in its field with the reason beside it; an added one
+    shows on the card), with its stage's flags and the coverage grid swapped in beside it;
+    without JavaScript the whole board, the refusal at the same field."""
+    blueprint = offer.stage.blueprint
+    context = {
+        **_board(access, blueprint, chart=not request.htmx),
+        "condition_offer": offer.pk,
+        "condition_sentence": sentence,
+        "condition_error": error,
+    }
+    status = 422 if error else 200
+    template = "blueprints/blueprint_detail.html"
+    if not request.htmx:
+        return render(request, template, context, status=status)
+    view = next(v for v in context["structure"] if v.stage.pk == offer.stage_id)
+    position = next(i for i, o in enumerate(view.offers) if o.offer.pk == offer.pk)
+    card = {
+        **context,
+        "view": view,
+        "o": view.offers[position],
+        "is_first": position == 0,
+        "is_last": position == len(view.offers) - 1,
+    }
+    body = render_to_string(f"{template}#offer-card", card, request)
+    if not error:
+        oob = {**card, "oob": True}
+        body += render_to_string(f"{template}#stage-flags", oob, request)
+        body += render_to_string(f"{template}#coverage", oob, request)
+    return HttpResponse(body, status=status)
 
 
 def _stage(access, blueprint_pk, stage_pk) -> Stage:
@@ -230,10 +281,7 @@ def offer_action(
         elif action == "delete":
             services.offer_delete(offer=offer, by=request.user)
         elif action == "condition":
-            form = ConditionForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(_("Write a condition, e.g. “cart value is at least 50”."))
-            services.condition_add(offer=offer, by=request.user, **form.cleaned_data)
+            return _condition_add(request, access, offer)
         else:
             raise Http404
     except ValidationError as error:
@@ -241,6 +289,26 @@ def offer_action(
     if action == "delete":
         return redirect("blueprints:blueprint", pk=pk, blueprint_pk=blueprint_pk)
     url = reverse("blueprints:blueprint", kwargs={"pk": pk, "blueprint_pk": blueprint_pk})
+    return redirect(f"{url}#offer-{offer.pk}")
+
+
+def _condition_add(request: HtmxHttpRequest, access: ProgramAccess, offer: Offer) -> HttpResponse:
+    form = ConditionForm(request.POST)
+    typed = request.POST.get("sentence", "")
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Write a condition, e.g. “cart value is at least 50”."))
+        services.condition_add(offer=offer, by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        return _condition_answer(
+            request, access, offer, sentence=typed, error=" ".join(error.messages)
+        )
+    if request.htmx:
+        return _condition_answer(request, access, offer)
+    url = reverse(
+        "blueprints:blueprint",
+        kwargs={"pk": access.program.pk, "blueprint_pk": offer.stage.blueprint_id},
+    )
     return redirect(f"{url}#offer-{offer.pk}")
 
 
@@ -275,7 +343,7 @@ def simulator(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> HttpRespo
     organization = access.program.organization
     attributes = list(Attribute.objects.filter(organization=organization))
     segments = list(organization.segments.all())
-    profile = {
+    typed = {
         a.key: request.GET.get(a.key, "").strip()
         for a in attributes
         if request.GET.get(a.key, "").strip()
@@ -283,9 +351,12 @@ def simulator(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> HttpRespo
     chosen_segment = None
     segment_param = request.GET.get("segment", "")
     if segment_param.isascii() and segment_param.isdigit():
-        chosen_segment = next((s for s in segments if s.pk == int(request.GET["segment"])), None)
-        if chosen_segment and not profile:
-            profile = {k: str(v) for k, v in selectors.segment_profile(chosen_segment).items()}
+        chosen_segment = next((s for s in segments if s.pk == int(segment_param)), None)
+    # The segment fills in the fields; what is typed in a field wins.
+    customer = selectors.simulator_profile(
+        attributes=attributes, typed=typed, segment=chosen_segment
+    )
+    profile = customer.values
     structure = selectors.blueprint_structure(blueprint=blueprint)
     decisions = None
     if profile:
@@ -303,13 +374,18 @@ def simulator(request: HtmxHttpRequest, pk: int, blueprint_pk: int) -> HttpRespo
         "segments": segments,
         "chosen_segment": chosen_segment,
         "profile": profile,
+        "customer": customer.shown,
         "decisions": decisions,
         "batch_form": FileForm(),
         "batches": blueprint.batches.all()[:5],
     }
     template = "blueprints/simulator.html"
     if request.htmx and request.htmx.target == "decisions":
-        template += "#decisions"
+        # The decisions, and the fields as the segment filled them in, swapped in beside.
+        return HttpResponse(
+            render_to_string(f"{template}#decisions", context, request)
+            + render_to_string(f"{template}#profile-fields", {**context, "oob": True}, request)
+        )
     return render(request, template, context)
 
 
