@@ -156,15 +156,25 @@ def valid_profile_files(draw) -> bytes:
     """Profiles every batch must decide: known columns, one value per cell, whatever the
     line ending, quoting or byte order mark."""
     header = draw(st.lists(st.sampled_from(list(ATTRIBUTES)), min_size=1, unique=True))
+    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+
+    def usable(cell: str) -> bool:
+        # Python's QUOTE_MINIMAL leaves a "\r" unquoted when lines end in "\n" (and the
+        # other way round): that bare line break ends the row, which is then one value
+        # short and refused, as it should be. Exports quote a cell with a line break.
+        return "\x00" not in cell and (
+            quoting == csv.QUOTE_ALL or ("\r" not in cell and "\n" not in cell)
+        )
+
     rows = [
-        [draw(CELLS[column].filter(lambda c: "\x00" not in c)) for column in header]
+        [draw(CELLS[column].filter(usable)) for column in header]
         for _ in range(draw(st.integers(1, 6)))
     ]
     out = io.StringIO()
     csv.writer(
         out,
         lineterminator=draw(st.sampled_from(["\n", "\r\n", "\r"])),
-        quoting=draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL])),
+        quoting=quoting,
     ).writerows([header, *rows])
     return out.getvalue().encode(draw(st.sampled_from(["utf-8", "utf-8-sig"])))
 
