@@ -44,6 +44,13 @@ class Collision:
     starts_on: datetime.date
     ends_on: datetime.date | None  # None: open-ended
     why: str = field(compare=False)
+    # The day the last of its initiatives ends (None: one runs on indefinitely).
+    members_end_on: datetime.date | None = field(default=None, compare=False)
+
+    def is_over(self, today: datetime.date) -> bool:
+        """Every initiative in it has ended: nothing is left to resolve or accept, though
+        their effects in the overlap still cannot be told apart."""
+        return self.members_end_on is not None and self.members_end_on < today
 
     @property
     def key(self) -> str:
@@ -88,6 +95,7 @@ def find_collisions(
             continue
         start, end = days
         ids = (a.id, b.id)
+        members_end = _end(max(a.last_day, b.last_day))
         for subject in sorted(a.channels & b.channels):
             found.append(
                 Collision(
@@ -98,6 +106,7 @@ def find_collisions(
                     _end(end),
                     f"“{a.name}” and “{b.name}” both change {subject} {_period(start, end)}: "
                     "their effects cannot be told apart.",
+                    members_end,
                 )
             )
         for stage in sorted(a.stages & b.stages):
@@ -110,6 +119,7 @@ def find_collisions(
                     _end(end),
                     f"“{a.name}” and “{b.name}” both change the {stage} stage "
                     f"{_period(start, end)}: their effects cannot be told apart.",
+                    members_end,
                 )
             )
         opposed = {kpi for kpi, direction in a.effects if (kpi, OPPOSITE[direction]) in b.effects}
@@ -123,6 +133,7 @@ def find_collisions(
                     _end(end),
                     f"“{a.name}” and “{b.name}” push {kpi} in opposite directions "
                     f"{_period(start, end)}: they work at cross-purposes.",
+                    members_end,
                 )
             )
     found += _overloads(plans, overload_limit)
@@ -176,4 +187,5 @@ def _overload(channel, start, end, ids, limit, members) -> Collision:
         _end(end),
         f"More than {limit} significant initiatives change {channel} at once "
         f"{_period(start, end)} ({names}): too much change to measure or to absorb.",
+        _end(max(p.last_day for p in members if p.id in ids)),
     )

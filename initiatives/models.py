@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -151,6 +152,16 @@ class Initiative(models.Model):
     def is_significant(self) -> bool:
         """Main elements that are planned or running count toward a channel's overload."""
         return self.kind == Kind.MAIN and self.status in ACTIVE_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        """Its end date has passed while it is still Planned or In progress: the plan is
+        stale until someone marks it done or stopped, or gives it a new end date."""
+        return (
+            self.status in ACTIVE_STATUSES
+            and self.ends_on is not None
+            and self.ends_on < timezone.localdate()
+        )
 
 
 class Direction(models.TextChoices):

@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Avg, Count, F, Prefetch, Q
+from django.utils import timezone
 
 from assessments.models import Gap, GapStatus
 from assessments.rules import Completeness
@@ -85,6 +86,12 @@ class ShownCollision:
     collision: Collision
     acknowledgement: CollisionAcknowledgement | None
     names: dict[int, str]
+    over: bool = False  # every initiative in it has ended: nothing left to accept
+
+    @property
+    def is_open(self) -> bool:
+        """Counts as open: nobody accepted it and it is not over."""
+        return self.acknowledgement is None and not self.over
 
 
 def collisions(*, cycle: Cycle, initiatives: list[Initiative]) -> list[ShownCollision]:
@@ -107,11 +114,13 @@ def collisions(*, cycle: Cycle, initiatives: list[Initiative]) -> list[ShownColl
     found = find_collisions(plans, overload_limit=cycle.program.organization.overload_limit)
     acks = {a.key: a for a in cycle.acknowledged_collisions.select_related("by")}
     names = {i.pk: i.name for i in live}
-    return [ShownCollision(c, acks.get(c.key), names) for c in found]
+    today = timezone.localdate()
+    return [ShownCollision(c, acks.get(c.key), names, c.is_over(today)) for c in found]
 
 
 def open_collision_count(*, cycle: Cycle) -> int:
-    """How many collisions among the live initiatives nobody has accepted yet: the number
+    """How many collisions among the live initiatives nobody has accepted yet and that are
+    not over (every initiative in them ended): the number
     the program home and the dashboard show. Read as plain values, only what collisions
     look at (model instances cost these busy pages three times as much)."""
     live = cycle.initiatives.filter(status__in=ACTIVE_STATUSES)
@@ -142,7 +151,8 @@ def open_collision_count(*, cycle: Cycle) -> int:
     ]
     found = find_collisions(plans, overload_limit=cycle.program.organization.overload_limit)
     accepted = set(cycle.acknowledged_collisions.values_list("key", flat=True))
-    return sum(1 for c in found if c.key not in accepted)
+    today = timezone.localdate()
+    return sum(1 for c in found if c.key not in accepted and not c.is_over(today))
 
 
 @dataclass
@@ -173,11 +183,12 @@ def completeness(*, cycle: Cycle, initiatives=None, shown=None, coverage=None) -
     missing = []
     if not initiatives:
         missing.append("Plan at least one initiative")
-    if coverage.uncovered_gaps:
-        missing.append(f"Cover or defer {len(coverage.uncovered_gaps)} open gap(s)")
-    if coverage.unmoved_kpis:
-        missing.append(f"Plan an initiative for {len(coverage.unmoved_kpis)} KPI(s)")
-    open_collisions = sum(1 for s in shown if s.acknowledgement is None)
-    if open_collisions:
-        missing.append(f"Resolve or accept {open_collisions} collision(s)")
+    if gaps := len(coverage.uncovered_gaps):
+        missing.append(f"Cover or defer {gaps} open {'gap' if gaps == 1 else 'gaps'}")
+    if kpis := len(coverage.unmoved_kpis):
+        missing.append(f"Plan an initiative for {kpis} {'KPI' if kpis == 1 else 'KPIs'}")
+    # Collisions of initiatives that have all ended are history, not work left to do.
+    if open_collisions := sum(1 for s in shown if s.is_open):
+        noun = "collision" if open_collisions == 1 else "collisions"
+        missing.append(f"Resolve or accept {open_collisions} {noun}")
     return Completeness(done=4 - len(missing), total=4, missing=tuple(missing))

@@ -70,9 +70,7 @@ def initiative_map(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             for department_pk in involved:
                 if (department_pk, channel.pk) in cells:
                     cells[(department_pk, channel.pk)].append(initiative)
-    colliding = {
-        i for c in all_collisions if c.acknowledgement is None for i in c.collision.initiative_ids
-    }
+    colliding = {i for c in all_collisions if c.is_open for i in c.collision.initiative_ids}
     matrix = [
         (d, [(c, cells[(d.pk, c.pk)]) for c in channels])
         for d in departments
@@ -89,6 +87,7 @@ def initiative_map(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "initiatives": shown,
         "matrix": matrix,
         "colliding": colliding,
+        "overdue": [i for i in shown if i.is_overdue],
         "collisions": visible_collisions,
         "timeline": charts.timeline(
             initiatives=sorted(shown, key=lambda i: (i.starts_on, i.pk)),

@@ -178,3 +178,18 @@ def test_collisions_are_symmetric_and_independent_of_order(plans):
 def test_keys_are_unique(plans):
     keys = [c.key for c in find_collisions(plans)]
     assert len(keys) == len(set(keys))
+
+
+def test_a_collision_is_over_only_once_every_initiative_in_it_has_ended():
+    d = datetime.date
+    a = plan(1, d(2026, 11, 1), d(2026, 11, 20), channels=["Website"])
+    b = plan(2, d(2026, 11, 10), d(2026, 11, 30), channels=["Website"])
+    c = plan(3, d(2026, 11, 15), None, channels=["Website"])
+    pair = next(x for x in find_collisions([a, b]) if x.kind == "interference")
+    assert pair.members_end_on == d(2026, 11, 30)
+    assert not pair.is_over(d(2026, 11, 30)) and pair.is_over(d(2026, 12, 1))
+    with_open_ended = find_collisions([a, c])[0]
+    assert with_open_ended.members_end_on is None
+    assert not with_open_ended.is_over(d(2030, 1, 1))
+    (overload,) = [x for x in find_collisions([a, b, c], overload_limit=2) if x.kind == "overload"]
+    assert not overload.is_over(d(2030, 1, 1))  # c runs on
