@@ -5,10 +5,12 @@ validated on the way in, and published as an OpenAPI schema (/api/openapi.json) 
 second description to keep in step. No interactive docs page: it would load from a CDN.
 """
 
+import http
+import io
 import math
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
@@ -20,6 +22,83 @@ from kpis.models import ApiToken, PullStatus
 from programs import ratelimit
 
 MAX_ITEMS = 50_000
+PREFIX = "/api/"  # where config/urls.py mounts the API
+PUSH_PATHS = {PREFIX + "measurements"}
+
+
+def _refusal(status: int, detail: str, **headers: str) -> JsonResponse:
+    """The API's one error shape, `{"detail": ...}`, for what Django refuses before (or
+    instead of) the API's own views."""
+    response = JsonResponse({"detail": detail}, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+class ApiRequestMiddleware:
+    """The push API reads bodies up to FOURFOLD_PUSH_MAX_MB (its documented batch is
+    larger than Django's 2.5 MB DATA_UPLOAD_MAX_MEMORY_SIZE, which every other path
+    keeps), and every refusal under /api/ answers in the API's JSON shape: a body too large
+    (413), not JSON (415), and Django's own 404 and 405 pages, HTML otherwise."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(PREFIX):
+            return self.get_response(request)
+        if request.path in PUSH_PATHS and request.method == "POST":
+            refused = self._read_body(request)
+            if refused is not None:
+                return refused
+        response = self.get_response(request)
+        if 400 <= response.status_code < 500 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            phrase = http.HTTPStatus(response.status_code).phrase
+            if response.status_code == 405:
+                return _refusal(
+                    405,
+                    _("%(phrase)s: use %(allow)s.")
+                    % {"phrase": phrase, "allow": response.get("Allow", "POST")},
+                    Allow=response.get("Allow", "POST"),
+                )
+            return _refusal(response.status_code, f"{phrase}.")
+        return response
+
+    @staticmethod
+    def _read_body(request: HttpRequest) -> JsonResponse | None:
+        """Read the body here, with the push API's limit, so that Django's smaller one
+        (checked when a view first reads request.body) does not apply to it."""
+        limit = settings.FOURFOLD_PUSH_MAX_MB * 1024 * 1024
+        too_large = _refusal(
+            413,
+            _(
+                "The body is larger than %(mb)s MB; send at most %(n)s measurements in "
+                "%(mb)s MB per batch (split it)."
+            )
+            % {"mb": settings.FOURFOLD_PUSH_MAX_MB, "n": f"{MAX_ITEMS:,}"},
+        )
+        content_type = request.content_type or ""
+        if content_type != "application/json":
+            return _refusal(
+                415,
+                _("Send the batch as JSON (Content-Type: application/json), not “%(type)s”.")
+                % {"type": content_type[:80] or _("none")},
+            )
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _refusal(400, _("The Content-Length header is not a number."))
+        if declared > limit:
+            return too_large
+        body = request.read(limit + 1)
+        if len(body) > limit:
+            return too_large
+        # As HttpRequest.body keeps it: the view reads this, not the stream.
+        request._body = body
+        request._stream = io.BytesIO(body)
+        return None
 
 
 class TokenAuth(HttpBearer):
@@ -131,6 +210,8 @@ class Invalid(Schema):
         401: Message,
         403: Message,
         409: Message,
+        413: Message,
+        415: Message,
         422: Invalid,
         429: Message,
     },

@@ -118,7 +118,9 @@ def _as_stored(number: Decimal, places: Decimal, limit: Decimal) -> Decimal | No
     """The number rounded to the decimals its column keeps, as the database would round
     it; None if it is too large for the column, before or after rounding
     (999999999999.9999999 rounds up to 10^12)."""
-    if abs(number) >= limit:
+    # copy_abs, not abs(): abs() rounds in the decimal context, which overflows (an
+    # exception) for 1e999999999 instead of saying the number is too large.
+    if number.copy_abs() >= limit:
         return None
     rounded = number.quantize(places)
     return rounded if abs(rounded) < limit else None
@@ -174,7 +176,7 @@ def check_rows(
         if value is not None:
             rounded = _as_stored(value, VALUE_PLACES, MAX_VALUE)
             if rounded is None:
-                fail("value", f"{shown(value)} is too large")
+                fail("value", f"“{shown(cell('value'))}” is too large")
             value = rounded
         if value is not None and kpi is not None:
             if kpi.unit == "percent" and not 0 <= value <= 100:
@@ -202,7 +204,7 @@ def check_rows(
                 if parts[name] < 0:
                     fail(name, "is negative")
                 elif rounded is None:
-                    fail(name, f"{shown(parts[name])} is too large")
+                    fail(name, f"“{shown(cell(name))}” is too large")
                 elif rounded == 0 and name == "denominator":
                     # 0.00001 is kept as 0.0000: a zero the rates would divide by.
                     fail(name, "is zero" if parts[name] == 0 else "is zero at 4 decimals")
