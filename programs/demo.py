@@ -778,9 +778,7 @@ def _review_and_start(cycle, by, *, decide):
             due=cycle.ends_on + datetime.timedelta(days=days),
             by=by,
         )
-    return act.cycle_start_next(
-        cycle=cycle, by=by, starts_on=cycle.ends_on + datetime.timedelta(days=1)
-    )
+    return act.cycle_start_next(cycle=cycle, by=by, closes_on=cycle.ends_on)
 
 
 def _decide_after_cycle_1(cycle, row):

@@ -215,6 +215,9 @@ class Cycle(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # A closed cycle ends on the day it was closed (ends_on); the end it was planned to
+    # have is kept here, so its history can say it closed early or late.
+    planned_ends_on = models.DateField(_("planned to end on"), null=True, blank=True)
     # Set by the daily job once the end date has passed or every KPI has results through
     # its target date; the managers are told once (ready_notified_at).
     ready_at = models.DateTimeField(_("ready for review since"), null=True, blank=True)
@@ -245,8 +248,11 @@ class Cycle(models.Model):
                 name="cycle_one_open_per_program",
                 violation_error_message=_("This program already has an open cycle."),
             ),
+            # A cycle is planned to end after it starts; one closed on its first day
+            # ends that day.
             models.CheckConstraint(
-                condition=models.Q(ends_on__gt=models.F("starts_on")),
+                condition=models.Q(ends_on__gt=models.F("starts_on"))
+                | models.Q(closed_at__isnull=False, ends_on__gte=models.F("starts_on")),
                 name="cycle_ends_after_start",
                 violation_error_message=_("A cycle must end after it starts."),
             ),
@@ -264,8 +270,23 @@ class Cycle(models.Model):
         return self.closed_at is None
 
     def days_left(self, today: datetime.date | None = None) -> int:
-        """Days until the planned end; negative once the cycle runs over."""
+        """Days until the planned end; negative once the cycle runs over. A closed cycle
+        has no time left (0)."""
+        if not self.is_open:
+            return 0
         return (self.ends_on - (today or timezone.localdate())).days
+
+    @property
+    def days_early(self) -> int:
+        """How many days before its planned end a closed cycle was closed (negative: that
+        many days after); 0 for an open cycle or one whose planned end is not known."""
+        if self.is_open or self.planned_ends_on is None:
+            return 0
+        return (self.planned_ends_on - self.ends_on).days
+
+    @property
+    def days_late(self) -> int:
+        return max(0, -self.days_early)
 
     def days_overdue(self, today: datetime.date | None = None) -> int:
         """Days since the planned end passed without a review; 0 while it runs."""
@@ -430,6 +451,10 @@ class InitiativeReview(models.Model):
         default=InitiativeDecision.CONTINUE,
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # The dates a continuing initiative runs in the next cycle (the review proposes them
+    # moved into it; empty until the review is saved).
+    next_starts_on = models.DateField(_("starts in the next cycle on"), null=True, blank=True)
+    next_ends_on = models.DateField(_("ends in the next cycle on"), null=True, blank=True)
 
     class Meta:
         ordering = ["initiative__starts_on", "initiative_id"]

@@ -11,6 +11,7 @@ cycle changes.
 
 import datetime
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 import structlog
@@ -195,13 +196,56 @@ def _next_targets(review: CycleReview) -> tuple[list[tuple[KpiReview, Decimal, D
     return carried, problems
 
 
+@dataclass(frozen=True)
+class ClosePlan:
+    """What closing an open cycle on a given day does: it ends that day, and the next
+    starts the day after for as long as this one was planned to run."""
+
+    number: int
+    closes_on: datetime.date
+    planned_ends_on: datetime.date
+    next_number: int
+    next_starts_on: datetime.date
+    next_ends_on: datetime.date
+
+    @property
+    def days_early(self) -> int:
+        """Days before the planned end (negative: after it)."""
+        return (self.planned_ends_on - self.closes_on).days
+
+    @property
+    def days_late(self) -> int:
+        return max(0, -self.days_early)
+
+
+def close_plan(*, cycle: Cycle, closes_on: datetime.date | None = None) -> ClosePlan:
+    """The plan for closing `cycle` on `closes_on` (default today). A cycle cannot close
+    before the day it starts."""
+    closes_on = closes_on or timezone.localdate()
+    if closes_on < cycle.starts_on:
+        raise ValidationError(
+            _("Cycle %(n)s starts on %(d)s; it can be closed from that day on.")
+            % {"n": cycle.number, "d": cycle.starts_on.strftime("%-d %b %Y")}
+        )
+    starts = closes_on + datetime.timedelta(days=1)
+    return ClosePlan(
+        number=cycle.number,
+        closes_on=closes_on,
+        planned_ends_on=cycle.ends_on,
+        next_number=cycle.number + 1,
+        next_starts_on=starts,
+        next_ends_on=starts + (cycle.ends_on - cycle.starts_on),
+    )
+
+
 def cycle_start_next(
-    *, cycle: Cycle, by: AbstractBaseUser, starts_on: datetime.date | None = None
+    *, cycle: Cycle, by: AbstractBaseUser, closes_on: datetime.date | None = None
 ) -> Cycle:
-    """Close the cycle and open the next one (from `starts_on`, default today, for as long
-    as this one ran), seeded from the review. Starting twice (a double click, two tabs)
-    gives the one next cycle: the second call finds the cycle closed and returns the cycle
-    its review started."""
+    """Close the cycle on `closes_on` (default today): it ends that day, its planned end
+    is kept, and the next opens the day after for as long as this one was planned to run,
+    seeded from the review. Starting twice (a double click, two tabs) gives the one next
+    cycle: the second call finds the cycle closed and returns the cycle its review
+    started."""
     with transaction.atomic():
         locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
         if not locked.is_open:
@@ -216,14 +260,22 @@ def cycle_start_next(
         carried, problems = _next_targets(review)
         if problems:
             raise ValidationError(problems)
-        locked.closed_at = timezone.now()
-        locked.save(update_fields=["closed_at"])
-        starts_on = starts_on or timezone.localdate()
+        plan = close_plan(cycle=locked, closes_on=closes_on)
+        today = timezone.localdate()
+        if plan.closes_on > today:
+            raise ValidationError(_("A cycle cannot be closed on a day still to come."))
+        locked.closed_at = (
+            timezone.now()
+            if plan.closes_on == today  # else the end of that day (the demo's history)
+            else timezone.make_aware(datetime.datetime.combine(plan.closes_on, datetime.time(23)))
+        )
+        locked.planned_ends_on, locked.ends_on = locked.ends_on, plan.closes_on
+        locked.save(update_fields=["closed_at", "planned_ends_on", "ends_on"])
         following = Cycle(
             program=locked.program,
-            number=locked.number + 1,
-            starts_on=starts_on,
-            ends_on=starts_on + (locked.ends_on - locked.starts_on),
+            number=plan.next_number,
+            starts_on=plan.next_starts_on,
+            ends_on=plan.next_ends_on,
             phase=Phase.WHERE_ARE_WE,
             previous=locked,
         )

@@ -1,11 +1,15 @@
 """Act: the cycle review, starting the next cycle, and cycles compared."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,6 +35,14 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     access = program_for(request.user, pk, need=Need.MANAGE if posting else Need.VIEW)
     cycle = cycle_for(access.program, None if posting else request.GET.get("cycle"))
     can_edit = cycle.is_open and access.membership.can_manage
+    # ?close=1: the review was just saved by "Close cycle"; the page asks to confirm,
+    # read-only, so that nothing typed on it can be lost by closing.
+    closing, closing_error = None, None
+    if can_edit and not posting and request.GET.get("close"):
+        try:
+            closing = act.close_plan(cycle=cycle)
+        except ValidationError as error:
+            closing_error = " ".join(error.messages)
     current = act.review_open(cycle=cycle) if can_edit else None
     current = current or CycleReview.objects.filter(cycle=cycle).first()
     if current is None:
@@ -62,13 +74,21 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     by_row[key].add_error("new_target", problems)
             else:
                 messages.success(request, _("Review saved."))
-                return redirect("programs:review", pk=pk)
+                url = reverse("programs:review", kwargs={"pk": pk})
+                return redirect(f"{url}?close=1" if request.POST.get("then") == "close" else url)
         status = 422
+    context = access.page_context(cycle=cycle, section=_("Review"), edit=Need.MANAGE)
+    if closing is not None or closing_error:
+        context["can_edit"] = False  # the confirmation shows the saved review, read-only
     return render(
         request,
         "programs/review.html",
         {
-            **access.page_context(cycle=cycle, section=_("Review"), edit=Need.MANAGE),
+            **context,
+            "closing": closing,
+            "closing_error": closing_error,
+            "may_close": can_edit,
+            "next_cycle": _next_cycle_preview(cycle) if can_edit else None,
             "review": current,
             "form": form,
             "kpis": kpis,
@@ -115,11 +135,20 @@ def countermeasure_delete(request: HtmxHttpRequest, pk: int, measure_pk: int) ->
 @login_required
 @require_POST
 def cycle_start_next(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Close the open cycle and start the next one from its review."""
+    """Close the open cycle and start the next one from its review, once confirmed: the
+    confirmation names the closing day (posted as `closes_on`); a request without it, or
+    with another day than today, is sent to the confirmation instead."""
     access = program_for(request.user, pk, need=Need.MANAGE)
     cycle = selectors.program_open_cycle(program=access.program)
     if cycle is None:
         raise Http404
+    confirm = reverse("programs:review", kwargs={"pk": pk}) + "?close=1"
+    confirmed = request.POST.get("closes_on", "")
+    if not confirmed:
+        return redirect(confirm)
+    if confirmed != timezone.localdate().isoformat():
+        messages.error(request, _("The confirmation was for another day. Look at the dates again."))
+        return redirect(confirm)
     try:
         following = act.cycle_start_next(cycle=cycle, by=request.user)
     except ValidationError as error:
@@ -128,10 +157,27 @@ def cycle_start_next(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return redirect("programs:review", pk=pk)
     messages.success(
         request,
-        _("Cycle %(old)s is closed; cycle %(new)s has begun from its review.")
-        % {"old": cycle.number, "new": following.number},
+        _(
+            "Cycle %(old)s is closed; it ended on %(ended)s. Cycle %(new)s has begun from "
+            "its review and runs from %(start)s to %(end)s."
+        )
+        % {
+            "old": cycle.number,
+            "new": following.number,
+            "ended": date_format(following.starts_on - datetime.timedelta(days=1), "j M Y"),
+            "start": date_format(following.starts_on, "j M Y"),
+            "end": date_format(following.ends_on, "j M Y"),
+        },
     )
     return redirect("programs:program_home", pk=pk)
+
+
+def _next_cycle_preview(cycle) -> act.ClosePlan | None:
+    """What closing today would do, for the review's "Close cycle" card."""
+    try:
+        return act.close_plan(cycle=cycle)
+    except ValidationError:
+        return None
 
 
 @login_required

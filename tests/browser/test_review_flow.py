@@ -1,10 +1,14 @@
 """The demo manager reviews the open cycle, starts cycle 4 from the review, and compares
 it with the three before."""
 
+import datetime
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from programs.models import Cycle, KpiReview
 from tests.browser.test_dashboard_flow import demo  # noqa: F401 (a fixture)
 from tests.browser.test_program_flow import log_in
 from tests.factories import PASSWORD
@@ -40,13 +44,35 @@ def test_manager_reviews_the_cycle_starts_the_next_and_compares(live_server, pag
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.get_by_test_id("countermeasures")).to_contain_text("Landing pages per segment")
 
+    # Edit, then press it: a note typed and not saved is saved by "Close cycle", which
+    # then asks to confirm the dates.
+    conversion = page.get_by_test_id("kpi-review").filter(has_text="Conversion rate")
+    conversion.locator("input[name$=note]").fill("Typed, then closed at once")
     page.get_by_test_id("start-next").click()
-    expect(
-        page.get_by_text("Cycle 3 is closed; cycle 4 has begun from its review.")
-    ).to_be_visible()
+    today = timezone.localdate()
+    tomorrow = today + datetime.timedelta(days=1)
+    confirmation = page.get_by_test_id("close-confirmation")
+    expect(confirmation).to_contain_text(f"Close cycle 3 today, {today:%-d %b %Y}?")
+    cycle = Cycle.objects.get(program__name="Web shop", number=3)
+    early = (cycle.ends_on - today).days
+    expect(confirmation).to_contain_text(f"{early} days before its planned end")
+    expect(confirmation).to_contain_text(f"Cycle 4 starts on {tomorrow:%-d %b %Y}")
+    expect(page.get_by_test_id("kpi-review").first).to_contain_text("Typed, then closed at once")
+    page.get_by_test_id("confirm-close").click()
+    expect(page.get_by_text("Cycle 3 is closed; it ended on")).to_be_visible()
+    assert KpiReview.objects.get(review__cycle=cycle, kpi__name="Conversion rate").note == (
+        "Typed, then closed at once"
+    )
 
     page.get_by_role("link", name="Cycle history").click()
+    expect(page.get_by_role("row", name="Cycle 3")).to_contain_text(
+        f"{cycle.starts_on:%-d %b %Y} \N{EN DASH} {today:%-d %b %Y}"
+    )
+    expect(page.get_by_role("row", name="Cycle 3")).to_contain_text(f"{early} days early")
     page.get_by_test_id("compare-link").click()
+    expect(page.get_by_test_id("cycle-row").nth(2)).to_contain_text(
+        f"{cycle.starts_on:%b %Y} \N{EN DASH} {today:%b %Y}"
+    )
     expect(page.get_by_test_id("cycle-row")).to_have_count(4)
     expect(page.get_by_test_id("compare-radar")).to_be_visible()
     expect(page.get_by_test_id("compare-kpi").first).to_be_visible()

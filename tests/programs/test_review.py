@@ -161,8 +161,11 @@ def test_starting_the_next_cycle_carries_over_what_the_review_decided(world, cyc
     cycle.refresh_from_db()
     assert not cycle.is_open and following.is_open
     assert (following.number, following.previous_id) == (2, cycle.pk)
-    assert following.starts_on == timezone.localdate()
-    assert following.ends_on - following.starts_on == cycle.ends_on - cycle.starts_on
+    # Closed today: cycle 1 ends today and cycle 2 starts tomorrow, for as long as cycle 1
+    # was planned to run.
+    today = timezone.localdate()
+    assert (cycle.ends_on, following.starts_on) == (today, today + datetime.timedelta(days=1))
+    assert following.ends_on - following.starts_on == cycle.planned_ends_on - cycle.starts_on
     (kpi,) = Kpi.objects.filter(goal__cycle=following)  # bounce rate was dropped
     assert (kpi.name, kpi.baseline, kpi.target) == (
         "Conversion rate",
@@ -330,8 +333,15 @@ def test_a_cycle_is_ready_once_every_kpi_has_results_through_its_target_date(wor
 
 
 def run_cycles(world, n):
-    """Review and start the next cycle n times."""
+    """Review and start the next cycle n times: the open cycle is moved to have begun n
+    days ago, and each cycle is closed on its first day (a cycle cannot close before it
+    starts, nor on a day still to come)."""
     cycle = world.program.cycles.get(closed_at__isnull=True)
+    back = cycle.starts_on - (timezone.localdate() - datetime.timedelta(days=n))
+    Cycle.objects.filter(pk=cycle.pk).update(
+        starts_on=cycle.starts_on - back, ends_on=cycle.ends_on - back
+    )
+    cycle.refresh_from_db()
     for _ in range(n):
         review = review_open(cycle=cycle)
         rows = {
@@ -346,7 +356,7 @@ def run_cycles(world, n):
             kpi_rows=rows,
             initiative_rows={},
         )
-        cycle = cycle_start_next(cycle=cycle, by=world.user("manager"))
+        cycle = cycle_start_next(cycle=cycle, by=world.user("manager"), closes_on=cycle.starts_on)
     return cycle
 
 
@@ -387,9 +397,11 @@ def test_managers_review_in_the_page_and_start_the_next_cycle(world, as_user, cy
     response = client.post(url, {**data, "kpi-0-new_target": "2.7"})
     assert response.status_code == 302
     response = client.post(
-        reverse("programs:cycle_start_next", kwargs={"pk": world.program.pk}), follow=True
+        reverse("programs:cycle_start_next", kwargs={"pk": world.program.pk}),
+        {"closes_on": timezone.localdate().isoformat()},
+        follow=True,
     )
-    assert "Cycle 1 is closed; cycle 2 has begun from its review." in response.content.decode()
+    assert "Cycle 1 is closed; it ended on " in response.content.decode()
     assert Kpi.objects.get(goal__cycle__number=2).target == Decimal("2.7")
     # Cycle 1's review stays readable, and no longer editable.
     body = client.get(url + "?cycle=1").content.decode()
