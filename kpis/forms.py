@@ -248,6 +248,36 @@ class SourceForm(StyledForm, forms.ModelForm):
             self.fields["db_password"].disabled = True
             self.fields["db_password"].help_text = note
 
+    # The fields of each kind of source, in the order the form shows them. A group names
+    # the kinds it is for; the page shows only the chosen kind's groups (a script follows
+    # the kind as it changes; without it a new source's form shows every group under its
+    # legend, and a saved one the groups of the kind it is saved as).
+    GROUPS = (
+        ("", "", ("name", "kind")),
+        ("http", _("HTTP pull: the address to read"), ("url", "header_names")),
+        (
+            "sql",
+            _("SQL pull: the database and the query"),
+            ("db_host", "db_port", "db_name", "db_user", "db_password", "query"),
+        ),
+        ("http sql", _("Schedule (HTTP and SQL pulls)"), ("schedule", "schedule_time", "paused")),
+    )
+
+    def groups(self) -> list[dict]:
+        if self.is_bound:
+            kind = self.data.get("kind", "")
+        else:
+            kind = self.instance.kind if self.instance.pk else None
+        return [
+            {
+                "kinds": kinds,
+                "legend": legend,
+                "fields": [self[name] for name in names],
+                "hidden": bool(kinds) and kind is not None and kind not in kinds.split(),
+            }
+            for kinds, legend, names in self.GROUPS
+        ]
+
     def clean_header_names(self):
         if not self.may_set_secrets:
             # Disabled: the stored headers stay exactly as they are.

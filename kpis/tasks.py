@@ -3,7 +3,7 @@ from celery import shared_task
 from django.conf import settings
 
 from kpis import sources
-from kpis.models import PullStatus, ResultSource
+from kpis.models import PullStatus, ResultSource, UploadStage
 
 log = structlog.get_logger(__name__)
 
@@ -58,7 +58,10 @@ def pull_source(*, source_id: int) -> None:
     source = ResultSource.objects.filter(pk=source_id, paused=False).first()
     if source is None:
         return
-    if source.pulls.filter(status__in=[PullStatus.QUEUED, PullStatus.RUNNING]).exists():
+    busy = source.pulls.filter(status__in=[PullStatus.QUEUED, PullStatus.RUNNING])
+    if source.mapping:  # a Test left waiting for its mapping does not hold the schedule up
+        busy = busy.exclude(status=PullStatus.QUEUED, stage=UploadStage.MAPPING)
+    if busy.exists():
         log.info("pull_skipped_busy", source=source_id)
         return
     sources.pull_queue(source=source, by=None, trigger="schedule")

@@ -267,3 +267,29 @@ def test_a_pull_by_hand_whose_kept_mapping_no_longer_fits_shows_the_columns_agai
         mapping={"kpi": "metric", "period": "day", "value": "rate"},
     )
     assert "Latest 2.6" in kpi_page(admin, world)
+
+
+def test_a_test_left_at_its_mapping_does_not_hold_up_the_schedule(
+    world, as_user, local_sources_allowed, csv_server
+):
+    csv_server.body = f"kpi,period,value\nConversion rate,{YESTERDAY},2.5\n".encode()
+    admin = as_user("admin")
+    source = connect(admin, world, name="Hourly feed", kind="http", url=csv_server.url)
+    press_then_map(
+        admin,
+        world,
+        source,
+        button={},
+        expect_columns=["kpi", "period", "value"],
+        mapping={"kpi": "kpi", "period": "period", "value": "value"},
+    )
+    admin.post(page_url("pull_now", world, source_pk=source.pk), {"test": "1"})
+    left = Pull.objects.get(source=source, trigger="test")
+    assert (left.status, left.stage) == ("queued", "mapping")
+    csv_server.body = csv_server.body.replace(b"2.5", b"2.7")
+    tasks.pull_source(source_id=source.pk)
+    assert Pull.objects.get(source=source, trigger="schedule").status == "succeeded"
+    left.refresh_from_db()
+    assert left.status == "failed"
+    assert left.error == "Replaced by a later run before its columns were mapped."
+    assert "Latest 2.7" in kpi_page(admin, world)
