@@ -169,6 +169,12 @@ def kpi_edit(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
     access = program_for(request.user, pk, need=Need.MANAGE)
     kpi = _kpi(access, kpi_pk)
     cycle = kpi.goal.cycle
+    if not cycle.is_open:  # no form that would be refused on submit: the KPI as it was
+        messages.info(
+            request,
+            _("Cycle %(n)s is closed: its KPIs can be read, not changed.") % {"n": cycle.number},
+        )
+        return redirect("kpis:kpi", pk=pk, kpi_pk=kpi.pk)
     form = KpiForm(request.POST or None, instance=kpi, cycle=cycle)
     if request.method == "POST" and _save(
         form, lambda data: services.kpi_save(goal=kpi.goal, kpi=kpi, by=request.user, **data)

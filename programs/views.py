@@ -17,7 +17,7 @@ from kpis import selectors as kpi_selectors
 from kpis.models import ProgressStatus
 from kpis.snapshots import snapshots_ensure
 from programs import selectors, services
-from programs.access import Need, membership_for, program_for
+from programs.access import Need, cycle_for, membership_for, program_for
 from programs.forms import (
     AccountForm,
     DashboardFilterForm,
@@ -119,7 +119,12 @@ def _program_home_context(access, cycle) -> dict:
 @require_GET
 def program_home(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     access = program_for(request.user, pk)
-    cycle = selectors.program_open_cycle(program=access.program)
+    number = request.GET.get("cycle")  # a closed cycle, read-only
+    cycle = (
+        cycle_for(access.program, number)
+        if number
+        else selectors.program_open_cycle(program=access.program)
+    )
     return render(request, "programs/program_home.html", _program_home_context(access, cycle))
 
 

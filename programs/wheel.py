@@ -80,19 +80,22 @@ QUESTIONS_BY_PHASE = {question.phase.value: question for question in QUESTIONS}
 @dataclass(frozen=True)
 class WheelQuadrant:
     question: Question
-    state: str  # "done", "current" or "upcoming"
+    state: str  # "done", "current", "upcoming", or "ended" (where a closed cycle stopped)
     completeness: int | None  # percent, for questions that measure it
 
 
 def wheel(
     *, phase: str, is_open: bool, completeness: dict[str, int] | None = None
 ) -> list[WheelQuadrant]:
-    """Each question's state in a cycle at `phase`. A closed cycle has answered them all."""
+    """Each question's state in a cycle at `phase`. A closed cycle has answered them all;
+    the question it was at when it closed is marked "ended"."""
     completeness = completeness or {}
     current = Phase.values.index(phase)
     quadrants = []
     for index, question in enumerate(QUESTIONS):
-        if not is_open or index < current:
+        if not is_open:
+            state = "ended" if index == current else "done"
+        elif index < current:
             state = "done"
         elif index == current:
             state = "current"

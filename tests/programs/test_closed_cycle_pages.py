@@ -1,0 +1,96 @@
+"""A closed cycle reads as closed (issue 18, item 13): no time left, nothing still to do,
+no answer links and no edit forms that would be refused on submit; each closed cycle says
+the day it closed and the phase it ended in."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from kpis.services import roi_target_save
+from programs.models import Cycle
+from programs.review import cycle_start_next, review_open
+from programs.services import cycle_set_phase
+from tests.programs.test_review import save
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def closed(world):
+    """Cycle 1, begun 30 days ago, left at question 3 and closed today with an ROI target
+    and strategic questions unanswered; cycle 2 is open."""
+    cycle = world.program.cycles.get()
+    start = timezone.localdate() - datetime.timedelta(days=30)
+    Cycle.objects.filter(pk=cycle.pk).update(
+        starts_on=start, ends_on=start + datetime.timedelta(days=91)
+    )
+    cycle.refresh_from_db()
+    manager = world.user("manager")
+    roi_target_save(
+        cycle=cycle,
+        by=manager,
+        one_off_investment=1000,
+        running_cost_per_month=10,
+        expected_return_per_month=500,
+        horizon_months=12,
+        acceptable_roi_percent=50,
+    )
+    cycle_set_phase(cycle=cycle, phase="how-do-we-get-there", by=manager)
+    save(review_open(cycle=cycle), world)
+    cycle_start_next(cycle=cycle, by=manager)
+    cycle.refresh_from_db()
+    return cycle
+
+
+def page(client, name, world, query="?cycle=1", **kwargs):
+    response = client.get(reverse(name, kwargs={"pk": world.program.pk, **kwargs}) + query)
+    assert response.status_code == 200
+    return " ".join(response.content.decode().split())
+
+
+@pytest.mark.parametrize("role", ["manager", "executive"])
+def test_the_program_home_of_a_closed_cycle_shows_no_time_left_and_no_phase_form(
+    world, as_user, closed, role
+):
+    body = page(as_user(role), "programs:program_home", world)
+    assert "Cycle 1" in body and "days left" not in body and "ago" not in body
+    assert 'data-testid="phase-form"' not in body
+    today = timezone.localdate()
+    assert f"closed {today:%-d %b %Y} (61 days before its planned end" in body
+    assert "ended in: How do we get there?" in body
+    assert "Closed while on this question" in body  # question 3, where it stopped
+    assert "/where-are-we-going/?cycle=1" in body  # its questions, as they were
+    # The open cycle's home still counts down.
+    assert "days left" in page(as_user(role), "programs:program_home", world, query="")
+
+
+def test_the_goals_of_a_closed_cycle_show_no_time_left_nor_anything_to_do(world, as_user, closed):
+    body = page(as_user("manager"), "kpis:summary", world)
+    assert "You are looking at cycle 1, which is closed" in body
+    assert " left<" not in body and "date passed" not in body
+    assert "Still to do" not in body and ">Answer<" not in body
+    assert "As it stood when cycle 1 closed." in body
+    assert "/where-are-we-going/roi/?cycle=1" in body and ">Answers<" in body
+    assert "Add a goal" not in body and "Add KPI" not in body
+
+
+def test_the_roi_and_questions_of_a_closed_cycle_are_read_only(world, as_user, closed):
+    client = as_user("manager")
+    roi = page(client, "kpis:roi", world)
+    assert 'data-testid="roi-form"' not in roi and "One-off investment" in roi
+    questions = page(client, "kpis:questions", world)
+    assert 'data-testid="question-form"' not in questions and "<textarea" not in questions
+    assert "Still to do" not in questions and "Answer:" not in questions
+
+
+def test_a_closed_cycles_kpi_offers_no_edit_form(world, as_user, closed):
+    client = as_user("manager")
+    kpi = world.kpi  # of cycle 1
+    url = reverse("kpis:kpi_edit", kwargs={"pk": world.program.pk, "kpi_pk": kpi.pk})
+    response = client.get(url, follow=True)
+    body = response.content.decode()
+    assert response.redirect_chain[-1][0].endswith(f"/kpis/{kpi.pk}/")
+    assert "Cycle 1 is closed: its KPIs can be read, not changed." in body
+    assert "<form" not in body.split('id="main"')[-1].split("Monthly targets")[0]
