@@ -39,7 +39,8 @@ class ApiRequestMiddleware:
     """The push API reads bodies up to FOURFOLD_PUSH_MAX_MB (its documented batch is
     larger than Django's 2.5 MB DATA_UPLOAD_MAX_MEMORY_SIZE, which every other path
     keeps), and every refusal under /api/ answers in the API's JSON shape: a body too large
-    (413), not JSON (415), and Django's own 404 and 405 pages, HTML otherwise."""
+    (413), not JSON (415, after the token is checked), and Django's own 404 and 405 pages,
+    HTML otherwise."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -81,11 +82,10 @@ class ApiRequestMiddleware:
         )
         content_type = request.content_type or ""
         if content_type != "application/json":
-            return _refusal(
-                415,
-                _("Send the batch as JSON (Content-Type: application/json), not “%(type)s”.")
-                % {"type": content_type[:80] or _("none")},
-            )
+            # Answered (415) once the token is checked: who may not push learns no more.
+            request.push_not_json = _(
+                "Send the batch as JSON (Content-Type: application/json), not “%(type)s”."
+            ) % {"type": content_type[:80] or _("none")}
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -127,6 +127,8 @@ class TokenAuth(HttpBearer):
         wait = ratelimit.hit("push", str(found.pk), settings.FOURFOLD_PUSH_RATE)
         if wait is not None:
             raise Throttled(wait=wait)
+        if not_json := getattr(request, "push_not_json", None):  # ApiRequestMiddleware
+            raise HttpError(415, not_json)
         return found
 
 

@@ -182,3 +182,11 @@ def test_huge_numerators_are_refused_by_name_too(world, token):
     errors = post(token, json.dumps({"measurements": items})).json()["errors"]
     assert {"item": 1, "field": "numerator", "reason": "“1e999999999” is too large"} in errors
     assert {"item": 1, "field": "denominator", "reason": "is negative"} in errors
+
+
+def test_a_wrong_content_type_without_a_token_is_refused_for_the_token_first(world, debug):
+    response = Client(raise_request_exception=False).post(
+        "/api/measurements", "a=1", content_type="application/x-www-form-urlencoded"
+    )
+    assert assert_json_refusal(response, 401)
+    assert response["WWW-Authenticate"] == "Bearer"
