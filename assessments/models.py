@@ -90,6 +90,9 @@ class MaturityScore(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # False for an answer carried over from the cycle before that nobody has confirmed or
+    # changed yet: it counts for nothing in the completeness until someone does.
+    confirmed = models.BooleanField(_("confirmed"), default=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -113,15 +113,19 @@ def assessment_completeness(
     dimensions_total: int,
     drivers_total: int,
     drivers_untrusted: int,
+    unconfirmed_dimensions: Iterable[str] = (),
 ) -> Completeness:
     """How much of "Where are we?" is answered.
 
-    One step per active dimension (scored), one for having recorded the measures the
-    business runs on, one for having validated all of them.
+    One step per active dimension (scored, and confirmed when carried over from the cycle
+    before), one for having recorded the measures the business runs on, one for having
+    validated all of them.
     """
     unscored = tuple(unscored_dimensions)
+    unconfirmed = tuple(unconfirmed_dimensions)
     missing = [f"Score {name}" for name in unscored]
-    done = dimensions_total - len(unscored)
+    missing += [f"Confirm or change {name} (carried over)" for name in unconfirmed]
+    done = dimensions_total - len(unscored) - len(unconfirmed)
     if drivers_total:
         done += 1
     else:
@@ -129,7 +133,8 @@ def assessment_completeness(
     if drivers_total and not drivers_untrusted:
         done += 1
     elif drivers_total:
-        missing.append(f"Validate {drivers_untrusted} measurement driver(s)")
+        noun = "driver" if drivers_untrusted == 1 else "drivers"
+        missing.append(f"Validate {drivers_untrusted} measurement {noun}")
     else:
         missing.append("Validate the measurement drivers")
     return Completeness(done=done, total=dimensions_total + 2, missing=tuple(missing))

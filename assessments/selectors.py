@@ -24,6 +24,11 @@ class AssessmentRow:
     previous_score: int | None  # the same dimension in the previous cycle
 
     @property
+    def carried(self) -> bool:
+        """Carried over from the cycle before and not confirmed or changed since."""
+        return self.answer is not None and not self.answer.confirmed
+
+    @property
     def changed(self) -> bool:
         return (
             self.answer is not None
@@ -112,9 +117,11 @@ def completeness(*, cycle: Cycle, rows=None, drivers=None) -> rules.Completeness
     rows = assessment_rows(cycle=cycle) if rows is None else rows
     drivers = driver_table(program=cycle.program) if drivers is None else drivers
     active = [r for r in rows if r.dimension.is_active]
+    unscored = [r for r in active if r.answer is None or r.answer.score is None]
     return rules.assessment_completeness(
-        unscored_dimensions=[
-            r.dimension.name for r in active if r.answer is None or r.answer.score is None
+        unscored_dimensions=[r.dimension.name for r in unscored],
+        unconfirmed_dimensions=[
+            r.dimension.name for r in active if r.carried and r not in unscored
         ],
         dimensions_total=len(active),
         drivers_total=len(drivers),
@@ -152,6 +159,15 @@ def gap_counts(*, cycle: Cycle) -> dict[str, int]:
         planned=Count("pk", filter=Q(status=GapStatus.PLANNED)),
         deferred=Count("pk", filter=Q(status=GapStatus.DEFERRED)),
         closed=Count("pk", filter=Q(status=GapStatus.CLOSED)),
+    )
+
+
+def carried_from_number(*, cycle: Cycle) -> int | None:
+    """The number of the cycle this cycle's assessment was started from, if any."""
+    return (
+        Assessment.objects.filter(cycle=cycle)
+        .values_list("copied_from__cycle__number", flat=True)
+        .first()
     )
 
 

@@ -107,6 +107,7 @@ def maturity_score_save(
     score_changed = created or answer.score != score
     answer.score, answer.evidence, answer.opportunity = score, evidence, opportunity
     answer.updated_by = by
+    answer.confirmed = True  # changing a carried answer makes it this person's answer
     answer.full_clean(validate_constraints=False)
     answer._history_user = by
     answer.save()
@@ -119,7 +120,9 @@ def maturity_score_save(
 def assessment_copy_previous(*, cycle: Cycle, by: AbstractBaseUser) -> int:
     """Start this cycle's assessment from the last cycle's answers; returns how many.
 
-    Answers already given in this cycle are kept. Retired dimensions are not copied.
+    Answers already given in this cycle are kept. Retired dimensions are not copied. The
+    copies wait for confirmation (`confirmed=False`) and keep who gave them and when: the
+    person starting the cycle has not answered anything yet.
     """
     ensure_cycle_open(cycle)
     previous = (
@@ -140,17 +143,45 @@ def assessment_copy_previous(*, cycle: Cycle, by: AbstractBaseUser) -> int:
             score=old.score,
             evidence=old.evidence,
             opportunity=old.opportunity,
-            updated_by=by,
+            updated_by_id=old.updated_by_id,
+            confirmed=False,
         )
         for old in previous.scores.filter(dimension__retired_at__isnull=True)
         if old.dimension_id not in answered
     ]
+    given_at = {
+        old.dimension_id: old.updated_at for old in previous.scores.only("dimension", "updated_at")
+    }
     for copy in copies:
         copy._history_user = by
         copy.save()
+        # updated_at is auto_now: put the earlier answer's time back without a new save.
+        MaturityScore.objects.filter(pk=copy.pk).update(updated_at=given_at[copy.dimension_id])
     gaps_regenerate(cycle=cycle)
     log.info("assessment_copied", cycle=cycle.pk, source=previous.pk, answers=len(copies))
     return len(copies)
+
+
+@transaction.atomic
+def maturity_scores_confirm(
+    *, cycle: Cycle, by: AbstractBaseUser, dimension: Dimension | None = None
+) -> int:
+    """Confirm carried answers as they stand: one dimension's, or every one still waiting.
+    Returns how many were confirmed; the confirmer is now their last change."""
+    ensure_cycle_open(cycle)
+    waiting = MaturityScore.objects.select_for_update().filter(
+        assessment__cycle=cycle, confirmed=False, dimension__retired_at__isnull=True
+    )
+    if dimension is not None:
+        waiting = waiting.filter(dimension=dimension)
+    count = 0
+    for answer in waiting:
+        answer.confirmed, answer.updated_by = True, by
+        answer._history_user = by
+        answer.save(update_fields=["confirmed", "updated_by", "updated_at"])
+        count += 1
+    log.info("maturity_scores_confirmed", cycle=cycle.pk, answers=count, by=by.pk)
+    return count
 
 
 # --- Measurement drivers --------------------------------------------------------------

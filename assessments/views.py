@@ -3,7 +3,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import charts, selectors, services
@@ -84,6 +86,8 @@ def assessment_form(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             and not any(r.answer for r in rows)
             and selectors.has_earlier_assessment(cycle=cycle),
             "score_range": range(1, 6),
+            "carried_count": sum(1 for r in rows if r.carried and r.dimension.is_active),
+            "carried_from": selectors.carried_from_number(cycle=cycle),
         },
     )
 
@@ -117,15 +121,70 @@ def answer_save(request: HtmxHttpRequest, pk: int, dimension_pk: int) -> HttpRes
         (r for r in rows if r.dimension.pk == dimension.pk),
         selectors.AssessmentRow(dimension=dimension, answer=None, previous_score=None),
     )
+    return _answer_status(request, cycle, rows, row, error=error, saved=answer is not None)
+
+
+def _answer_status(request, cycle, rows, row, *, error=None, saved=False, confirmed=False):
+    """The row's save state and, out of band, the new completeness (htmx)."""
     context = {
         "row": row,
         "cycle": cycle,
+        "can_edit": True,  # only managers of an open cycle get here
+        "carried_from": selectors.carried_from_number(cycle=cycle),
         "save_error": error,
-        "saved": answer is not None,
+        "saved": saved,
+        "confirmed_now": confirmed,
         "completeness": selectors.completeness(cycle=cycle, rows=rows),
         "oob": True,
     }
     return render(request, "assessments/_answer_status.html", context, status=422 if error else 200)
+
+
+@login_required
+@require_POST
+def answer_confirm(request: HtmxHttpRequest, pk: int, dimension_pk: int) -> HttpResponse:
+    """Confirm one carried answer as it stands. htmx gets the row's state and completeness."""
+    access = program_for(request.user, pk, need=Need.MANAGE)
+    cycle = cycle_for(access.program)
+    dimension = get_object_or_404(
+        Dimension, pk=dimension_pk, organization=access.program.organization
+    )
+    try:
+        services.maturity_scores_confirm(cycle=cycle, dimension=dimension, by=request.user)
+    except ValidationError as error:
+        if request.htmx:
+            rows = selectors.assessment_rows(cycle=cycle)
+            row = next(r for r in rows if r.dimension.pk == dimension.pk)
+            return _answer_status(request, cycle, rows, row, error=" ".join(error.messages))
+        return _refuse_closed(request, error, pk)
+    if not request.htmx:
+        messages.success(request, _("%(name)s confirmed.") % {"name": dimension.name})
+        page = reverse("assessments:assessment", kwargs={"pk": pk})
+        return redirect(f"{page}#dimension-{dimension.pk}")
+    rows = selectors.assessment_rows(cycle=cycle)
+    row = next(r for r in rows if r.dimension.pk == dimension.pk)
+    return _answer_status(request, cycle, rows, row, confirmed=True)
+
+
+@login_required
+@require_POST
+def assessment_confirm_all(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    access = program_for(request.user, pk, need=Need.MANAGE)
+    cycle = cycle_for(access.program)
+    try:
+        count = services.maturity_scores_confirm(cycle=cycle, by=request.user)
+    except ValidationError as error:
+        return _refuse_closed(request, error, pk)
+    messages.success(
+        request,
+        ngettext(
+            "%(n)s answer confirmed as it stands.",
+            "%(n)s answers confirmed as they stand.",
+            count,
+        )
+        % {"n": count},
+    )
+    return redirect("assessments:assessment", pk=pk)
 
 
 @login_required
@@ -421,6 +480,15 @@ def gap_edit(request: HtmxHttpRequest, pk: int, gap_pk: int) -> HttpResponse:
     gap = get_object_or_404(
         Gap.objects.select_related("cycle"), pk=gap_pk, cycle__program=access.program
     )
+    if not gap.cycle.is_open:
+        # A closed cycle's gaps are its record: read them, no form to be refused.
+        messages.info(
+            request,
+            _("Cycle %(n)s is closed: its gaps can be read, not changed.")
+            % {"n": gap.cycle.number},
+        )
+        gaps = reverse("assessments:gaps", kwargs={"pk": pk})
+        return redirect(f"{gaps}?cycle={gap.cycle.number}")
     form = GapEditForm(request.POST or None, instance=gap)
     editing = True
     if request.method == "POST" and form.is_valid():

@@ -117,6 +117,15 @@ MATRIX |= {
         data=lambda w: {"score": "3", "evidence": "", "opportunity": ""},
         ok=302,
     ),
+    "assessments:answer_confirm": Rule(
+        kwargs=lambda w: {"pk": w.program.pk, "dimension_pk": w.dimension.pk},
+        allowed=MANAGERS,
+        method="post",
+        ok=302,
+    ),
+    "assessments:assessment_confirm_all": Rule(
+        kwargs=program, allowed=MANAGERS, method="post", ok=302
+    ),
     "assessments:drivers": Rule(kwargs=program, allowed=EVERYONE),
     "assessments:drivers_csv": Rule(kwargs=program, allowed=EVERYONE),
     "assessments:driver": Rule(kwargs=driver, allowed=EVERYONE),
