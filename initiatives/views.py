@@ -141,6 +141,14 @@ def initiative_form(
     cycle = cycle_for(access.program)
     services.plan_defaults_ensure(organization=access.program.organization)
     initiative = _initiative(access, initiative_pk) if initiative_pk else None
+    if initiative is not None and not initiative.cycle.is_open:
+        # A closed cycle's initiatives are its record: no form that would be refused.
+        messages.info(
+            request,
+            _("Cycle %(n)s is closed: its initiatives can be read, not changed.")
+            % {"n": initiative.cycle.number},
+        )
+        return redirect("initiatives:initiative", pk=pk, initiative_pk=initiative.pk)
     initial = {} if initiative else {"starts_on": timezone.localdate()}
     form = InitiativeForm(request.POST or None, instance=initiative, initial=initial, cycle=cycle)
     if request.method == "POST" and form.is_valid():
