@@ -454,3 +454,13 @@ def test_a_token_pushes_only_into_its_own_programs_kpis(world, client):
     assert response.status_code == 400
     assert response.json()["errors"][0]["reason"].startswith("no KPI “Conversion rate”")
     assert not Measurement.objects.exists()
+
+
+def test_a_run_with_fewer_rejected_rows_than_the_limit_says_all_of_them(
+    world, upload_source, as_user
+):
+    """Not "Rejected rows (the first 100 of 4)" (issue 18, item 16)."""
+    data = csv_bytes([("Conversion rate", "not a day", "2.2")] * 4)
+    page = upload_and_load(as_user("manager"), world, upload_source, data).content.decode()
+    assert "Rejected rows (all 4)" in page
+    assert "the first 100" not in page
