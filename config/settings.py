@@ -148,8 +148,12 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "programs.context_processors.navigation",
             ],
-            # Partials are a builtin so that Django 6's own {% partialdef %} is a drop-in.
-            "builtins": ["template_partials.templatetags.partials"],
+            # Partials are a builtin so that Django 6's own {% partialdef %} is a drop-in;
+            # `|person` names who changed something, or says they are no longer here.
+            "builtins": [
+                "template_partials.templatetags.partials",
+                "programs.templatetags.people",
+            ],
             "loaders": [
                 (
                     "template_partials.loader.Loader",
