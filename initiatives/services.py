@@ -26,7 +26,7 @@ from initiatives.models import (
 )
 from kpis.models import Kpi
 from programs import csvsafe
-from programs.models import Cycle, Organization
+from programs.models import Cycle, InitiativeDecision, InitiativeReview, Organization
 from programs.services import ensure_cycle_open
 
 log = structlog.get_logger(__name__)
@@ -423,3 +423,51 @@ def initiatives_export_csv(*, initiatives) -> str:
             ]
         )
     return out.getvalue()
+
+
+def initiatives_carry_forward(
+    *, review, new_cycle: Cycle, kpi_map: dict, dates, by: AbstractBaseUser
+) -> list[Initiative]:
+    """Copy the initiatives the review continues into `new_cycle`, each linked to the one
+    it was, with its departments, channels and the expected effects on KPIs that went on
+    (`kpi_map`: old KPI id -> new KPI). Each keeps the dates the review gave it for the
+    new cycle; a row without them gets `dates(row)` (its old dates moved into the cycle).
+    """
+    rows = (
+        InitiativeReview.objects.filter(review=review, decision=InitiativeDecision.CONTINUE)
+        .select_related("initiative")
+        .prefetch_related("initiative__departments", "initiative__channels", "initiative__effects")
+    )
+    carried = []
+    for row in rows:
+        initiative = row.initiative
+        departments, channels = list(initiative.departments.all()), list(initiative.channels.all())
+        effects, old_id = list(initiative.effects.all()), initiative.pk
+        starts_on, ends_on = (
+            (row.next_starts_on, row.next_ends_on)
+            if row.next_starts_on and row.next_ends_on
+            else dates(row)
+        )
+        initiative.pk, initiative.cycle, initiative.carried_from_id = None, new_cycle, old_id
+        initiative._prefetched_objects_cache = {}
+        initiative.starts_on, initiative.ends_on = starts_on, ends_on
+        initiative.updated_by = by
+        initiative._history_user = by
+        initiative.save()
+        initiative.departments.set(departments)
+        initiative.channels.set(channels)
+        ExpectedEffect.objects.bulk_create(
+            [
+                ExpectedEffect(
+                    initiative=initiative,
+                    kpi=kpi_map[e.kpi_id],
+                    direction=e.direction,
+                    size=e.size,
+                )
+                for e in effects
+                if e.kpi_id in kpi_map
+            ]
+        )
+        carried.append(initiative)
+    log.info("initiatives_carried", cycle=new_cycle.pk, n=len(carried), by=by.pk)
+    return carried

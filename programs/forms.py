@@ -182,7 +182,11 @@ class KpiReviewForm(StyledForm, forms.ModelForm):
 class InitiativeReviewForm(StyledForm, forms.ModelForm):
     class Meta:
         model = InitiativeReview
-        fields = ["outcome", "decision", "note"]
+        fields = ["outcome", "decision", "note", "next_starts_on", "next_ends_on"]
+        widgets = {
+            "next_starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "next_ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
 
 
 KpiReviewFormSet = forms.modelformset_factory(KpiReview, form=KpiReviewForm, extra=0)

@@ -121,6 +121,48 @@ def kpi_review_errors(row: KpiReview, decision: str, new_target: Decimal | None)
     return ""
 
 
+def carried_dates(
+    *,
+    starts_on: datetime.date,
+    ends_on: datetime.date | None,
+    next_starts_on: datetime.date,
+    next_ends_on: datetime.date,
+) -> tuple[datetime.date, datetime.date]:
+    """The dates a continuing initiative is proposed to run in the next cycle: moved into
+    it (starting no earlier than the cycle), ending when it was to end if that is still
+    ahead, else after as long as it was planned to take (within the cycle), else with
+    the cycle."""
+    start = max(starts_on, next_starts_on)
+    if ends_on is not None and ends_on >= start:
+        return start, ends_on
+    if ends_on is not None:
+        return start, max(start, min(start + (ends_on - starts_on), next_ends_on))
+    return start, next_ends_on
+
+
+def next_cycle_dates(cycle: Cycle) -> tuple[datetime.date, datetime.date]:
+    """The next cycle's dates if this one closed today (or, before it has begun, at its
+    planned end)."""
+    try:
+        plan = close_plan(cycle=cycle)
+    except ValidationError:
+        plan = close_plan(cycle=cycle, closes_on=cycle.ends_on)
+    return plan.next_starts_on, plan.next_ends_on
+
+
+def initiative_next_dates(row: InitiativeReview) -> tuple[datetime.date, datetime.date]:
+    """The row's dates for the next cycle: as the review saved them, else proposed."""
+    if row.next_starts_on and row.next_ends_on:
+        return row.next_starts_on, row.next_ends_on
+    starts, ends = next_cycle_dates(row.review.cycle)
+    return carried_dates(
+        starts_on=row.initiative.starts_on,
+        ends_on=row.initiative.ends_on,
+        next_starts_on=starts,
+        next_ends_on=ends,
+    )
+
+
 @transaction.atomic
 def review_save(
     *,
@@ -133,7 +175,9 @@ def review_save(
     initiative_rows: dict[int, dict],
 ) -> None:
     """Save the whole review; every row is checked first and nothing is saved on an error
-    (a ValidationError keyed by "kpi-<id>")."""
+    (a ValidationError keyed by "kpi-<id>" or "initiative-<id>"). A continuing initiative
+    keeps the dates given for the next cycle; left out, it is moved into the next cycle
+    when that starts (carried_dates)."""
     ensure_cycle_open(review.cycle)
     rows = {r.pk: r for r in review.kpis.select_related("kpi")}
     errors = {}
@@ -141,6 +185,15 @@ def review_save(
         problem = kpi_review_errors(rows[pk], values["decision"], values.get("new_target"))
         if problem:
             errors[f"kpi-{pk}"] = problem
+    initiatives = {r.pk: r for r in review.initiatives.filter(pk__in=list(initiative_rows))}
+    for pk, values in initiative_rows.items():
+        starts, ends = values.get("next_starts_on"), values.get("next_ends_on")
+        if values["decision"] != InitiativeDecision.CONTINUE:
+            continue
+        if (starts is None) != (ends is None):
+            errors[f"initiative-{pk}"] = _("Give both dates it runs in the next cycle.")
+        elif starts is not None and ends < starts:
+            errors[f"initiative-{pk}"] = _("It cannot end before it starts.")
     if errors:
         raise ValidationError(errors)
     for pk, values in kpi_rows.items():
@@ -149,11 +202,15 @@ def review_save(
         keeps_target = values["decision"] in (KpiDecision.KEEP, KpiDecision.DROP)
         row.new_target = None if keeps_target else values.get("new_target")
         row.save(update_fields=["decision", "new_target", "note"])
-    for row in review.initiatives.filter(pk__in=list(initiative_rows)):
+    for row in initiatives.values():
         values = initiative_rows[row.pk]
         row.outcome, row.decision = values["outcome"], values["decision"]
         row.note = values.get("note", "")
-        row.save(update_fields=["outcome", "decision", "note"])
+        row.next_starts_on, row.next_ends_on = None, None
+        if row.decision == InitiativeDecision.CONTINUE:
+            row.next_starts_on = values.get("next_starts_on")
+            row.next_ends_on = values.get("next_ends_on")
+        row.save(update_fields=["outcome", "decision", "note", "next_starts_on", "next_ends_on"])
     review.what_worked, review.what_did_not, review.lessons = what_worked, what_did_not, lessons
     review.updated_by = by
     review._history_user = by
@@ -335,40 +392,26 @@ def _carry_kpi(kpi, goal, new: Cycle, baseline: Decimal, target: Decimal, by):
 
 
 def _carry_plan(review: CycleReview, new: Cycle, kpi_map: dict, by: AbstractBaseUser) -> None:
-    """Initiatives to continue (linked to the ones they were), the blueprints as a new
-    version, and the assessment from the last answers."""
+    """Initiatives to continue (linked to the ones they were, with the dates the review
+    gave them, or moved into the new cycle), the blueprints as a new version, and the
+    assessment from the last answers."""
     from assessments.services import assessment_copy_previous
     from blueprints.models import Blueprint
     from blueprints.services import blueprint_export, blueprint_import
-    from initiatives.models import ExpectedEffect, Initiative
+    from initiatives.services import initiatives_carry_forward
 
-    continuing = Initiative.objects.filter(
-        review__review=review, review__decision=InitiativeDecision.CONTINUE
-    ).prefetch_related("departments", "channels", "effects")
-    for initiative in continuing:
-        departments, channels = list(initiative.departments.all()), list(initiative.channels.all())
-        effects, old_id = list(initiative.effects.all()), initiative.pk
-        initiative.pk, initiative.cycle, initiative.carried_from_id = None, new, old_id
-        initiative._prefetched_objects_cache = {}
-        if initiative.ends_on and initiative.ends_on < new.starts_on:
-            initiative.ends_on = None  # it ran over: open-ended until someone dates it
-        initiative.updated_by = by
-        initiative._history_user = by
-        initiative.save()
-        initiative.departments.set(departments)
-        initiative.channels.set(channels)
-        ExpectedEffect.objects.bulk_create(
-            [
-                ExpectedEffect(
-                    initiative=initiative,
-                    kpi=kpi_map[e.kpi_id],
-                    direction=e.direction,
-                    size=e.size,
-                )
-                for e in effects
-                if e.kpi_id in kpi_map
-            ]
-        )
+    initiatives_carry_forward(
+        review=review,
+        new_cycle=new,
+        kpi_map=kpi_map,
+        dates=lambda row: carried_dates(
+            starts_on=row.initiative.starts_on,
+            ends_on=row.initiative.ends_on,
+            next_starts_on=new.starts_on,
+            next_ends_on=new.ends_on,
+        ),
+        by=by,
+    )
     names = {k.name for k in kpi_map.values()}
     for blueprint in Blueprint.objects.filter(cycle=review.cycle):
         doc = blueprint_export(blueprint=blueprint)

@@ -57,6 +57,11 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = CycleReviewForm(data, instance=current)
     kpis = KpiReviewFormSet(data, queryset=kpi_rows, prefix="kpi")
     initiatives = InitiativeReviewFormSet(data, queryset=initiative_rows, prefix="initiative")
+    if not posting and can_edit:  # dates proposed for the next cycle until saved
+        for f in initiatives.forms:
+            if f.instance.next_starts_on is None:
+                starts, ends = act.initiative_next_dates(f.instance)
+                f.initial |= {"next_starts_on": starts, "next_ends_on": ends}
     status = 200
     if posting:
         if form.is_valid() and kpis.is_valid() and initiatives.is_valid():
@@ -69,9 +74,13 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     initiative_rows={f.instance.pk: f.cleaned_data for f in initiatives.forms},
                 )
             except ValidationError as error:
-                by_row = {f"kpi-{f.instance.pk}": f for f in kpis.forms}
+                by_row = {f"kpi-{f.instance.pk}": (f, "new_target") for f in kpis.forms}
+                by_row |= {
+                    f"initiative-{f.instance.pk}": (f, "next_ends_on") for f in initiatives.forms
+                }
                 for key, problems in error.message_dict.items():
-                    by_row[key].add_error("new_target", problems)
+                    row_form, field = by_row[key]
+                    row_form.add_error(field, problems)
             else:
                 messages.success(request, _("Review saved."))
                 url = reverse("programs:review", kwargs={"pk": pk})
