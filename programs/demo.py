@@ -737,7 +737,8 @@ def _review_and_start(cycle, by, *, decide):
     after this one ends."""
     from initiatives.models import Status
     from programs import review as act
-    from programs.models import InitiativeDecision, InitiativeOutcome
+    from programs.models import InitiativeDecision, InitiativeOutcome, Phase
+    from programs.services import cycle_set_phase
 
     review = act.review_open(cycle=cycle)
     kpi_rows = {}
@@ -778,6 +779,8 @@ def _review_and_start(cycle, by, *, decide):
             due=cycle.ends_on + datetime.timedelta(days=days),
             by=by,
         )
+    cycle_set_phase(cycle=cycle, phase=Phase.REVIEW, by=by)  # the phase it ends in
+    # Closed on its planned end, in the past: it ends that day, the next starts the day after.
     return act.cycle_start_next(cycle=cycle, by=by, closes_on=cycle.ends_on)
 
 

@@ -1,3 +1,6 @@
+import datetime
+import itertools
+
 import pytest
 from django.core.management import call_command
 
@@ -28,6 +31,12 @@ def test_seed_demo_is_safe_to_run_twice(tmp_path, monkeypatch, capsys):
     assert [(c.number, c.is_open) for c in cycles] == [(1, False), (2, False), (3, True)]
     assert [c.previous for c in cycles] == [None, cycles[0], cycles[1]]
     assert all(hasattr(c, "review") for c in cycles[:2])
+    # The closed cycles have real past dates: each closed on its last day, the next
+    # starting the day after, in the phase they ended in (issue 18, item 16).
+    for closed, following in itertools.pairwise(cycles):
+        assert closed.closed_at.date() == closed.ends_on < following.starts_on
+        assert following.starts_on == closed.ends_on + datetime.timedelta(days=1)
+        assert closed.phase == "review" and closed.days_early == 0
     # The open cycle's dashboard has its story: on track, behind and at risk.
     from kpis.models import KpiSnapshot
 
