@@ -353,17 +353,28 @@ def pulls_expire(*, source_id: int | None = None) -> int:
             "was given up when its time ran out; nothing of it was loaded."
         ),
     )
-    ended += runs.filter(
+    waited = runs.filter(
         status=PullStatus.QUEUED, stage=UploadStage.MAPPING, queued_at__lt=now - _preview_life()
-    ).update(
-        status=PullStatus.FAILED,
-        finished_at=now,
-        payload=None,
-        preview=None,
-        error=_(
-            "The upload waited for its column mapping too long and was dropped; upload it again."
-        ),
     )
+    for kinds, message in (
+        (
+            [SourceKind.UPLOAD],
+            _(
+                "The upload waited for its column mapping too long and was dropped; upload "
+                "it again."
+            ),
+        ),
+        (
+            [SourceKind.HTTP, SourceKind.SQL],
+            _(
+                "The run waited for its column mapping too long and was dropped; press Test "
+                "to see the columns again."
+            ),
+        ),
+    ):
+        ended += waited.filter(source__kind__in=kinds).update(
+            status=PullStatus.FAILED, finished_at=now, payload=None, preview=None, error=message
+        )
     ended += (
         runs.filter(status=PullStatus.QUEUED, queued_at__lt=now - QUEUED_LIFE)
         .exclude(stage=UploadStage.MAPPING)
