@@ -114,3 +114,33 @@ def program_forms(program: Program) -> list[str]:
             )
         )
     return urls
+
+
+def organization_pages(organization) -> list[str]:
+    """The organization's own pages a member reads: programs, portfolio, segments (each),
+    customer attributes, discovery with its tables and runs, notifications."""
+    from kpis.models import ClusterRun, CustomerTable, Segment
+
+    org = {"org": organization.slug}
+    urls = [
+        reverse(name, kwargs=org)
+        for name in (
+            "programs:program_list",
+            "programs:portfolio",
+            "programs:notifications",
+            "kpis:segments",
+            "kpis:attributes",
+            "kpis:discovery",
+        )
+    ]
+    for segment in Segment.objects.filter(organization=organization).values_list("pk", flat=True):
+        urls.append(reverse("kpis:segment", kwargs={**org, "segment_pk": segment}))
+    for table in CustomerTable.objects.filter(organization=organization).values_list(
+        "pk", flat=True
+    ):
+        urls.append(reverse("kpis:customer_table", kwargs={**org, "table_pk": table}))
+    for run in ClusterRun.objects.filter(table__organization=organization).values_list(
+        "pk", flat=True
+    ):
+        urls.append(reverse("kpis:cluster_run", kwargs={**org, "run_pk": run}))
+    return urls

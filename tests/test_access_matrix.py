@@ -642,3 +642,67 @@ def test_wrong_method_is_refused(world, name):
     rule = MATRIX[name]
     response = client_for(world, "admin").delete(reverse(name, kwargs=rule.kwargs(world)))
     assert response.status_code == 405
+
+
+# --- The rich demo program ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Demo:
+    program_pages: list[str]
+    organization_pages: list[str]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo organization (`seed_demo`: three cycles, eighteen months of results,
+    blueprints, propensity runs, customer tables) and an outsider, made once for the
+    module and rolled back after it, as Django's TestCase does with setUpTestData: each
+    test runs in a savepoint inside this transaction."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+
+    from config.celery import app
+    from programs.management.commands.seed_demo import Command
+    from programs.models import Program
+    from programs.services import organization_create
+    from tests.conftest import _run_pending_commit_hooks
+    from tests.pages import organization_pages, program_pages
+
+    with django_db_blocker.unblock():
+        block = transaction.atomic()
+        block._from_testcase = True  # the tests' own transaction, as for TestCase
+        block.__enter__()
+        eager, app.conf.task_always_eager = app.conf.task_always_eager, True
+        try:
+            Command()._seed()
+            _run_pending_commit_hooks(connection)  # the progress refresh the seed queued
+            organization_create(
+                name="Outside", admin=get_user_model().objects.create_user("outsider")
+            )
+            program = Program.objects.get(organization__slug="demo", name="Web shop")
+            made = Demo(program_pages(program), organization_pages(program.organization))
+        finally:
+            app.conf.task_always_eager = eager
+    yield made
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        block.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize("who", [*ROLES, "outsider"])
+def test_every_page_of_the_demo_program_answers_for_every_role(db, demo, who):
+    """Status codes of hand-made objects prove the rules; the rich demo program shows
+    the data-dependent failures (TESTING.md, 8): every page of every object, each cycle."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(get_user_model().objects.get(username=who))
+    expected = 404 if who == "outsider" else 200
+
+    answers = {url: client.get(url).status_code for url in demo.program_pages}
+    answers |= {url: client.get(url).status_code for url in demo.organization_pages}
+
+    assert len(answers) > 150  # 175 when written
+    assert {url: code for url, code in answers.items() if code != expected} == {}
