@@ -4,6 +4,7 @@ alice is admin, mia manager, tom team member, eve executive of Acme; oscar is ad
 Globex, another organization, and must never see Acme's data.
 """
 
+import logging
 import os
 from dataclasses import dataclass
 from decimal import Decimal
@@ -72,6 +73,92 @@ def local_sources_allowed(settings):
     """The operator allows sources on this machine (the tests' own servers on 127.0.0.1),
     as FOURFOLD_SOURCE_ALLOWED_HOSTS would on a real network for a warehouse."""
     settings.FOURFOLD_SOURCE_ALLOWED_HOSTS = ["127.0.0.0/8"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "queued_on_commit: work queued with transaction.on_commit stays queued (the test is "
+        "about the queueing itself); by default it runs as it would after a real commit",
+    )
+
+
+def _run_pending_commit_hooks(connection) -> None:
+    """Run what a real commit would run now: the callbacks queued while only the test's
+    own transaction is open (Django's TestCase marks its atomic blocks `_from_testcase`)."""
+    if getattr(connection, "_ff_running_hooks", False):
+        return  # a callback queued from a callback: the loop below picks it up
+    if not connection.in_atomic_block or connection.needs_rollback:
+        return
+    if not all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+        return  # inside the code's own transaction: its commit has not happened yet
+    connection._ff_running_hooks = True
+    try:
+        while connection.run_on_commit:
+            _sids, func, robust = connection.run_on_commit.pop(0)
+            if robust:
+                try:
+                    func()
+                except Exception:
+                    logging.getLogger("django.db.backends.base").exception(
+                        "Error calling %s in on_commit() (test run).", func
+                    )
+            else:
+                func()
+    finally:
+        connection._ff_running_hooks = False
+
+
+@pytest.fixture(autouse=True)
+def _follow_up_work_runs(request, monkeypatch):
+    """Work queued with `transaction.on_commit` runs, as after a real commit: under the
+    `db` fixture the test's transaction never commits, so refreshes, reads of uploads and
+    e-mails queued on commit would never run (TESTING.md, 4). Callbacks run when the
+    code's own outermost atomic block ends (or at once outside one), and the Celery tasks
+    they send run here. A test about the queueing itself opts out with
+    `@pytest.mark.queued_on_commit` (or by capturing the callbacks); transactional tests
+    commit for real and are left alone."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(
+        names & {"transactional_db", "live_server", "django_db_reset_sequences"}
+        or (marker and any(marker.kwargs.get(k) for k in ("transaction", "serialized_rollback")))
+        or request.node.get_closest_marker("celery_worker")
+        or request.node.get_closest_marker("browser")
+    )
+    if (
+        transactional
+        or request.node.get_closest_marker("queued_on_commit")
+        or "django_capture_on_commit_callbacks" in names
+    ):
+        yield
+        return
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.transaction import Atomic
+
+    from config.celery import app
+
+    queue = BaseDatabaseWrapper.on_commit
+    leave = Atomic.__exit__
+
+    def on_commit(self, func, robust=False):
+        queue(self, func, robust)
+        _run_pending_commit_hooks(self)
+
+    def exit_block(self, exc_type, exc_value, traceback):
+        result = leave(self, exc_type, exc_value, traceback)
+        if exc_type is None:
+            from django.db import connections
+
+            _run_pending_commit_hooks(connections[self.using or "default"])
+        return result
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
+    monkeypatch.setattr(Atomic, "__exit__", exit_block)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
 
 
 @pytest.fixture
