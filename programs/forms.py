@@ -177,6 +177,8 @@ class KpiReviewForm(StyledForm, forms.ModelForm):
     class Meta:
         model = KpiReview
         fields = ["decision", "new_target", "note"]
+        # Wide enough to read the choice in a crowded table ("Keep targ").
+        widgets = {"decision": forms.Select(attrs={"style": "min-width: 10rem"})}
 
 
 class InitiativeReviewForm(StyledForm, forms.ModelForm):
@@ -184,6 +186,8 @@ class InitiativeReviewForm(StyledForm, forms.ModelForm):
         model = InitiativeReview
         fields = ["outcome", "decision", "note", "next_starts_on", "next_ends_on"]
         widgets = {
+            "outcome": forms.Select(attrs={"style": "min-width: 10rem"}),
+            "decision": forms.Select(attrs={"style": "min-width: 8.5rem"}),
             "next_starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "next_ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
