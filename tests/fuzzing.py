@@ -35,3 +35,36 @@ json_values = st.recursive(
     ),
     max_leaves=12,
 )
+
+
+def readers_answer(program, user) -> None:
+    """After an accepted load: run the follow-up work (the progress refresh) and open every
+    reader of the results as a member would: each KPI's page and its measurements export
+    (CSV), the dashboard and the program's backup (TESTING.md, 3). Each must answer 200."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from kpis.models import Kpi
+    from kpis.snapshots import progress_refresh
+
+    cycle = program.cycles.get(closed_at__isnull=True)
+    progress_refresh(cycle=cycle)
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    pk = {"pk": program.pk}
+    urls = [reverse("programs:dashboard", kwargs=pk), reverse("programs:program_backup", kwargs=pk)]
+    for kpi in Kpi.objects.filter(goal__cycle=cycle).values_list("pk", flat=True):
+        urls.append(reverse("kpis:kpi", kwargs={**pk, "kpi_pk": kpi}))
+        urls.append(reverse("kpis:measurements", kwargs={**pk, "kpi_pk": kpi}) + "?format=csv")
+    answers = {url: client.get(url).status_code for url in urls}
+    assert {url: code for url, code in answers.items() if code != 200} == {}
+
+
+def pages_answer(user, urls: list[str]) -> None:
+    """Each page answers 200 for the member (a failing one is listed with its status)."""
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    answers = {url: client.get(url).status_code for url in urls}
+    assert {url: code for url, code in answers.items() if code != 200} == {}

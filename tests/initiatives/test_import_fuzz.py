@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,7 @@ from initiatives import selectors, services
 from initiatives.models import STAGES, Initiative, Kind, Status
 from initiatives.services import CSV_COLUMNS, DEFAULT_CHANNELS, DEFAULT_DEPARTMENTS
 from programs import csvsafe
-from tests.fuzzing import rolled_back
+from tests.fuzzing import pages_answer, rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +89,19 @@ def import_or_refuse(world, data: bytes) -> int | None:
     event("loaded")
     assert count >= 1
     assert Initiative.objects.filter(cycle=world.cycle).count() == len(before[0]) + count
+    # Every reader of the plan opens on what was accepted (TESTING.md, 3).
+    pk = {"pk": world.program.pk}
+    pages_answer(
+        world.user("executive"),
+        [
+            *(reverse(name, kwargs=pk) for name in ("initiatives:map", "initiatives:backlog")),
+            reverse("initiatives:export_csv", kwargs=pk),
+            *(
+                reverse("initiatives:initiative", kwargs={**pk, "initiative_pk": i})
+                for i in Initiative.objects.filter(cycle=world.cycle).values_list("pk", flat=True)
+            ),
+        ],
+    )
     return count
 
 
@@ -302,6 +316,8 @@ def test_valid_plans_survive_import_then_export(plan, rows, case):
         body = services.initiatives_export_csv(initiatives=imported)
         exported = list(csv.reader(io.StringIO(body)))
         assert exported[0][: len(CSV_COLUMNS)] == CSV_COLUMNS
+        # Every row has exactly the header's columns.
+        assert [len(cells) for cells in exported[1:]] == [len(exported[0])] * len(rows)
         # Both files as the import reads them: a cell neutralized as a formula ('=x, which
         # the export writes and a person may type) is the text after its quote.
         expected = [parsed(read(as_cells(r, str).values())) for r in rows]
