@@ -119,3 +119,11 @@ def number_short(value) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def pct_points(value) -> str:
+    """A difference of two rates in percentage points, signed: 0.052 is "+5.2"."""
+    if value is None or value == "":
+        return DASH
+    return f"{float(value) * 100:+.1f}"

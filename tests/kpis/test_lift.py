@@ -45,10 +45,6 @@ def test_no_difference_is_not_significant():
     assert lift.chance_to_beat == pytest.approx(0.5, abs=0.01) and not lift.significant
 
 
-def test_no_lift_without_conversions():
-    assert rate_lift(conversions_p=0, visits_p=100, conversions_c=5, visits_c=100) is None
-
-
 def test_sample_ratio_mismatch():
     # 5,000 vs 5,200 against 50/50: chi2 = 2 * 100^2 / 5,100 = 3.92, p = 0.0477: no alarm.
     ok = sample_ratio(visits_p=5_000, visits_c=5_200)
@@ -177,3 +173,85 @@ def test_a_wider_confidence_gives_a_wider_interval():
 )
 def test_no_mean_lift_for_degenerate_inputs(personalized, control):
     assert mean_lift(personalized=personalized, control=control) is None
+
+
+# P(personalized rate > control rate) under Beta(1 + x, 1 + n - x) posteriors (uniform
+# prior), referenced against scipy.stats.beta with scipy.integrate.quad (SciPy 1.17.1):
+# quad(lambda a: control.pdf(a) * personalized.sf(a)) to 1e-12 relative.
+@pytest.mark.parametrize(
+    "xp, n_p, xc, n_c, expected",
+    [
+        (1, 10, 1, 100_000, 0.9999999670095482),
+        (30, 1000, 20, 1000, 0.9222933087101886),
+        (200, 10_000, 150, 10_000, 0.996495488433152),
+        (12_000, 100_000, 11_700, 100_000, 0.9810318589563671),
+        (3, 7, 9, 40, 0.8836963436709482),
+        (100, 100, 0, 100, 0.9999999999999803),
+    ],
+)
+def test_chance_to_beat_is_the_exact_beta_posterior(xp, n_p, xc, n_c, expected):
+    lift = rate_lift(conversions_p=xp, visits_p=n_p, conversions_c=xc, visits_c=n_c)
+    assert lift.chance_to_beat == pytest.approx(expected, abs=1e-9)
+
+
+def test_one_in_ten_against_one_in_100000_is_decisive_not_0_947():
+    # The normal approximation said 0.947, below the 0.95 line people decide on.
+    lift = rate_lift(conversions_p=1, visits_p=10, conversions_c=1, visits_c=100_000)
+    assert lift.chance_to_beat >= 0.999
+
+
+@pytest.mark.parametrize("x, n", [(5, 50), (0, 10), (10, 10), (1234, 100_000)])
+def test_equal_groups_have_an_even_chance(x, n):
+    lift = rate_lift(conversions_p=x, visits_p=n, conversions_c=x, visits_c=n)
+    assert lift.chance_to_beat == pytest.approx(0.5, abs=1e-9)
+
+
+def test_swapping_the_groups_gives_the_complementary_chance():
+    one = rate_lift(conversions_p=3, visits_p=7, conversions_c=9, visits_c=40)
+    other = rate_lift(conversions_p=9, visits_p=40, conversions_c=3, visits_c=7)
+    assert one.chance_to_beat + other.chance_to_beat == pytest.approx(1, abs=1e-12)
+
+
+def test_newcombe_interval_of_the_difference_matches_the_published_example():
+    # Newcombe (1998), Statistics in Medicine 17:873, Table II example (a), method 10:
+    # 56/70 against 48/80 is a difference of 0.2000, 95% CI 0.0524 to 0.3339.
+    lift = rate_lift(conversions_p=56, visits_p=70, conversions_c=48, visits_c=80)
+    assert lift.difference == pytest.approx(0.2)
+    assert lift.diff_low == pytest.approx(0.0524, abs=5e-5)
+    assert lift.diff_high == pytest.approx(0.3339, abs=5e-5)
+
+
+def test_all_against_none_is_decisive_and_says_why_there_is_no_relative_lift():
+    lift = rate_lift(conversions_p=100, visits_p=100, conversions_c=0, visits_c=100)
+    assert lift is not None
+    assert lift.p_value < 1e-6 and lift.significant
+    assert 0.9 < lift.diff_low < lift.diff_high == pytest.approx(1.0)
+    assert lift.lift is None and lift.ci_low is None and lift.ci_high is None
+    assert "control converted none" in lift.no_lift_reason
+    assert "100.0 percentage points" in lift.sentence()
+
+
+def test_no_conversions_in_personalized_still_gives_the_difference():
+    lift = rate_lift(conversions_p=0, visits_p=100, conversions_c=5, visits_c=100)
+    assert lift.difference == pytest.approx(-0.05)
+    assert -1 <= lift.diff_low < -0.05 < lift.diff_high < 0.05
+    assert lift.lift is None
+    assert "personalized converted none" in lift.no_lift_reason
+
+
+def test_no_conversions_anywhere_is_an_even_no_difference():
+    lift = rate_lift(conversions_p=0, visits_p=100, conversions_c=0, visits_c=100)
+    assert lift.difference == 0 and lift.p_value == 1 and not lift.significant
+    assert lift.diff_low < 0 < lift.diff_high
+
+
+def test_no_lift_without_visits():
+    assert rate_lift(conversions_p=0, visits_p=0, conversions_c=5, visits_c=100) is None
+
+
+def test_large_groups_stay_fast_and_within_1e_5_of_the_exact_chance():
+    # scipy quad reference as above; past 20,000 terms the normal approximation is used.
+    lift = rate_lift(
+        conversions_p=20_500, visits_p=1_000_000, conversions_c=20_200, visits_c=1_000_000
+    )
+    assert lift.chance_to_beat == pytest.approx(0.9335025673810441, abs=1e-5)
