@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from assessments.models import MaturityScore
+from assessments.services import maturity_score_save
 from tests.browser.test_program_flow import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -76,3 +77,45 @@ def test_executive_reads_the_assessment_without_edit_controls(live_server, page,
     expect(page.locator("textarea")).to_have_count(0)
     page.get_by_role("link", name="Measurement drivers").click()
     expect(page.get_by_test_id("driver-form")).to_have_count(0)
+
+
+def test_carried_answers_are_confirmed_one_by_one_or_all_at_once(live_server, page, world):
+    """Issue 18, item 12: the next cycle's assessment is not done on day one."""
+    from assessments.services import driver_delete
+    from programs.review import cycle_start_next, review_open
+    from tests.programs.test_review import save
+
+    cycle = world.program.cycles.get()
+    driver_delete(driver=world.driver, by=world.user("manager"))
+    for n, dimension in enumerate(world.acme.dimensions.all()):
+        maturity_score_save(
+            cycle=cycle,
+            dimension=dimension,
+            score=1 + n % 5,
+            evidence=f"Evidence {n}: " + "a long sentence that needs more than two lines " * 3,
+            opportunity="",
+            by=world.user("admin"),
+        )
+    save(review_open(cycle=cycle), world)
+    cycle_start_next(cycle=cycle, by=world.user("manager"))
+
+    log_in(page, live_server.url, "mia")
+    page.goto(f"{live_server.url}/programs/{world.program.pk}/where-are-we/assessment/")
+    completeness = page.get_by_test_id("completeness")
+    expect(completeness).to_have_text("0%")
+    expect(page.get_by_test_id("carried")).to_have_count(8)
+    expect(page.get_by_text("by Mia")).to_have_count(0)
+    # A long evidence text is shown whole, not cut at two lines.
+    box = dimension_card(page, "Data").get_by_label("Evidence")
+    assert box.evaluate("e => e.scrollHeight <= e.clientHeight + 2")
+
+    card = dimension_card(page, "Strategy & vision")
+    card.get_by_test_id("confirm").click()
+    expect(card.locator("[data-save-status]")).to_contain_text("Confirmed")
+    expect(completeness).to_have_text("10%")
+    expect(page.get_by_test_id("confirm")).to_have_count(7)
+
+    page.get_by_test_id("confirm-all").click()
+    expect(page.get_by_text("7 answers confirmed as they stand.")).to_be_visible()
+    expect(completeness).to_have_text("80%")
+    expect(page.get_by_test_id("carried")).to_have_count(0)
