@@ -1,6 +1,7 @@
 """Plotly figures of question 1, built from selector output; views only render them."""
 
 import json
+import re
 
 import plotly.graph_objects as go
 
@@ -15,8 +16,14 @@ def maturity_radar(data: RadarData) -> dict:
 
     Returns the figure as plain JSON-ready data for the page's chart script.
     """
-    dimensions = [plotly_text.escape(d) for d in data.dimensions]
+    names = [plotly_text.escape(d) for d in data.dimensions]
+    dimensions = [wrap_label(name) for name in names]
     theta = [*dimensions, dimensions[0]]  # close the polygon
+    # Hovering a point names its dimension whole, on one line.
+    hover = {
+        "text": [*names, names[0]],
+        "hovertemplate": "%{text}: %{r}<extra>%{fullData.name}</extra>",
+    }
 
     def closed(values: list[int | None]) -> list[int | None]:
         return [*values, values[0]]
@@ -30,6 +37,7 @@ def maturity_radar(data: RadarData) -> dict:
                 name=f"Cycle {data.previous_number}",
                 line={"color": COLOURS["previous"], "dash": "dot"},
                 connectgaps=True,
+                **hover,
             )
         )
     fig.add_trace(
@@ -41,14 +49,23 @@ def maturity_radar(data: RadarData) -> dict:
             fillcolor="rgba(59, 124, 240, 0.15)",
             line={"color": COLOURS["current"], "width": 2},
             connectgaps=True,
+            **hover,
         )
     )
     fig.update_layout(
         polar={
-            "radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5], "angle": 90},
-            "angularaxis": {"direction": "clockwise"},
+            # The scale's numbers run between the first two dimensions, not over a label.
+            "radialaxis": {
+                "range": [0, 5],
+                "tickvals": [1, 2, 3, 4, 5],
+                "angle": 90 - 180 / max(len(dimensions), 1),
+                "tickfont": {"size": 10},
+            },
+            "angularaxis": {"direction": "clockwise", "tickfont": {"size": 11}},
         },
-        margin={"l": 60, "r": 60, "t": 30, "b": 30},
+        # Room for the longest (wrapped) label on either side: at 60 px "Strategy & vision"
+        # and "Technology & software" were cut at the card's edge.
+        margin={"l": 78, "r": 78, "t": 50, "b": 40},
         height=380,
         showlegend=True,
         legend={"orientation": "h", "y": -0.08},
@@ -56,6 +73,22 @@ def maturity_radar(data: RadarData) -> dict:
         paper_bgcolor="rgba(0,0,0,0)",
     )
     return _with_numbers(json.loads(fig.to_json()), data)
+
+
+def wrap_label(text: str, width: int = 12) -> str:
+    """Break a dimension's name into lines of about `width` characters (plotly's <br>),
+    so that the labels around the radar stay inside the chart on a phone."""
+
+    def shown(part: str) -> int:  # "&amp;" shows as one character
+        return len(re.sub(r"&#?\w+;", "&", part))
+
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and shown(lines[-1]) + 1 + shown(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def _with_numbers(figure: dict, data: RadarData) -> dict:

@@ -59,10 +59,12 @@ def timeline(
             }
         )
     shapes, annotations = [], []
-    for day, label, colour in [
-        (cycle_start, "cycle start", "#9aa5bd"),
-        (cycle_end, "cycle end", "#9aa5bd"),
-        (today, "today", "#c77d0a"),
+    # The labels sit above the plot area (anchored at their bottom, so no bar is under
+    # them); "today" takes a second row, so that it never covers a cycle label near it.
+    for day, label, colour, row in [
+        (cycle_start, "cycle start", "#9aa5bd", 0),
+        (cycle_end, "cycle end", "#9aa5bd", 0),
+        (today, "today", "#c77d0a", 1),
     ]:
         shapes.append(
             {
@@ -83,8 +85,10 @@ def timeline(
         annotations.append(
             {
                 "x": day.isoformat(),
-                "y": 1.02,
+                "y": 1,
                 "yref": "paper",
+                "yanchor": "bottom",
+                "yshift": 2 + 15 * row,
                 "text": label,
                 "showarrow": False,
                 "font": {"size": 11, "color": colour},
@@ -92,8 +96,8 @@ def timeline(
         )
     layout = {
         "barmode": "overlay",
-        "height": max(220, 48 + 30 * len(rows)),
-        "margin": {"l": 10, "r": 10, "t": 30, "b": 30},
+        "height": max(236, 64 + 30 * len(rows)),
+        "margin": {"l": 10, "r": 10, "t": 46, "b": 30},
         "xaxis": {"type": "date"},
         "yaxis": {
             "automargin": True,

@@ -201,8 +201,10 @@ def test_dimension_names_on_the_maturity_radar_are_text(world, as_user, hostile_
     )
     figure = page_figure(response, "radar-figure")
     assert_plain(figure)
-    # "Design & content", a default dimension, is drawn as typed too.
-    assert "Design &amp; content" in figure["data"][-1]["theta"]
+    # "Design & content", a default dimension, is drawn as typed too (the label around the
+    # radar wrapped on two lines, the hover text whole).
+    assert "Design &amp;<br>content" in figure["data"][-1]["theta"]
+    assert "Design &amp; content" in figure["data"][-1]["text"]
 
 
 def test_dimension_names_on_the_cycle_comparison_are_text(world, as_user, hostile_dimension):
@@ -222,7 +224,8 @@ def test_the_radar_functions_escape_every_dimension():
     )
     figure = maturity_radar(data)
     assert_plain(figure)
-    assert figure["data"][1]["theta"] == [ESCAPED, "Data", ESCAPED]
+    assert figure["data"][1]["text"] == [ESCAPED, "Data", ESCAPED]
+    assert [t.replace("<br>", " ") for t in figure["data"][1]["theta"]] == figure["data"][1]["text"]
     comparison = Comparison(
         cycles=[],
         columns=[
