@@ -94,6 +94,7 @@ def test_a_team_member_uploads_a_history_and_the_job_learns_every_offer(
     assert "AUC" in charts
 
 
+@pytest.mark.queued_on_commit  # the page while the run is still queued, then after it ran
 def test_the_result_page_follows_a_run_until_it_ends(shop, as_user, history):
     run = services.propensity_run_create(
         blueprint=shop.blueprint,
@@ -478,6 +479,7 @@ def test_a_closed_cycle_takes_no_history(shop, as_user, history):
     assert not PropensityRun.objects.exists() and stored_files(shop) == []
 
 
+@pytest.mark.queued_on_commit  # the offers change between the upload and the run
 def test_a_run_whose_offers_changed_since_the_upload_fails_and_keeps_nothing(shop, history):
     run = services.propensity_run_create(
         blueprint=shop.blueprint,

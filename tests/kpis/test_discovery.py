@@ -421,6 +421,7 @@ def test_the_upload_request_only_keeps_the_file_and_the_page_waits_for_the_job(
     assert "200 customers, 6 columns" in page and 'id="table-reading"' not in page
 
 
+@pytest.mark.queued_on_commit  # the page while the table's reading job has not run yet
 def test_clustering_is_refused_while_the_file_is_read(world, as_user):
     frame, _truth = planted(100)
     table = discovery.customer_table_upload(

@@ -42,6 +42,7 @@ def upload(client, world, source, data: bytes, name="results.csv"):
     )
 
 
+@pytest.mark.queued_on_commit  # what the request stored before its job runs
 @pytest.mark.django_db
 def test_the_upload_request_stores_the_file_and_a_job_reads_it(world, upload_source, as_user):
     """The request answers at once, whatever the file; the preview page waits for the job
