@@ -45,3 +45,46 @@ def test_team_member_sees_the_collision_of_two_website_initiatives(live_server, 
     expect(page).to_have_url(
         f"{live_server.url}/programs/{world.program.pk}/how-do-we-get-there/map/?department=&channel={world.acme.channels.get(name='E-mail').pk}&status=&kpi="
     )
+
+
+def test_an_overdue_initiative_is_flagged_until_it_is_marked_done(live_server, page, world):
+    """Issue 18, item 11, and item 16's timeline label: walked as a team member would."""
+    import datetime
+
+    from django.utils import timezone
+
+    from initiatives.services import initiative_save, plan_defaults_ensure
+
+    plan_defaults_ensure(organization=world.acme)
+    cycle = world.program.cycles.get()
+    today = timezone.localdate()
+    initiative_save(
+        cycle=cycle,
+        by=world.user("team"),
+        name="Old banner",
+        owner_department=world.acme.departments.get(name="E-commerce"),
+        channels=[world.acme.channels.get(name="Website")],
+        starts_on=today - datetime.timedelta(days=30),
+        ends_on=today - datetime.timedelta(days=1),
+        status="planned",
+    )
+    log_in(page, live_server.url, "tom")
+    page.goto(f"{live_server.url}/programs/{world.program.pk}/how-do-we-get-there/map/")
+    stale = page.get_by_test_id("stale-plans")
+    expect(stale).to_contain_text("Old banner")
+    expect(stale).to_contain_text("still Planned")
+
+    # The timeline's "cycle start" label is above the bars, not drawn over the first one.
+    timeline = page.get_by_test_id("timeline")
+    label = timeline.locator(".annotation-text", has_text="cycle start").bounding_box()
+    bar = timeline.locator(".bars .point path").first.bounding_box()
+    assert label["y"] + label["height"] <= bar["y"] + 1, (label, bar)
+
+    stale.get_by_role("link", name="Old banner").click()
+    expect(page.get_by_test_id("overdue")).to_be_visible()
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_test_id("initiative-form").get_by_label("Status").select_option("done")
+    page.get_by_role("button", name="Save initiative").click()
+    expect(page.get_by_test_id("overdue")).to_have_count(0)
+    page.get_by_role("link", name="Initiative map").click()
+    expect(page.get_by_test_id("stale-plans")).to_have_count(0)
