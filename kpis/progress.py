@@ -4,10 +4,14 @@
 - progress: how far the trend has come from baseline to target, in percent;
 - expected: how far it should have come by today: on a straight line from the baseline
   date to the target date, or by the monthly targets when there are any;
-- pace: progress / expected; status: achieved, on track (pace >= 95%), behind (85-95%),
-  at risk (< 85%), or no data;
 - projection: where a straight line through the recent points reaches the target, or
-  "not at this pace" when it heads away or would take more than five years.
+  "not at this pace" when it heads away or would take more than five years;
+- status, by one rule that never contradicts the projection shown beside it:
+  achieved when the trend meets the target; else, when the recent line reaches the target
+  (rule "projection"), on track if it does so by the target date, behind if later by at
+  most a quarter of the plan (baseline date to target date), at risk if later still;
+  else (flat, heading away, one day of results: rule "pace") by pace = progress / expected:
+  on track (>= 95%), behind (85-95%), at risk (< 85%). No data without results.
 Lower-is-better KPIs work the same way: every difference is taken toward the target.
 """
 
@@ -20,6 +24,7 @@ PROJECTION_POINTS = 28  # recent points the projection is fitted to
 MAX_PROJECTION_DAYS = 5 * 365
 
 ON_TRACK, BEHIND = 0.95, 0.85
+LATE_SHARE = 0.25  # a projection later than the target date by this share of the plan: at risk
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class Progress:
     pace: float | None
     projected_day: datetime.date | None
     projection_slope: float | None  # per day, fitted to the recent points
+    rule: str = "pace"  # what decided the status: "projection", "pace" or "target" (achieved)
 
 
 def expected_value(plan: Plan, day: datetime.date) -> float:
@@ -108,8 +114,14 @@ def progress(plan: Plan, series: Sequence[Point], today: datetime.date) -> Progr
             if 0 <= days <= MAX_PROJECTION_DAYS:
                 projected = latest.day + datetime.timedelta(days=round(days))
 
+    rule = "pace"
     if _met(plan, trend):
-        status = "achieved"
+        status, rule = "achieved", "target"
+    elif projected is not None:
+        rule = "projection"
+        late = (projected - plan.target_date).days
+        allowed = LATE_SHARE * max((plan.target_date - plan.baseline_date).days, 0)
+        status = "on_track" if late <= 0 else "behind" if late <= allowed else "at_risk"
     elif pace is None:
         status = "on_track" if progress_pct >= 0 else "at_risk"
     elif pace >= ON_TRACK:
@@ -119,5 +131,14 @@ def progress(plan: Plan, series: Sequence[Point], today: datetime.date) -> Progr
     else:
         status = "at_risk"
     return Progress(
-        status, latest.value, latest.day, trend, progress_pct, expected_pct, pace, projected, slope
+        status,
+        latest.value,
+        latest.day,
+        trend,
+        progress_pct,
+        expected_pct,
+        pace,
+        projected,
+        slope,
+        rule,
     )

@@ -99,3 +99,41 @@ def test_a_target_already_reached_projects_today():
     series = [Point(D(2026, 6, 3) + datetime.timedelta(days=n), 3.2) for n in range(10)]
     result = progress(PLAN, series, today=D(2026, 7, 2))
     assert result.status == "achieved"
+
+
+JULY_2 = D(2026, 7, 2)
+
+
+def rising(last_value, slope, last_day=JULY_2, days=28):
+    start = last_day - datetime.timedelta(days=days - 1)
+    return [
+        Point(start + datetime.timedelta(days=n), last_value - slope * (days - 1 - n))
+        for n in range(days)
+    ]
+
+
+def test_a_projection_before_the_target_date_is_on_track_even_when_behind_the_straight_line():
+    # Issue 18, item 9: 88% of the expected way (behind by pace) while the recent line
+    # reaches 3.0 on 24 Aug 2026, long before the target date of 31 Dec 2026.
+    result = progress(PLAN, rising(2.47, 0.01), today=D(2026, 7, 2))
+    assert result.pace == pytest.approx(0.88, abs=0.01)
+    assert result.projected_day == D(2026, 8, 24)
+    assert (result.status, result.rule) == ("on_track", "projection")
+
+
+def test_a_projection_after_the_target_date_is_behind_then_at_risk():
+    # Reaches 3.0 on 17 Feb 2027: after 31 Dec 2026, within a quarter of the plan's year.
+    late = progress(PLAN, rising(2.47, 0.0023), today=D(2026, 7, 2))
+    assert late.projected_day == D(2027, 2, 17)
+    assert (late.status, late.rule) == ("behind", "projection")
+    # Ahead of the straight line (pace 1.0) but the line reaches 3.0 only in November 2027.
+    slow = progress(PLAN, rising(2.52, 0.001), today=D(2026, 7, 2))
+    assert slow.pace >= 0.95 and slow.projected_day > D(2027, 4, 1)
+    assert (slow.status, slow.rule) == ("at_risk", "projection")
+
+
+def test_without_a_line_toward_the_target_the_pace_decides_and_says_so():
+    assert progress(PLAN, flat(2.45), today=D(2026, 7, 2)).rule == "pace"
+    away = [Point(D(2026, 6, 5) + datetime.timedelta(days=n), 2.6 - 0.001 * n) for n in range(28)]
+    result = progress(PLAN, away, today=D(2026, 7, 2))
+    assert (result.projected_day, result.rule) == (None, "pace")
