@@ -126,8 +126,23 @@ class DashboardFilterForm(StyledForm, forms.Form):
         data = data.copy()
         data.setdefault("period", DEFAULT_PERIOD)  # so the select shows the default, not its first
         super().__init__(data, **kwargs)
-        self.fields["segment"].queryset = cycle.program.organization.segments.all()
+        organization = cycle.program.organization
+        self.fields["segment"].queryset = organization.segments.all()
         self.fields["goal"].queryset = cycle.goals.all()
+        # Our own words for a bad value in the URL, naming what is accepted (Django's
+        # "Select a valid choice" says neither); %(value)s is escaped by the template.
+        self.fields["segment"].error_messages["invalid_choice"] = _(
+            "“%(value)s” is not a segment of {organization}: choose one from the list, "
+            "or All traffic."
+        ).format(organization=organization.name.replace("%", "%%"))
+        self.fields["goal"].error_messages["invalid_choice"] = _(
+            "“%(value)s” is not a goal of this cycle: choose one from the list, or Every goal."
+        )
+        offered = ", ".join(f"{value} ({label})" for value, label in self.PERIODS[:-1])
+        last_value, last_label = self.PERIODS[-1]
+        self.fields["period"].error_messages["invalid_choice"] = _(
+            "“%(value)s” is not a period the dashboard offers: {offered} or {last}."
+        ).format(offered=offered, last=f"{last_value} ({last_label})")
         for field in self.fields.values():
             field.widget.attrs["data-autosubmit"] = ""
 

@@ -1,0 +1,47 @@
+"""Issue 18, item 16 (part): a bad dashboard filter showed Django's "Select a valid choice";
+the page now names the filter, the value, and what it accepts."""
+
+import pytest
+
+from kpis.services import segment_save
+from tests.programs.test_dashboard_views import dashboard
+
+pytestmark = pytest.mark.django_db
+
+
+def filter_errors(world, as_user, query) -> str:
+    response = as_user("executive").get(dashboard(world, query))
+    assert response.status_code == 200
+    body = " ".join(response.content.decode().split())
+    assert "Select a valid choice" not in body
+    start = body.index('data-testid="filter-errors"')
+    return body[start : body.index("</div>", start)]
+
+
+def test_a_segment_that_is_not_an_id_is_named_with_what_is_accepted(world, as_user):
+    errors = filter_errors(world, as_user, "?segment=abc")
+    assert "Segment: “abc” is not a segment of Acme" in errors
+    assert "choose one from the list, or All traffic" in errors
+    assert "Showing the default instead." in errors
+
+
+def test_another_organizations_segment_is_refused_the_same_way(world, as_user):
+    foreign = segment_save(
+        organization=world.globex, by=world.user("outsider"), name="Globex returning"
+    )
+    errors = filter_errors(world, as_user, f"?segment={foreign.pk}")
+    assert f"“{foreign.pk}” is not a segment of Acme" in errors
+    assert "Globex" not in errors
+
+
+def test_a_bad_period_lists_the_periods_offered(world, as_user):
+    errors = filter_errors(world, as_user, "?period=7")
+    assert (
+        "Period: “7” is not a period the dashboard offers: "
+        "28 (4 weeks), 91 (13 weeks) or 365 (12 months)" in errors
+    )
+
+
+def test_a_bad_goal_is_named(world, as_user):
+    errors = filter_errors(world, as_user, "?goal=x")
+    assert "Goal: “x” is not a goal of this cycle" in errors
