@@ -142,9 +142,13 @@ def test_an_initiative_of_a_closed_cycle_cannot_be_edited(world, as_user):
             "starts_on": "2026-01-01",
             "cost": "0",
         },
+        follow=True,
     )
-    assert response.status_code == 422
-    assert "closed" in response.content.decode()
+    # Refused before any form: the initiative's read-only page says why (issue 18, item 13).
+    assert response.redirect_chain[-1][0].endswith(f"/initiatives/{initiative.pk}/")
+    assert "Cycle 1 is closed: its initiatives can be read, not changed." in (
+        response.content.decode()
+    )
     initiative.refresh_from_db()
     assert (initiative.name, initiative.cycle_id) == ("Old", old_cycle.pk)
     rate = reverse(
