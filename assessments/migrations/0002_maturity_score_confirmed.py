@@ -1,9 +1,10 @@
 """Carried answers wait for confirmation (issue 18, item 12).
 
-Existing answers given in their own cycle are confirmed. An answer copied from the cycle
-before ("Start from the last answers", or starting the next cycle) that still holds the
-copied values and was never saved again since the copy is left unconfirmed, as a new copy
-would be, and names the earlier answer's author and time again."""
+Existing answers given in their own cycle, and every answer of a closed cycle, are
+confirmed. An answer of an open cycle copied from the cycle before ("Start from the last
+answers", or starting the next cycle) that still holds the copied values and was never
+saved again since the copy is left unconfirmed, as a new copy would be, and names the
+earlier answer's author and time again."""
 
 from django.db import migrations, models
 
@@ -12,7 +13,9 @@ def mark_untouched_copies(apps, schema_editor):
     Assessment = apps.get_model("assessments", "Assessment")
     MaturityScore = apps.get_model("assessments", "MaturityScore")
     History = apps.get_model("assessments", "HistoricalMaturityScore")
-    for assessment in Assessment.objects.exclude(copied_from=None):
+    # Closed cycles keep their record as it was when they closed.
+    open_copies = Assessment.objects.exclude(copied_from=None).filter(cycle__closed_at=None)
+    for assessment in open_copies:
         source = {
             s.dimension_id: s
             for s in MaturityScore.objects.filter(assessment_id=assessment.copied_from_id)
