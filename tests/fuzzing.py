@@ -47,13 +47,16 @@ def readers_answer(program, user) -> None:
     from kpis.models import Kpi
     from kpis.snapshots import progress_refresh
 
-    cycle = program.cycles.get(closed_at__isnull=True)
-    progress_refresh(cycle=cycle)
+    cycle = program.cycles.filter(closed_at__isnull=True).first()
+    if cycle is not None:
+        progress_refresh(cycle=cycle)
     client = Client(raise_request_exception=False)
     client.force_login(user)
     pk = {"pk": program.pk}
     urls = [reverse("programs:dashboard", kwargs=pk), reverse("programs:program_backup", kwargs=pk)]
-    for kpi in Kpi.objects.filter(goal__cycle=cycle).values_list("pk", flat=True):
+    kpis = Kpi.objects.filter(goal__cycle__program=program).values_list("pk", flat=True)
+    urls.append(reverse("programs:program_home", kwargs=pk))
+    for kpi in kpis:
         urls.append(reverse("kpis:kpi", kwargs={**pk, "kpi_pk": kpi}))
         urls.append(reverse("kpis:measurements", kwargs={**pk, "kpi_pk": kpi}) + "?format=csv")
     answers = {url: client.get(url).status_code for url in urls}

@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 from programs import backup
-from programs.models import Cycle, Role
+from programs.models import Cycle, Membership, Role
 from programs.services import membership_add, organization_create
 from tests.fuzzing import any_text as text
-from tests.fuzzing import json_values, rolled_back
+from tests.fuzzing import json_values, readers_answer, rolled_back
 from tests.programs.test_backup import body, organization_with_people
 
 pytestmark = pytest.mark.django_db
@@ -183,6 +183,13 @@ def restore_or_refuse(organization, data, name: str = "") -> backup.Restored | N
     if currently_in_test_context():
         event("restored")
     assert restored.program.organization == organization
+    # What the restore made opens: the program, its dashboard, every KPI and its export,
+    # and its backup (TESTING.md, 5), for an admin of the organization; rolled back, as
+    # the dashboard notes the visit.
+    with rolled_back():
+        admin = get_user_model().objects.create_user("fuzz-admin")
+        Membership.objects.create(organization=organization, user=admin, role=Role.ADMIN)
+        readers_answer(restored.program, admin)
     return restored
 
 
