@@ -217,6 +217,7 @@ def test_random_bytes_end_their_run_failed_with_a_message(shop, file):
         assert run is not None and run.status == TrainingStatus.FAILED
 
 
+@pytest.mark.queued_on_commit  # what the request stores before the training job runs
 def test_the_valid_history_trains(shop):
     run = create_or_refuse(
         shop, "history.csv", BASE.to_csv(index=False).encode(), Columns("offer", "converted", ())
