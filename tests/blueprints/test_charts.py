@@ -12,7 +12,7 @@ def test_the_calibration_chart_draws_zero_whole_on_one_scale():
             {"predicted": 0.02, "observed": 0.0, "exposures": 120},
             {"predicted": 0.08, "observed": 0.1, "exposures": 120},
             {"predicted": 0.2, "observed": 0.25, "exposures": 120},
-        ]
+        ],
     )
     layout = reliability(model)["layout"]
     x, y = layout["xaxis"], layout["yaxis"]

@@ -26,9 +26,7 @@ def test_an_organization_page_a_role_may_not_open_keeps_the_navigation(world, as
     assert "Acme Retail" in body and "Executive" in body  # the organization and the role
 
 
-def test_a_program_page_a_role_may_not_open_keeps_the_navigation_and_the_way_back(
-    world, as_user
-):
+def test_a_program_page_a_role_may_not_open_keeps_the_navigation_and_the_way_back(world, as_user):
     response = as_user("executive").get(
         reverse("kpis:goal_create", kwargs={"pk": world.program.pk})
     )
