@@ -218,7 +218,12 @@ class CountermeasureForm(StyledForm, forms.ModelForm):
     class Meta:
         model = Countermeasure
         fields = ["what", "who", "due"]
-        widgets = {"due": forms.DateInput(attrs={"type": "date"})}
+        # Its fields sit below the review's form and are sent with it (issue 18, item 2).
+        widgets = {
+            "what": forms.TextInput(attrs={"form": "review-form"}),
+            "who": forms.TextInput(attrs={"form": "review-form"}),
+            "due": forms.DateInput(attrs={"type": "date", "form": "review-form"}),
+        }
 
 
 class RestoreForm(StyledForm, forms.Form):

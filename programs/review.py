@@ -173,9 +173,11 @@ def review_save(
     lessons: str,
     kpi_rows: dict[int, dict],
     initiative_rows: dict[int, dict],
+    countermeasure: dict | None = None,
 ) -> None:
-    """Save the whole review; every row is checked first and nothing is saved on an error
-    (a ValidationError keyed by "kpi-<id>" or "initiative-<id>"). A continuing initiative
+    """Save the whole review, with the countermeasure typed beside it if any; every row is
+    checked first and nothing is saved on an error (a ValidationError keyed by "kpi-<id>"
+    or "initiative-<id>"). A continuing initiative
     keeps the dates given for the next cycle; left out, it is moved into the next cycle
     when that starts (carried_dates)."""
     ensure_cycle_open(review.cycle)
@@ -215,6 +217,8 @@ def review_save(
     review.updated_by = by
     review._history_user = by
     review.save()
+    if countermeasure:
+        countermeasure_add(review=review, by=by, **countermeasure)
     log.info("cycle_review_saved", cycle=review.cycle_id, by=by.pk)
 
 

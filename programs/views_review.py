@@ -57,6 +57,11 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = CycleReviewForm(data, instance=current)
     kpis = KpiReviewFormSet(data, queryset=kpi_rows, prefix="kpi")
     initiatives = InitiativeReviewFormSet(data, queryset=initiative_rows, prefix="initiative")
+    # A countermeasure typed beside the review is sent with it (Add, Save, Close) and added.
+    countermeasure = CountermeasureForm(data)
+    adding = posting and (request.POST.get("then") == "add" or countermeasure.has_changed())
+    if not adding:
+        countermeasure = CountermeasureForm()
     if not posting and can_edit:  # dates proposed for the next cycle until saved
         for f in initiatives.forms:
             if f.instance.next_starts_on is None:
@@ -64,7 +69,8 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 f.initial |= {"next_starts_on": starts, "next_ends_on": ends}
     status = 200
     if posting:
-        if form.is_valid() and kpis.is_valid() and initiatives.is_valid():
+        valid = [f.is_valid() for f in (form, kpis, initiatives)]
+        if all(valid) and (not adding or countermeasure.is_valid()):
             try:
                 act.review_save(
                     review=current,
@@ -72,6 +78,7 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     **form.cleaned_data,
                     kpi_rows={f.instance.pk: f.cleaned_data for f in kpis.forms},
                     initiative_rows={f.instance.pk: f.cleaned_data for f in initiatives.forms},
+                    countermeasure=countermeasure.cleaned_data if adding else None,
                 )
             except ValidationError as error:
                 by_row = {f"kpi-{f.instance.pk}": (f, "new_target") for f in kpis.forms}
@@ -83,6 +90,8 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     row_form.add_error(field, problems)
             else:
                 messages.success(request, _("Review saved."))
+                if adding:
+                    messages.success(request, _("Countermeasure added."))
                 url = reverse("programs:review", kwargs={"pk": pk})
                 return redirect(f"{url}?close=1" if request.POST.get("then") == "close" else url)
         status = 422
@@ -103,30 +112,11 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "kpis": kpis,
             "initiatives": initiatives,
             "countermeasures": current.countermeasures.all(),
-            "countermeasure_form": CountermeasureForm(),
+            "countermeasure_form": countermeasure,
             "cycles": selectors.cycle_history(program=access.program),
         },
         status=status,
     )
-
-
-@login_required
-@require_POST
-def countermeasure_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    access = program_for(request.user, pk, need=Need.MANAGE)
-    cycle = cycle_for(access.program)
-    current = act.review_open(cycle=cycle)
-    form = CountermeasureForm(request.POST)
-    if form.is_valid():
-        act.countermeasure_add(review=current, by=request.user, **form.cleaned_data)
-        messages.success(request, _("Countermeasure added."))
-    else:
-        messages.error(
-            request,
-            _("A countermeasure needs what, who and by when: %(e)s")
-            % {"e": " ".join(e for errors in form.errors.values() for e in errors)},
-        )
-    return redirect("programs:review", pk=pk)
 
 
 @login_required

@@ -534,13 +534,6 @@ def countermeasure(w: World) -> dict:
 MATRIX |= {
     "programs:review": Rule(kwargs=program, allowed=EVERYONE),
     "programs:cycle_compare": Rule(kwargs=program, allowed=EVERYONE),
-    "programs:countermeasure_add": Rule(
-        kwargs=program,
-        allowed=MANAGERS,
-        method="post",
-        data=lambda w: {"what": "Check the tagging", "who": "Analytics", "due": "2030-01-31"},
-        ok=302,
-    ),
     "programs:countermeasure_delete": Rule(
         kwargs=countermeasure, allowed=MANAGERS, method="post", ok=302
     ),

@@ -5,10 +5,11 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from programs.models import Cycle, KpiReview
+from programs.models import Cycle, KpiReview, Program
 from tests.browser.test_dashboard_flow import demo  # noqa: F401 (a fixture)
 from tests.browser.test_program_flow import log_in
 from tests.factories import PASSWORD
@@ -76,3 +77,24 @@ def test_manager_reviews_the_cycle_starts_the_next_and_compares(live_server, pag
     expect(page.get_by_test_id("cycle-row")).to_have_count(4)
     expect(page.get_by_test_id("compare-radar")).to_be_visible()
     expect(page.get_by_test_id("compare-kpi").first).to_be_visible()
+
+
+def test_a_countermeasure_typed_and_not_added_is_kept_by_closing(live_server, page, demo):  # noqa: F811
+    manager = get_user_model().objects.get(username="manager")
+    manager.set_password(PASSWORD)
+    manager.save()
+    log_in(page, live_server.url, "manager")
+    page.get_by_role("link", name="Web shop").click()
+    page.get_by_test_id("review-link").click()
+    page.get_by_label("What", exact=True).fill("Retag the checkout")
+    page.get_by_label("Who").fill("Analytics")
+    page.get_by_label("By when").fill("2030-01-31")
+    page.get_by_test_id("start-next").click()  # without pressing Add
+    expect(page.get_by_test_id("countermeasures")).to_contain_text("Retag the checkout")
+    page.get_by_test_id("confirm-close").click()
+    expect(page.get_by_text("Cycle 3 is closed; it ended on")).to_be_visible()
+    program = Program.objects.get(name="Web shop")
+    page.goto(live_server.url + reverse("programs:review", kwargs={"pk": program.pk}) + "?cycle=3")
+    expect(page.get_by_test_id("countermeasures")).to_contain_text(
+        "Retag the checkout · Analytics · by 31 Jan 2030"
+    )

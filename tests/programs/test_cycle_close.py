@@ -175,3 +175,31 @@ def test_history_and_comparison_show_the_real_dates(world, as_user, cycle):
         .split()
     )
     assert f"{start:%-d %b %Y} {DASH} {today:%-d %b %Y} · closed {today:%-d %b %Y}" in review
+
+
+def test_a_countermeasure_typed_but_not_added_is_added_by_closing(world, as_user, cycle):
+    client = as_user("manager")
+    url = reverse("programs:review", kwargs={"pk": world.program.pk})
+    client.get(url)
+    row = KpiReview.objects.get()
+    typed = {"what": "Retag the checkout", "who": "Analytics", "due": "2030-01-31"}
+    response = client.post(url, review_data(row, then="close", **typed))
+    assert response.status_code == 302 and response.url == f"{url}?close=1"
+    page = " ".join(client.get(response.url).content.decode().split())
+    assert "<strong>Retag the checkout</strong> · Analytics · by 31 Jan 2030" in page
+
+
+def test_an_invalid_countermeasure_typed_beside_the_review_keeps_the_cycle_open(
+    world, as_user, cycle
+):
+    client = as_user("manager")
+    url = reverse("programs:review", kwargs={"pk": world.program.pk})
+    client.get(url)
+    row = KpiReview.objects.get()
+    typed = {"what": "Retag the checkout", "who": "", "due": ""}
+    response = client.post(url, review_data(row, then="close", **typed))
+    page = response.content.decode()
+    assert response.status_code == 422 and 'value="Retag the checkout"' in page
+    assert page.count("This field is required.") == 2  # beside Who and By when
+    row.refresh_from_db()
+    assert row.note == "" and not row.review.countermeasures.exists()  # nothing saved
