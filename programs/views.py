@@ -199,7 +199,12 @@ def question(request: HtmxHttpRequest, pk: int, phase: str) -> HttpResponse:
     access = program_for(request.user, pk)
     if phase not in QUESTIONS_BY_PHASE:
         raise Http404
-    cycle = selectors.program_open_cycle(program=access.program)
+    number = request.GET.get("cycle")  # a closed cycle, read-only
+    cycle = (
+        cycle_for(access.program, number)
+        if number
+        else selectors.program_open_cycle(program=access.program)
+    )
     return render(
         request,
         "programs/question.html",

@@ -109,3 +109,25 @@ def test_a_closed_cycles_kpi_shows_its_monthly_targets_as_text(world, as_user):
     targets = body.split("Monthly targets")[1].split("History")[0]
     assert "<input" not in targets and "<form" not in targets
     assert f'<th scope="row">{month:%b %Y}</th> <td class="text-end">2.35%</td>' in targets
+
+
+def test_a_question_page_shows_the_closed_cycle_asked_for(world, as_user, closed):
+    client = as_user("team")
+    today = timezone.localdate()
+    ended = page(client, "programs:question", world, phase="how-do-we-get-there")
+    assert "Cycle 1" in ended and "Cycle 2" not in ended
+    assert f"Cycle 1 was on this question when it closed on {today:%-d %b %Y}." in ended
+    assert "working on this question now" not in ended and "Still to do" not in ended
+    assert "Answer" not in ended.split('id="main"')[-1]
+    pk = world.program.pk
+    assert f'href="{reverse("initiatives:map", kwargs={"pk": pk})}?cycle=1"' in ended  # as it was
+    assert f'href="{reverse("programs:program_home", kwargs={"pk": pk})}?cycle=1">Back' in ended
+    done = page(client, "programs:question", world, phase="where-are-we-going")
+    assert f"Cycle 1 closed on {today:%-d %b %Y}; its answers here are kept as they were." in done
+    review = page(client, "programs:question", world, phase="are-we-getting-closer")
+    assert f'href="{reverse("programs:review", kwargs={"pk": pk})}?cycle=1"' in review
+    open_one = page(client, "programs:question", world, query="", phase="where-are-we")
+    assert "Cycle 2" in open_one and "The team is working on this question now." in open_one
+    url = reverse("programs:question", kwargs={"pk": world.program.pk, "phase": "where-are-we"})
+    assert client.get(url + "?cycle=9").status_code == 404
+    assert client.get(url + "?cycle=x").status_code == 404
