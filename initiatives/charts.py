@@ -61,11 +61,14 @@ def timeline(
     shapes, annotations = [], []
     # The labels sit above the plot area (anchored at their bottom, so no bar is under
     # them); "today" takes a second row, so that it never covers a cycle label near it.
-    for day, label, colour, row in [
-        (cycle_start, "cycle start", "#9aa5bd", 0),
-        (cycle_end, "cycle end", "#9aa5bd", 0),
-        (today, "today", "#c77d0a", 1),
-    ]:
+    lines = [(cycle_start, "cycle start", "#9aa5bd", 0), (cycle_end, "cycle end", "#9aa5bd", 0)]
+    # "Today" only where it falls on the plotted range (the cycle and its bars): after a
+    # closed cycle it would stretch the axis far to the right of everything else.
+    first = min([cycle_start, *(i.starts_on for i in rows)])
+    last = max([cycle_end, *(i.ends_on or i.starts_on for i in rows)])
+    if first <= today <= last:
+        lines.append((today, "today", "#c77d0a", 1))
+    for day, label, colour, row in lines:
         shapes.append(
             {
                 "type": "line",

@@ -150,6 +150,11 @@ class DashboardFilterForm(StyledForm, forms.Form):
         """The valid filters; a field with a wrong value falls back to its default."""
         self.is_valid()
         clean = getattr(self, "cleaned_data", {})
+        # A field with a wrong value shows the default the page falls back to (not the
+        # select's first option, which the browser shows when no option matches).
+        for name in self.errors:
+            if name in self.fields:
+                self.data[name] = DEFAULT_PERIOD if name == "period" else ""
         return {
             "segment": clean.get("segment"),
             "goal": clean.get("goal"),

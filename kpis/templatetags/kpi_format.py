@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.translation import gettext
 
 register = template.Library()
 DASH = "\u2013"  # an en dash for "no value"
@@ -28,6 +29,17 @@ def kpi_value(value, kpi) -> str:
             return f"{_trim(value, 1)} s"
         case _:
             return _trim(value, 2)
+
+
+@register.filter
+def p_value(value) -> str:
+    """A test's p-value to 4 places, or "< 0.0001" below them: plain text, so the page
+    escapes its "<" (a "<" written in the template itself would reach the HTML raw)."""
+    if value is None:
+        return DASH
+    if value < 0.0001:
+        return gettext("< 0.0001")
+    return f"{value:.4f}"
 
 
 @register.filter

@@ -104,6 +104,11 @@
   document.addEventListener("change", function (event) {
     if (event.target.matches("[data-autosubmit]")) event.target.form.requestSubmit();
   });
+  // Panels that fold on phones (the dashboard's filters) are sent open and closed here on a
+  // narrow screen, once per page load: re-rendered while someone filters, they stay open.
+  if (window.matchMedia("(max-width: 575.98px)").matches) {
+    document.querySelectorAll("details[data-fold-on-phone]").forEach(function (panel) { panel.open = false; });
+  }
   window.addEventListener("online", retryUnsaved);
   window.setInterval(retryUnsaved, 15000);
   window.addEventListener("beforeunload", function (event) {

@@ -65,3 +65,33 @@ def test_executive_filters_the_dashboard_saves_the_view_and_reopens_it(live_serv
     expect(page.get_by_label("Segment")).to_have_value(str(loyal.pk))
     # The Content-Security-Policy let everything the page needs run.
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_on_a_phone_the_first_kpi_card_is_on_the_first_screen(live_server, page, demo):
+    """Issue 18, item 18: on a phone the filters took the whole first screen above the KPI
+    cards. They fold under a summary that says the current filter in words."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server.url, "executive")
+    page.goto(f"{live_server.url}/programs/{demo.pk}/dashboard/?period=28")
+    card = page.get_by_test_id("kpi-card").first
+    expect(card).to_be_visible()
+    box = card.bounding_box()
+    # All of it, not just its top edge peeking in: its name, status and value.
+    assert box["y"] < 844 and box["y"] + box["height"] < 844, box
+    panel = page.get_by_test_id("filter-panel")
+    expect(panel).to_contain_text("Filter and save this view")
+    expect(panel).to_contain_text("All traffic · Every goal · 4 weeks")
+    expect(page.get_by_label("Segment")).to_be_hidden()
+    page.get_by_text("Filter and save this view").click()
+    page.get_by_label("Segment").select_option(label="Loyal customers")
+    expect(page.get_by_text("Values and trends for Loyal customers")).to_be_visible()
+    expect(panel).to_contain_text("Loyal customers · Every goal · 4 weeks")
+    expect(page.get_by_label("Name this view")).to_be_visible()  # still open while filtering
+
+
+def test_on_a_wide_screen_the_filters_are_open(live_server, page, demo):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, live_server.url, "executive")
+    page.goto(f"{live_server.url}/programs/{demo.pk}/dashboard/")
+    expect(page.get_by_label("Segment")).to_be_visible()
+    expect(page.get_by_role("button", name="Save view")).to_be_visible()

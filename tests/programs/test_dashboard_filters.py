@@ -45,3 +45,28 @@ def test_a_bad_period_lists_the_periods_offered(world, as_user):
 def test_a_bad_goal_is_named(world, as_user):
     errors = filter_errors(world, as_user, "?goal=x")
     assert "Goal: “x” is not a goal of this cycle" in errors
+
+
+def selected_option(body: str, name: str) -> str:
+    """The words of the option the select ``name`` shows."""
+    import re
+
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', body, re.S).group(1)
+    chosen = re.findall(r"<option [^>]*selected[^>]*>([^<]*)</option>", select)
+    assert len(chosen) == 1, chosen  # nothing selected shows the first option
+    return chosen[0]
+
+
+def test_a_bad_period_shows_the_period_the_page_uses_in_its_select(world, as_user):
+    """Issue 18, item 17: the page used 13 weeks while the select showed "4 weeks"."""
+    body = as_user("executive").get(dashboard(world, "?period=7")).content.decode()
+    assert "Showing the default instead." in body
+    assert selected_option(body, "period") == "13 weeks"
+
+
+def test_a_bad_segment_and_goal_show_all_traffic_and_every_goal(world, as_user):
+    body = as_user("executive").get(dashboard(world, "?segment=abc&goal=x&period=365"))
+    body = body.content.decode()
+    assert selected_option(body, "segment") == "All traffic"
+    assert selected_option(body, "goal") == "Every goal"
+    assert selected_option(body, "period") == "12 months"  # the good one is kept
