@@ -317,7 +317,7 @@ CLEAN_CELLS = {
         st.decimals(-10000, 10000, places=2).map(str),
     ),
     "category": st.sampled_from(
-        ["NL", "BE", "DE", "Zürich", "İstanbul", "東京", "a,b", 'say "hi"']
+        ["NL", "BE", "NA", "None", "Zürich", "İstanbul", "東京", "a,b", 'say "hi"']
     ),
     "boolean": st.sampled_from(["0", "1"]),
 }
@@ -463,3 +463,20 @@ def test_a_file_with_old_mac_line_endings_is_read(world):
     table = upload_or_refuse(world, "customers.csv", data.encode())
     assert table is not None and table.rows == 9
     assert [c["name"] for c in table.columns] == ["id", "spend", "country"]
+
+
+def test_na_and_none_are_categories_in_a_text_column_and_missing_in_a_number_column(world):
+    """Namibia's code "NA" and a plan named "None" are customers' values, not blanks; in a
+    column of numbers (R writes NA for a missing one) they still read as missing."""
+    header = ["country", "plan", "spend"]
+    rows = [["NA", "None", "1.5"], ["NL", "Gold", "NA"], ["BE", "None", "3"], ["NA", "Gold", ""]]
+    data = "".join(",".join(cells) + "\n" for cells in [header, *rows]).encode()
+    table = upload_or_refuse(world, "customers.csv", data)
+    assert table is not None
+    columns = {c["name"]: c for c in table.columns}
+    assert (columns["country"]["levels"], columns["country"]["missing"]) == (["BE", "NA", "NL"], 0)
+    assert (columns["plan"]["levels"], columns["plan"]["missing"]) == (["Gold", "None"], 0)
+    assert (columns["spend"]["kind"], columns["spend"]["missing"]) == ("numeric", 2)
+    for cells in rows:  # the read-back compares an R "NA" number as missing
+        cells[2] = "" if cells[2] == "NA" else cells[2]
+    read_back(world, table, header, rows)
