@@ -208,8 +208,10 @@ def _read_workbook(name: str, data: bytes) -> tuple[list[str], pd.DataFrame]:
         return header, pd.DataFrame()
     rows = [values + [""] * (len(header) - len(values)) for values in rows]
     # What pd.read_excel does with the rows it read (pandas.io.excel._base._parse_sheet).
-    with TextParser(rows, header=0, skip_blank_lines=False) as parser:
-        return header, parser.read()
+    with TextParser(
+        rows, header=0, skip_blank_lines=False, keep_default_na=False, na_values=ALWAYS_MISSING
+    ) as parser:
+        return header, _missing_words_in_numbers(parser.read())
 
 
 def _cell_value(cell):

@@ -480,3 +480,16 @@ def test_na_and_none_are_categories_in_a_text_column_and_missing_in_a_number_col
     for cells in rows:  # the read-back compares an R "NA" number as missing
         cells[2] = "" if cells[2] == "NA" else cells[2]
     read_back(world, table, header, rows)
+
+
+def test_na_is_a_category_in_a_workbook_too(world):
+    workbook = openpyxl.Workbook()
+    for cells in [["country", "spend"], ["NA", 1.5], ["NL", "NA"], ["BE", 3], ["NA", None]]:
+        workbook.active.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    table = upload_or_refuse(world, "customers.xlsx", buffer.getvalue())
+    assert table is not None
+    columns = {c["name"]: c for c in table.columns}
+    assert (columns["country"]["levels"], columns["country"]["missing"]) == (["BE", "NA", "NL"], 0)
+    assert (columns["spend"]["kind"], columns["spend"]["missing"]) == ("numeric", 2)
