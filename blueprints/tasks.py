@@ -25,15 +25,20 @@ def run_batch(*, batch_id: int) -> None:
         compiled = engine.compile_blueprint(selectors.to_engine(structure, on=timezone.localdate()))
         names = {o.offer.pk: o.offer.name for view in structure for o in view.offers}
         stages = [view.stage.name for view in structure]
-        reader = csv.DictReader(io.StringIO(batch.profiles_csv, newline=""))
+        # Rows as lists, not dicts: a column named twice keeps both cells in the result
+        # (a dict kept one, and the row came back a cell short, its decisions shifted).
+        reader = csv.reader(io.StringIO(batch.profiles_csv, newline=""))
+        header = next(reader, [])
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow([*(reader.fieldnames or []), *stages])
+        writer.writerow([*header, *stages])
         wins: Counter[str] = Counter()
-        for done, row in enumerate(reader, start=1):
+        profiles = (row for row in reader if row)  # an empty line is no profile
+        for done, cells in enumerate(profiles, start=1):
+            row = dict(zip(header, cells, strict=True))
             chosen = [names.get(w, "") if w else "" for w in engine.decide_winners(compiled, row)]
             wins.update(c for c in chosen if c)
-            writer.writerow([*row.values(), *chosen])
+            writer.writerow([*cells, *chosen])
             if done % PROGRESS_EVERY == 0:
                 SimulationBatch.objects.filter(pk=batch_id).update(rows_done=done)
         SimulationBatch.objects.filter(pk=batch_id).update(

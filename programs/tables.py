@@ -98,7 +98,10 @@ def read_table(name: str, stream: BinaryIO) -> pd.DataFrame:
                     low_memory=False,
                     skipinitialspace=True,
                     index_col=False,
+                    keep_default_na=False,
+                    na_values=ALWAYS_MISSING,
                 )
+                frame = _missing_words_in_numbers(frame)
         else:
             header, frame = _read_workbook(name, data)
     except TableError:
@@ -128,6 +131,29 @@ def read_table(name: str, stream: BinaryIO) -> pd.DataFrame:
         reason = lines[0][:200] if lines else type(problem).__name__
         raise TableError(f"“{name}” cannot be read as a table: {reason}") from None
     return checked_frame(name, frame, header)
+
+
+# pandas reads these cells as missing in any column; "NA" and "None" only in a column of
+# numbers (R writes NA for a missing one): elsewhere they are values, Namibia's country code
+# or a plan named None, and a customer table read them back blank.
+MAYBE_MISSING = ("NA", "None")
+ALWAYS_MISSING = sorted(pd._libs.parsers.STR_NA_VALUES - set(MAYBE_MISSING))
+
+
+def _missing_words_in_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """A text column whose cells are numbers, blanks or MAYBE_MISSING (at least one
+    number), as numbers; a column of nothing but "NA" stays text, one value."""
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        words = values.isin(MAYBE_MISSING)
+        if not words.any():
+            continue
+        rest = values[~words].dropna()
+        if not rest.empty and pd.to_numeric(rest, errors="coerce").notna().all():
+            frame[name] = pd.to_numeric(values.where(~words), errors="coerce")
+    return frame
 
 
 def _read_workbook(name: str, data: bytes) -> tuple[list[str], pd.DataFrame]:
@@ -182,8 +208,10 @@ def _read_workbook(name: str, data: bytes) -> tuple[list[str], pd.DataFrame]:
         return header, pd.DataFrame()
     rows = [values + [""] * (len(header) - len(values)) for values in rows]
     # What pd.read_excel does with the rows it read (pandas.io.excel._base._parse_sheet).
-    with TextParser(rows, header=0, skip_blank_lines=False) as parser:
-        return header, parser.read()
+    with TextParser(
+        rows, header=0, skip_blank_lines=False, keep_default_na=False, na_values=ALWAYS_MISSING
+    ) as parser:
+        return header, _missing_words_in_numbers(parser.read())
 
 
 def _cell_value(cell):

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +20,8 @@ from blueprints import services
 from blueprints.models import SimulationBatch
 from blueprints.tasks import run_batch
 from kpis.services import attribute_save
-from tests.fuzzing import event, rolled_back
+from programs import csvsafe
+from tests.fuzzing import event, pages_answer, rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -90,8 +93,43 @@ def batch_or_refuse(world, data: bytes) -> SimulationBatch | None:
     assert result[0][-len(stages) :] == stages
     assert len(result) - 1 == batch.rows_total, "one decided row per profile"
     assert sum(batch.wins.values()) <= batch.rows_total * len(stages)
+    read_back(world, batch, data, stages)
     event("decided")
     return batch
+
+
+def read_back(world, batch: SimulationBatch, data: bytes, stages: list[str]) -> None:
+    """The result a person downloads holds the file they uploaded: exactly its header's
+    columns then one per stage, one row per profile, each uploaded cell read back equal,
+    cell for cell, in order (through csvsafe.restore, as a formula-looking cell leaves
+    with a quote in front). Then the batch page, the board and the simulator open."""
+    uploaded = [
+        row
+        for row in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+        if row  # an empty line is no profile
+    ]
+    header, profiles = uploaded[0], uploaded[1:]
+    at = {"pk": world.program.pk, "blueprint_pk": batch.blueprint_id}
+    client = Client()
+    client.force_login(world.user("executive"))
+    response = client.get(reverse("blueprints:batch_download", kwargs={**at, "batch_pk": batch.pk}))
+    assert response.status_code == 200
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    result = [
+        [csvsafe.restore(cell) for cell in row]
+        for row in csv.reader(io.StringIO(text[1:], newline=""))
+    ]
+    assert result[0] == [*header, *stages]
+    assert [len(row) for row in result[1:]] == [len(header) + len(stages)] * len(profiles)
+    assert [row[: len(header)] for row in result[1:]] == profiles
+    pages_answer(
+        world.user("executive"),
+        [
+            reverse("blueprints:batch", kwargs={**at, "batch_pk": batch.pk}),
+            *(reverse(f"blueprints:{n}", kwargs=at) for n in ("blueprint", "simulator")),
+        ],
+    )
 
 
 # --- Strategies -----------------------------------------------------------------------
@@ -239,3 +277,9 @@ def test_empty_lines_are_not_counted_as_profiles(shop):
             data=b"visitor_type\n\n\n",
             by=shop.user("team"),
         )
+
+
+def test_a_column_named_twice_downloads_both_cells(shop):
+    """Both "email" columns come back, each with its own cell, and so does the profile."""
+    batch = batch_or_refuse(shop, b"city,email,email\nAmsterdam,a@x.nl,b@x.nl\n")
+    assert batch is not None and batch.rows_total == 1

@@ -118,6 +118,16 @@ def import_or_refuse(world, data, name: str = "") -> Blueprint | None:
     event("imported")
     assert blueprint.cycle_id == world.cycle.pk
     assert len(blueprint_rows(world.cycle)[0]) == len(before[0]) + 1
+    # Every accepted blueprint's readers open on it: the board, the simulator, the export
+    # and the cycle's list (TESTING.md, 3).
+    at = {"pk": world.program.pk, "blueprint_pk": blueprint.pk}
+    pages_answer(
+        world.user("executive"),
+        [
+            *(reverse(f"blueprints:{n}", kwargs=at) for n in ("blueprint", "simulator", "export")),
+            reverse("blueprints:list", kwargs={"pk": world.program.pk}),
+        ],
+    )
     return blueprint
 
 
@@ -359,12 +369,6 @@ def test_valid_blueprints_survive_import_then_export(shop, doc):
             **doc,
             "name": doc["name"].strip(),
         }
-        # Its readers open on it: the board, the simulator and the export.
-        at = {"pk": shop.program.pk, "blueprint_pk": blueprint.pk}
-        pages_answer(
-            shop.user("executive"),
-            [reverse(f"blueprints:{n}", kwargs=at) for n in ("blueprint", "simulator", "export")],
-        )
 
 
 # --- Known bugs (found by the properties above; strict, so a fix turns them green) ---

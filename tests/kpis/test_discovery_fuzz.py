@@ -8,7 +8,10 @@ message, never in a crash; and a found cluster is saved as a segment or refused 
 message.
 """
 
+import csv
+import html
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,13 +22,14 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import Client
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 from kpis import discovery
 from kpis.models import Attribute, ClusterRun, CustomerTable, RunStatus, Segment, SegmentCondition
-from tests.fuzzing import rolled_back
+from tests.fuzzing import pages_answer, rolled_back
 from tests.kpis.test_discovery import planted, url
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +86,42 @@ def upload_or_refuse(world, name: str, data: bytes) -> CustomerTable | None:
     assert table.status == RunStatus.SUCCEEDED and not table.upload
     assert files - before[1] == {Path(table.data.path)}
     assert table.rows >= 1
+    # Its readers open on it: the table's page, discovery and the segments (TESTING.md, 3).
+    readers = ["discovery", "segments"]
+    pages = [url("customer_table", world, table_pk=table.pk), *(url(n, world) for n in readers)]
+    pages_answer(world.user("executive"), pages)
     return table
+
+
+def read_back(world, table: CustomerTable, header: list[str], rows: list[list[str]]) -> None:
+    """A read table holds the file: the header's columns in order, one row per line, and
+    every stored cell equal to the file's (a number as the number written, a category as
+    its text, an empty cell as missing); its page lists each column and the customers."""
+    assert [c["name"] for c in table.columns] == header
+    assert table.rows == len(rows)
+    arrays = discovery.table_arrays(table)
+    for i, column in enumerate(discovery.stored_columns(table)):
+        cells = [row[i] for row in rows]
+        assert column.missing == sum(cell == "" for cell in cells), column
+        if column.kind in ("numeric", "boolean"):
+            assert column.distinct == len({float(c) for c in cells if c != ""}), column
+            got = arrays[column.key].tolist()
+            want = [float(cell) if cell else None for cell in cells]
+            assert [None if g != g else g for g in got] == want, column.name
+        elif column.kind == "category":
+            assert column.distinct == len({cell for cell in cells if cell != ""}), column
+            got = [column.levels[code] if code >= 0 else "" for code in arrays[column.key]]
+            assert got == cells, column.name
+        else:
+            assert column.key not in arrays
+    team = world.user("team")
+    client = Client()
+    client.force_login(team)
+    page = client.get(url("customer_table", world, table_pk=table.pk)).content.decode()
+    page = html.unescape(page)
+    listed = re.findall(r'<td class="text-break">(.*?)</td>', page, re.S)
+    assert listed == header
+    assert f"{len(rows):,} customers, {len(header)} columns" in page
 
 
 def cluster_or_refuse(world, table: CustomerTable, keys: list[str], k: int | None, k_range):
@@ -262,7 +301,61 @@ def xlsx_files(draw) -> tuple[str, bytes]:
     return draw(st.sampled_from(["customers.xlsx", "c.XLSX"])), data
 
 
+# Cells a customer table holds when nothing is wrong with it: numbers as exports write
+# them, categories (codes, names in any script), a yes/no flag as 0 or 1, ids; some empty.
+# The delimiter is found on the header line, so names hold none of the four (a header
+# "spend; incl. VAT,visits" is ambiguous, as is the delimiter of a one-column file).
+CLEAN_NAMES = st.text(
+    st.characters(exclude_categories=["Cs", "Cc", "Zs", "Zl", "Zp"], exclude_characters=",;|"),
+    min_size=1,
+    max_size=12,
+)
+CLEAN_CELLS = {
+    "numeric": st.one_of(
+        st.floats(-1e12, 1e12, allow_nan=False).map(repr),
+        st.integers(-(10**12), 10**12).map(str),
+        st.decimals(-10000, 10000, places=2).map(str),
+    ),
+    "category": st.sampled_from(
+        ["NL", "BE", "NA", "None", "Zürich", "İstanbul", "東京", "a,b", 'say "hi"']
+    ),
+    "boolean": st.sampled_from(["0", "1"]),
+}
+
+
+@st.composite
+def clean_tables(draw) -> tuple[list[str], list[list[str]], bytes]:
+    """A customer table as spreadsheets and scripts export it: any of the delimiters the
+    upload recognizes, any quoting and line ending, with or without a byte order mark."""
+    names = draw(st.lists(CLEAN_NAMES.filter(lambda n: n.strip() == n), min_size=1, max_size=5))
+    kinds = [draw(st.sampled_from(list(CLEAN_CELLS))) for _ in names]
+    if len(set(names)) != len(names):
+        names = [f"{name} {i}" for i, name in enumerate(names)]
+    rows = [
+        ["" if draw(st.integers(0, 9)) == 0 else draw(CLEAN_CELLS[kind]) for kind in kinds]
+        for _ in range(draw(st.integers(1, 30)))
+    ]
+    out = io.StringIO()
+    csv.writer(
+        out,
+        delimiter=draw(st.sampled_from([",", ";", "\t", "|"])) if len(names) > 1 else ",",
+        lineterminator=draw(st.sampled_from(["\n", "\r\n"])),
+        quoting=draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL])),
+    ).writerows([names, *rows])
+    return names, rows, out.getvalue().encode(draw(st.sampled_from(["utf-8", "utf-8-sig"])))
+
+
 # --- Properties -----------------------------------------------------------------------
+
+
+@settings(FUZZ, max_examples=30)
+@given(file=clean_tables())
+def test_clean_tables_read_back_equal_cell_for_cell(world, file):
+    header, rows, data = file
+    with rolled_back():
+        table = upload_or_refuse(world, "customers.csv", data)
+        assert table is not None, CustomerTable.objects.latest("pk").error
+        read_back(world, table, header, rows)
 
 
 @settings(FUZZ, max_examples=50)
@@ -370,3 +463,33 @@ def test_a_file_with_old_mac_line_endings_is_read(world):
     table = upload_or_refuse(world, "customers.csv", data.encode())
     assert table is not None and table.rows == 9
     assert [c["name"] for c in table.columns] == ["id", "spend", "country"]
+
+
+def test_na_and_none_are_categories_in_a_text_column_and_missing_in_a_number_column(world):
+    """Namibia's code "NA" and a plan named "None" are customers' values, not blanks; in a
+    column of numbers (R writes NA for a missing one) they still read as missing."""
+    header = ["country", "plan", "spend"]
+    rows = [["NA", "None", "1.5"], ["NL", "Gold", "NA"], ["BE", "None", "3"], ["NA", "Gold", ""]]
+    data = "".join(",".join(cells) + "\n" for cells in [header, *rows]).encode()
+    table = upload_or_refuse(world, "customers.csv", data)
+    assert table is not None
+    columns = {c["name"]: c for c in table.columns}
+    assert (columns["country"]["levels"], columns["country"]["missing"]) == (["BE", "NA", "NL"], 0)
+    assert (columns["plan"]["levels"], columns["plan"]["missing"]) == (["Gold", "None"], 0)
+    assert (columns["spend"]["kind"], columns["spend"]["missing"]) == ("numeric", 2)
+    for cells in rows:  # the read-back compares an R "NA" number as missing
+        cells[2] = "" if cells[2] == "NA" else cells[2]
+    read_back(world, table, header, rows)
+
+
+def test_na_is_a_category_in_a_workbook_too(world):
+    workbook = openpyxl.Workbook()
+    for cells in [["country", "spend"], ["NA", 1.5], ["NL", "NA"], ["BE", 3], ["NA", None]]:
+        workbook.active.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    table = upload_or_refuse(world, "customers.xlsx", buffer.getvalue())
+    assert table is not None
+    columns = {c["name"]: c for c in table.columns}
+    assert (columns["country"]["levels"], columns["country"]["missing"]) == (["BE", "NA", "NL"], 0)
+    assert (columns["spend"]["kind"], columns["spend"]["missing"]) == ("numeric", 2)
