@@ -174,8 +174,10 @@ def review_save(
     kpi_rows: dict[int, dict],
     initiative_rows: dict[int, dict],
     countermeasure: dict | None = None,
+    remove: Countermeasure | None = None,
 ) -> None:
-    """Save the whole review, with the countermeasure typed beside it if any; every row is
+    """Save the whole review, with the countermeasure typed beside it if any (and without
+    the one whose Remove was pressed, if any); every row is
     checked first and nothing is saved on an error (a ValidationError keyed by "kpi-<id>"
     or "initiative-<id>"). A continuing initiative
     keeps the dates given for the next cycle; left out, it is moved into the next cycle
@@ -219,6 +221,8 @@ def review_save(
     review.save()
     if countermeasure:
         countermeasure_add(review=review, by=by, **countermeasure)
+    if remove is not None:
+        countermeasure_delete(measure=remove, by=by)
     log.info("cycle_review_saved", cycle=review.cycle_id, by=by.pk)
 
 

@@ -39,11 +39,6 @@ urlpatterns = [
     path("programs/<int:pk>/cycles/compare/", views_review.cycle_compare, name="cycle_compare"),
     path("programs/<int:pk>/review/", views_review.review, name="review"),
     path(
-        "programs/<int:pk>/review/countermeasures/<int:measure_pk>/delete/",
-        views_review.countermeasure_delete,
-        name="countermeasure_delete",
-    ),
-    path(
         "programs/<int:pk>/review/start-next/",
         views_review.cycle_start_next,
         name="cycle_start_next",

@@ -62,6 +62,13 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     adding = posting and (request.POST.get("then") == "add" or countermeasure.has_changed())
     if not adding:
         countermeasure = CountermeasureForm()
+    # Remove is a button of the review form too, so edits typed beside it are saved with it.
+    removing = None
+    if posting and "remove" in request.POST:
+        removing = get_object_or_404(
+            act.Countermeasure.objects.filter(review=current),
+            pk=request.POST["remove"] if request.POST["remove"].isdigit() else None,
+        )
     if not posting and can_edit:  # dates proposed for the next cycle until saved
         for f in initiatives.forms:
             if f.instance.next_starts_on is None:
@@ -79,6 +86,7 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     kpi_rows={f.instance.pk: f.cleaned_data for f in kpis.forms},
                     initiative_rows={f.instance.pk: f.cleaned_data for f in initiatives.forms},
                     countermeasure=countermeasure.cleaned_data if adding else None,
+                    remove=removing,
                 )
             except ValidationError as error:
                 by_row = {f"kpi-{f.instance.pk}": (f, "new_target") for f in kpis.forms}
@@ -92,6 +100,8 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Review saved."))
                 if adding:
                     messages.success(request, _("Countermeasure added."))
+                if removing:
+                    messages.success(request, _("Countermeasure removed."))
                 url = reverse("programs:review", kwargs={"pk": pk})
                 return redirect(f"{url}?close=1" if request.POST.get("then") == "close" else url)
         status = 422
@@ -117,18 +127,6 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
-
-
-@login_required
-@require_POST
-def countermeasure_delete(request: HtmxHttpRequest, pk: int, measure_pk: int) -> HttpResponse:
-    access = program_for(request.user, pk, need=Need.MANAGE)
-    cycle = cycle_for(access.program)
-    measure = get_object_or_404(
-        act.Countermeasure.objects.filter(review__cycle=cycle), pk=measure_pk
-    )
-    act.countermeasure_delete(measure=measure, by=request.user)
-    return redirect("programs:review", pk=pk)
 
 
 @login_required

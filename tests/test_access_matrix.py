@@ -517,26 +517,9 @@ MATRIX |= {
 }
 
 
-def countermeasure(w: World) -> dict:
-    from programs.review import countermeasure_add, review_open
-
-    if not hasattr(w, "countermeasure"):
-        w.countermeasure = countermeasure_add(
-            review=review_open(cycle=w.program.cycles.get()),
-            what="Fix the split",
-            who="Analytics",
-            due=w.program.cycles.get().ends_on,
-            by=w.user("manager"),
-        )
-    return {"pk": w.program.pk, "measure_pk": w.countermeasure.pk}
-
-
 MATRIX |= {
     "programs:review": Rule(kwargs=program, allowed=EVERYONE),
     "programs:cycle_compare": Rule(kwargs=program, allowed=EVERYONE),
-    "programs:countermeasure_delete": Rule(
-        kwargs=countermeasure, allowed=MANAGERS, method="post", ok=302
-    ),
     "programs:cycle_start_next": Rule(kwargs=program, allowed=MANAGERS, method="post", ok=302),
 }
 

@@ -203,3 +203,42 @@ def test_an_invalid_countermeasure_typed_beside_the_review_keeps_the_cycle_open(
     assert page.count("This field is required.") == 2  # beside Who and By when
     row.refresh_from_db()
     assert row.note == "" and not row.review.countermeasures.exists()  # nothing saved
+
+
+def test_removing_a_countermeasure_keeps_the_review_edits_typed_beside_it(world, as_user, cycle):
+    client = as_user("manager")
+    url = reverse("programs:review", kwargs={"pk": world.program.pk})
+    client.get(url)
+    row = KpiReview.objects.get()
+    typed = {"what": "Retag the checkout", "who": "Analytics", "due": "2030-01-31"}
+    client.post(url, review_data(row, then="add", **typed))
+    measure = row.review.countermeasures.get()
+    # The note is edited again, then Remove is pressed before saving.
+    response = client.post(url, review_data(row, **{"kpi-0-note": "Changed", "remove": measure.pk}))
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.note == "Changed"  # the edit typed beside it is saved
+    page = " ".join(client.get(url).content.decode().split())
+    assert "Retag the checkout" not in page and "Countermeasure removed." in page
+
+
+def test_a_countermeasure_of_another_cycle_is_not_removed_through_this_review(
+    world, as_user, cycle
+):
+    from programs.review import countermeasure_add
+
+    client = as_user("manager")
+    url = reverse("programs:review", kwargs={"pk": world.program.pk})
+    client.get(url)
+    row = KpiReview.objects.get()
+    foreign = review_open(cycle=world.foreign_program.cycles.get())
+    theirs = countermeasure_add(
+        review=foreign,
+        what="Theirs",
+        who="Globex",
+        due=datetime.date(2030, 1, 1),
+        by=world.outsider.user,
+    )
+    response = client.post(url, review_data(row, remove=theirs.pk))
+    assert response.status_code == 404
+    assert foreign.countermeasures.filter(pk=theirs.pk).exists()
