@@ -8,36 +8,20 @@ and shows above the navbar, the active menu item shows where the focus is, an au
 each chart's numbers are there as a table.
 """
 
-import io
 import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from programs.models import Program
 from programs.wheel import QUESTIONS
 from tests.browser.test_program_flow import log_in
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-@pytest.fixture
-def demo(tmp_path, monkeypatch):
-    from programs.management.commands import seed_demo
-
-    monkeypatch.setattr(seed_demo, "CREDENTIALS_FILE", tmp_path / "demo-credentials.txt")
-    call_command("seed_demo", stdout=io.StringIO())
-    for user in get_user_model().objects.filter(username__in=["admin", "manager"]):
-        user.set_password(PASSWORD)
-        user.save()
-    return Program.objects.get(organization__slug="demo", name="Web shop")
 
 
 def main_pages(program: Program) -> dict[str, str]:

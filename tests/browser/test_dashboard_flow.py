@@ -1,32 +1,14 @@
 """The demo executive reads the dashboard, filters it to one segment, saves that view and
 opens it again later."""
 
-import io
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from playwright.sync_api import expect
 
-from programs.models import Program
 from tests.browser.test_program_flow import log_in
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo(tmp_path, monkeypatch):
-    from programs.management.commands import seed_demo
-
-    # The demo's passwords go to a file of the test's own, not into var/.
-    monkeypatch.setattr(seed_demo, "CREDENTIALS_FILE", tmp_path / "demo-credentials.txt")
-    call_command("seed_demo", stdout=io.StringIO())
-    executive = get_user_model().objects.get(username="executive")
-    executive.set_password(PASSWORD)
-    executive.save()
-    return Program.objects.get(organization__slug="demo", name="Web shop")
 
 
 def test_executive_filters_the_dashboard_saves_the_view_and_reopens_it(live_server, page, demo):

@@ -5,19 +5,15 @@ itself stays as wide as the screen. One test per role, each walking every main p
 rich demo program, so a page that grows too wide is named with the element that sticks out.
 """
 
-import io
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from programs.models import Program
 from programs.wheel import QUESTIONS
 from tests.browser.test_program_flow import log_in
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -158,18 +154,6 @@ def too_wide(page, live_server, pages: list[MainPage]) -> list[str]:
                 f"on a {measured['innerWidth']} px screen: {measured['offender']}"
             )
     return problems
-
-
-@pytest.fixture
-def demo(tmp_path, monkeypatch):
-    from programs.management.commands import seed_demo
-
-    monkeypatch.setattr(seed_demo, "CREDENTIALS_FILE", tmp_path / "demo-credentials.txt")
-    call_command("seed_demo", stdout=io.StringIO())
-    for user in get_user_model().objects.filter(username__in=["admin", "executive"]):
-        user.set_password(PASSWORD)
-        user.save()
-    return Program.objects.get(organization__slug="demo", name="Web shop")
 
 
 def test_every_main_page_fits_a_phone_for_the_admin(live_server, page, demo):
