@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 
 from programs.models import Role
 from programs.services import organization_create
-from tests.browser.test_dashboard_flow import demo  # noqa: F401 (a fixture)
 from tests.browser.test_program_flow import log_in
 from tests.factories import PASSWORD
 
@@ -17,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_admin_backs_up_a_program_and_restores_it_in_another_organization(
     live_server,
     page,
-    demo,  # noqa: F811
+    demo,
     tmp_path,
 ):
     admin = get_user_model().objects.get(username="admin")
@@ -54,7 +53,7 @@ def test_admin_backs_up_a_program_and_restores_it_in_another_organization(
     expect(page.get_by_text("2 on track")).to_be_visible()
 
 
-def test_executive_finds_no_backup_to_download(live_server, page, demo):  # noqa: F811
+def test_executive_finds_no_backup_to_download(live_server, page, demo):
     assert demo.organization.memberships.get(user__username="executive").role == Role.EXECUTIVE
     log_in(page, live_server.url, "executive")
 

@@ -10,14 +10,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from programs.models import Cycle, KpiReview, Program
-from tests.browser.test_dashboard_flow import demo  # noqa: F401 (a fixture)
 from tests.browser.test_program_flow import log_in
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_manager_reviews_the_cycle_starts_the_next_and_compares(live_server, page, demo):  # noqa: F811
+def test_manager_reviews_the_cycle_starts_the_next_and_compares(live_server, page, demo):
     manager = get_user_model().objects.get(username="manager")
     manager.set_password(PASSWORD)
     manager.save()
@@ -79,7 +78,7 @@ def test_manager_reviews_the_cycle_starts_the_next_and_compares(live_server, pag
     expect(page.get_by_test_id("compare-kpi").first).to_be_visible()
 
 
-def test_a_countermeasure_typed_and_not_added_is_kept_by_closing(live_server, page, demo):  # noqa: F811
+def test_a_countermeasure_typed_and_not_added_is_kept_by_closing(live_server, page, demo):
     manager = get_user_model().objects.get(username="manager")
     manager.set_password(PASSWORD)
     manager.save()
