@@ -1,4 +1,5 @@
 import datetime
+import itertools
 
 from django import forms
 from django.contrib import messages
@@ -213,7 +214,7 @@ def _history_rows(kpi: Kpi) -> list[dict]:
     """Each saved change of the KPI: who, when, and old → new for the fields that moved."""
     records = list(kpi.history.select_related("history_user").order_by("-history_date"))
     rows = []
-    for newer, older in zip(records, [*records[1:], None], strict=True):
+    for newer, older in itertools.zip_longest(records, records[1:]):
         changes = []
         if older is not None:
             delta = newer.diff_against(older, included_fields=list(TRACKED_FIELDS))
