@@ -33,6 +33,7 @@ The whole restore is one transaction: a bad file writes nothing.
 import datetime
 import functools
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -787,11 +788,20 @@ def _messages(error: ValidationError) -> list[str]:
     ]
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _refuse(problems: list[str]) -> ValidationError:
     shown = problems[:MAX_PROBLEMS]
     if len(problems) > MAX_PROBLEMS:
         shown.append(f"… and {len(problems) - MAX_PROBLEMS} more problems.")
-    return ValidationError(["Nothing was restored.", *shown])
+    # A message may quote half of a character (a lone surrogate JSON escaped): shown as
+    # the replacement character, so that the page and the command can print it.
+    return ValidationError(["Nothing was restored.", *(_printable(line) for line in shown)])
+
+
+def _printable(text: str) -> str:
+    return LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _parse(data: bytes | str) -> dict:

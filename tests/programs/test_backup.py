@@ -682,6 +682,27 @@ def test_a_bad_upload_shows_what_is_wrong_and_writes_nothing(world, small):
     assert tables() == before
 
 
+def test_a_refusal_that_quotes_half_a_character_is_shown_not_a_500(world, small):
+    """A file whose "format" is a lone surrogate (JSON may escape one: "\\ud800") is refused
+    with the message quoting it as a replacement character, instead of the page failing
+    to encode itself."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    document = json.loads(small)
+    document["format"] = "shop\ud800"
+    client = client_for(world, "outsider")
+    client.raise_request_exception = False
+
+    response = client.post(
+        reverse("programs:program_restore", kwargs={"org": "globex"}),
+        {"file": SimpleUploadedFile("web-shop.json", json.dumps(document).encode())},
+    )
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "The file is a “shop\ufffd”, not a Fourfold program backup" in page
+
+
 def test_a_file_too_large_for_the_page_points_to_the_command(world, small, monkeypatch):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
