@@ -62,7 +62,7 @@ test: install-dev
 
 # Static security check of our code: no high-severity finding (bandit). Runs in CI.
 security: install-dev
-	$(BIN)/bandit -r config programs assessments kpis initiatives blueprints \
+	$(BIN)/bandit -r config programs assessments kpis initiatives blueprints backups demo \
 		-x "*/migrations/*" --severity-level high -q
 
 # Known vulnerabilities in the locked dependencies (pip-audit). Needs PyPI's JSON API for

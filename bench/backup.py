@@ -3,7 +3,7 @@
 Seeds in PostgreSQL the program of bench/dashboard.py (100 KPIs under 10 goals, three
 years of daily results, five segments on the last 880 days, personalized and control arms
 on five conversion KPIs: 550,400 measurements) with its progress computed, then:
-  1. exports it (programs.backup.program_export_text, as Download backup does) and
+  1. exports it (backups.backup.program_export_text, as Download backup does) and
      prints the time, the file's size and the process's peak memory;
   2. restores the file into a second organization with the same people (program_import,
      one transaction) and prints the time and the rows written;
@@ -60,9 +60,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
+    from backups import backup
     from kpis.services import segment_save
     from kpis.snapshots import progress_refresh
-    from programs import backup
     from programs.models import Organization, Role
     from programs.services import membership_add
 

@@ -117,7 +117,7 @@ def _sum(base: float, *rules: tuple[float, Rule] | Rule) -> Rule:
 RETURNING, NEW = is_("visitor_type", "returning"), is_("visitor_type", "new")
 ACCOUNT, NL = is_("has_account", "yes"), is_("country", "NL")
 
-# The demo blueprint's offers (programs.demo.seed_blueprint), as the last half year treated
+# The demo blueprint's offers (demo.seed.seed_blueprint), as the last half year treated
 # them. "Size advice chat" was shown too rarely to learn from: the run says so.
 DEMO_OFFERS = (
     TrueOffer("Welcome hero for first visits", 7_000, _sum(0.03, (0.6, NL), _cart(0.015)), 40, NEW),

@@ -111,6 +111,8 @@ INSTALLED_APPS = [
     "kpis",
     "initiatives",
     "blueprints",
+    "backups",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from demo import views as demo_views
 from kpis.api import api
 from programs import views as program_views
 from programs.health import HealthView
@@ -34,15 +35,16 @@ urlpatterns = [
     path("", include("kpis.urls")),
     path("", include("initiatives.urls")),
     path("", include("blueprints.urls")),
+    path("", include("backups.urls")),
 ]
 
 admin.site.site_header = "Fourfold administration"
 admin.site.site_title = "Fourfold"
 
 if settings.DEBUG:
-    # The demo program's HTTP result source pulls from here (programs/demo.py).
+    # The demo program's HTTP result source pulls from here (demo/seed.py).
     urlpatterns.append(
-        path("demo/results-feed/", program_views.demo_results_feed, name="demo_results_feed")
+        path("demo/results-feed/", demo_views.demo_results_feed, name="demo_results_feed")
     )
 
 # 403 and 404 keep the top bar of the person's organization.

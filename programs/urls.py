@@ -1,13 +1,12 @@
 from django.urls import path
 
-from programs import views, views_backup, views_review
+from programs import views, views_review
 
 app_name = "programs"
 
 urlpatterns = [
     path("o/<slug:org>/", views.program_list, name="program_list"),
     path("o/<slug:org>/programs/new/", views.program_create, name="program_create"),
-    path("o/<slug:org>/programs/restore/", views_backup.program_restore, name="program_restore"),
     path("o/<slug:org>/portfolio/", views.portfolio, name="portfolio"),
     path("o/<slug:org>/notifications/", views.notifications, name="notifications"),
     path("o/<slug:org>/members/", views.member_list, name="member_list"),
@@ -22,7 +21,6 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("programs/<int:pk>/", views.program_home, name="program_home"),
     path("programs/<int:pk>/edit/", views.program_edit, name="program_edit"),
-    path("programs/<int:pk>/backup/", views_backup.program_backup, name="program_backup"),
     path("programs/<int:pk>/dashboard/", views.dashboard, name="dashboard"),
     path("programs/<int:pk>/dashboard/chart/", views.dashboard_chart, name="dashboard_chart"),
     path(

@@ -357,17 +357,6 @@ def invitation_accept(request: HtmxHttpRequest, token: str) -> HttpResponse:
     )
 
 
-@require_GET
-def demo_results_feed(request: HtmxHttpRequest) -> HttpResponse:
-    """The demo's HTTP result source: the last three days of the demo series as JSON.
-    Served only with DJANGO_DEBUG on (see config/urls.py)."""
-    from django.http import JsonResponse
-
-    from programs.demo import demo_series
-
-    return JsonResponse({"results": demo_series(days=3)})
-
-
 @login_required
 @require_GET
 def dashboard(request: HtmxHttpRequest, pk: int) -> HttpResponse:

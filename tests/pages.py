@@ -1,6 +1,6 @@
 """Every page of a program, as a list of URLs, for tests that walk them all.
 
-A restore (tests/programs/test_backup_pages.py) and the access matrix's rich demo program
+A restore (tests/backups/test_backup_pages.py) and the access matrix's rich demo program
 (tests/test_access_matrix.py) open each of them: data-dependent failures (a history row
 whose person is gone, a KPI whose results cannot be computed) show as a 500 on one page
 of one object, which a test of one hand-made object never reaches.

@@ -525,9 +525,9 @@ MATRIX |= {
 
 MATRIX |= {
     # A backup holds the whole program and its people's e-mail addresses: admins only.
-    # Restoring (a POST with a file) is tested in tests/programs/test_backup.py.
-    "programs:program_backup": Rule(kwargs=program, allowed=ADMINS),
-    "programs:program_restore": Rule(kwargs=org, allowed=ADMINS),
+    # Restoring (a POST with a file) is tested in tests/backups/test_backup.py.
+    "backups:program_backup": Rule(kwargs=program, allowed=ADMINS),
+    "backups:program_restore": Rule(kwargs=org, allowed=ADMINS),
 }
 
 MATRIX |= {
@@ -638,7 +638,7 @@ def demo(django_db_setup, django_db_blocker):
     from django.db import connection, transaction
 
     from config.celery import app
-    from programs.management.commands.seed_demo import Command
+    from demo.management.commands.seed_demo import Command
     from programs.models import Program
     from programs.services import organization_create
     from tests.conftest import _run_pending_commit_hooks

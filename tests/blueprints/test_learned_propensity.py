@@ -514,8 +514,8 @@ def test_a_version_downloads_as_json_with_its_seed_and_models(shop, as_user, his
 
 
 def test_the_demo_blueprint_learns_from_its_history(world):
-    from blueprints.demo import seed_propensity
-    from programs.demo import seed_blueprint, seed_goals
+    from demo.blueprints import seed_propensity
+    from demo.seed import seed_blueprint, seed_goals
 
     manager = world.user("manager")
     seed_goals(program=world.program, by=manager)

@@ -15,7 +15,7 @@ def demo(tmp_path, monkeypatch) -> Program:
     """seed_demo's Web shop program; its people (admin, manager, team, executive) log in
     with the tests' password. The demo's own passwords go to a file of the test's own, not
     into var/."""
-    from programs.management.commands import seed_demo
+    from demo.management.commands import seed_demo
 
     monkeypatch.setattr(seed_demo, "CREDENTIALS_FILE", tmp_path / "demo-credentials.txt")
     call_command("seed_demo", stdout=io.StringIO())

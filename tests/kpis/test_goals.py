@@ -394,7 +394,7 @@ def test_the_kpi_page_tells_its_progress_and_draws_it(world, as_user):
 def test_a_kpi_whose_change_history_is_missing_still_opens(world, as_user):
     """A KPI restored from a backup that carried no history rows for it (or created by a
     bulk load that keeps none) has an empty history: its page opens without a history list
-    instead of failing (found by tests/programs/test_backup_fuzz.py)."""
+    instead of failing (found by tests/backups/test_backup_fuzz.py)."""
     world.kpi.history.all().delete()
     response = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk))
     assert response.status_code == 200

@@ -33,12 +33,12 @@ def test_a_restored_http_source_without_secrets_is_paused_and_its_schedule_is_of
     )
     assert (feed.paused, feed.periodic_task.enabled) == (False, True)
     backup_file = client_for(world, "admin").get(
-        reverse("programs:program_backup", kwargs={"pk": world.program.pk})
+        reverse("backups:program_backup", kwargs={"pk": world.program.pk})
     )
     assert backup_file.status_code == 200
 
     response = client_for(world, "outsider").post(  # Globex's admin
-        reverse("programs:program_restore", kwargs={"org": "globex"}),
+        reverse("backups:program_restore", kwargs={"org": "globex"}),
         {"file": SimpleUploadedFile("web-shop.json", backup_file.content), "name": "Copy"},
         follow=True,
     )

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from programs import backup
+from backups import backup
 from programs.models import Program
 
 

@@ -1,4 +1,4 @@
-"""Backup and restore of a whole program (programs.backup, README: Backup and restore).
+"""Backup and restore of a whole program (backups.backup, README: Backup and restore).
 
 The demo program (three cycles, two reviewed and closed, eighteen months of results) with
 what the demo lacks added on top is exported, restored into another organization and
@@ -25,6 +25,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.urls import reverse
 
+from backups import backup
 from blueprints.models import Blueprint, Offer, SimulationBatch
 from initiatives.models import Initiative, PieScore
 from kpis import sources
@@ -41,7 +42,6 @@ from kpis.models import (
     Segment,
     SourceKind,
 )
-from programs import backup
 from programs.models import Cycle, Organization, Program, Role, SavedFilter
 from programs.services import membership_add, organization_create
 from tests.conftest import client_for
@@ -74,7 +74,7 @@ def reaches_program(model) -> bool:
 
 def test_every_model_under_a_program_is_in_the_backup_or_left_out_with_a_reason():
     """A new model that hangs under Program (or a cycle, a KPI, …) fails here until it is
-    a part of programs/backup.py or left out there with the reason: backups never miss
+    a part of backups/backup.py or left out there with the reason: backups never miss
     data silently."""
     parts = {part.model for part in backup.PARTS}
     many_to_many = {
@@ -92,7 +92,7 @@ def test_every_model_under_a_program_is_in_the_backup_or_left_out_with_a_reason(
         and model._meta.label_lower not in backup.LEFT_OUT
     )
     assert not missing, (
-        f"Add these models to PROGRAM_PARTS in programs/backup.py, or to LEFT_OUT with the "
+        f"Add these models to PROGRAM_PARTS in backups/backup.py, or to LEFT_OUT with the "
         f"reason: {missing}"
     )
     known = {model._meta.label_lower for model in apps.get_models()}
@@ -158,10 +158,10 @@ def rich(django_db_setup, django_db_blocker) -> Rich:
 
 def _rich_program() -> Program:
     from assessments.services import gap_update
+    from demo.management.commands.seed_demo import Command
     from initiatives import selectors as plan
     from initiatives.services import collision_acknowledge, pie_score_save
     from kpis.services import kpi_period_targets_save
-    from programs.management.commands.seed_demo import Command
 
     Command()._seed()
     program = Program.objects.get(organization__slug="demo", name="Web shop")
@@ -624,7 +624,7 @@ def test_the_import_command_says_what_is_wrong(world, tmp_path):
 def test_an_admin_downloads_the_backup_from_the_program_page(world, as_user):
     admin = as_user("admin")
     home = admin.get(reverse("programs:program_home", kwargs={"pk": world.program.pk}))
-    url = reverse("programs:program_backup", kwargs={"pk": world.program.pk})
+    url = reverse("backups:program_backup", kwargs={"pk": world.program.pk})
     assert url in home.content.decode()
     assert url not in as_user("manager").get(home.request["PATH_INFO"]).content.decode()
 
@@ -643,7 +643,7 @@ def test_an_admin_restores_a_file_as_a_new_program(world, small):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     admin = client_for(world, "outsider")  # Globex's admin
-    url = reverse("programs:program_restore", kwargs={"org": "globex"})
+    url = reverse("backups:program_restore", kwargs={"org": "globex"})
     assert (
         url
         in admin.get(reverse("programs:program_list", kwargs={"org": "globex"})).content.decode()
@@ -671,7 +671,7 @@ def test_a_bad_upload_shows_what_is_wrong_and_writes_nothing(world, small):
     before = tables()
 
     response = admin.post(
-        reverse("programs:program_restore", kwargs={"org": "globex"}),
+        reverse("backups:program_restore", kwargs={"org": "globex"}),
         {"file": SimpleUploadedFile("web-shop.json", small[:-200].encode())},
     )
 
@@ -694,7 +694,7 @@ def test_a_refusal_that_quotes_half_a_character_is_shown_not_a_500(world, small)
     client.raise_request_exception = False
 
     response = client.post(
-        reverse("programs:program_restore", kwargs={"org": "globex"}),
+        reverse("backups:program_restore", kwargs={"org": "globex"}),
         {"file": SimpleUploadedFile("web-shop.json", json.dumps(document).encode())},
     )
 
@@ -706,11 +706,11 @@ def test_a_refusal_that_quotes_half_a_character_is_shown_not_a_500(world, small)
 def test_a_file_too_large_for_the_page_points_to_the_command(world, small, monkeypatch):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from programs.forms import RestoreForm
+    from backups.forms import RestoreForm
 
     monkeypatch.setattr(RestoreForm, "MAX_BYTES", len(small) - 1)
     response = client_for(world, "outsider").post(
-        reverse("programs:program_restore", kwargs={"org": "globex"}),
+        reverse("backups:program_restore", kwargs={"org": "globex"}),
         {"file": SimpleUploadedFile("web-shop.json", small.encode())},
     )
 
@@ -726,7 +726,7 @@ def test_only_admins_restore(world, small, who):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = client_for(world, who).post(
-        reverse("programs:program_restore", kwargs={"org": "acme"}),
+        reverse("backups:program_restore", kwargs={"org": "acme"}),
         {"file": SimpleUploadedFile("web-shop.json", small.encode())},
     )
     assert response.status_code == 403
@@ -738,10 +738,10 @@ def test_another_organizations_admin_cannot_restore_into_it_or_download(world, s
 
     outsider = client_for(world, "outsider")
     restore = outsider.post(
-        reverse("programs:program_restore", kwargs={"org": "acme"}),
+        reverse("backups:program_restore", kwargs={"org": "acme"}),
         {"file": SimpleUploadedFile("web-shop.json", small.encode())},
     )
-    download = outsider.get(reverse("programs:program_backup", kwargs={"pk": world.program.pk}))
+    download = outsider.get(reverse("backups:program_backup", kwargs={"pk": world.program.pk}))
     assert (restore.status_code, download.status_code) == (404, 404)
     assert Program.objects.filter(organization=world.acme).count() == 1
 

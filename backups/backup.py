@@ -10,7 +10,7 @@ LEFT_OUT and Part.leave_out).
 
 Why one declared list of parts: a backup that silently misses a new model is worse than
 none. The parts are declared here once, in the order they are restored, and
-tests/programs/test_backup.py fails when a model reaches Program through its foreign keys
+tests/backups/test_backup.py fails when a model reaches Program through its foreign keys
 without being a part or being left out with a reason. Every concrete field of a part goes
 into the file unless the part leaves it out by name, so a new field travels without
 anyone remembering it.
@@ -467,7 +467,7 @@ def columns(part: Part) -> list[Column]:
             if kind == "row" and _part_for(target) is None:
                 raise ImproperlyConfigured(
                     f"{part.label}.{f.name} points at {target._meta.label}, which is not in "
-                    "backups: make it a part in programs/backup.py, or leave the field out "
+                    "backups: make it a part in backups/backup.py, or leave the field out "
                     "there and say why."
                 )
             found.append(Column(f.name, f, kind, target if kind == "row" else None))
@@ -476,7 +476,7 @@ def columns(part: Part) -> list[Column]:
         else:
             raise ImproperlyConfigured(
                 f"{part.label}.{f.name} is a {f.get_internal_type()}, which a backup cannot "
-                "carry: leave it out in programs/backup.py and say why."
+                "carry: leave it out in backups/backup.py and say why."
             )
     return found
 

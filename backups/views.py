@@ -1,4 +1,4 @@
-"""Backup and restore of a program (programs.backup): admins only, since the file holds
+"""Backup and restore of a program (backups.backup): admins only, since the file holds
 everything of the program and the names and e-mail addresses of the people in it."""
 
 from django.contrib import messages
@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from programs import backup
+from backups import backup
+from backups.forms import RestoreForm
 from programs.access import Need, membership_for, program_for
-from programs.forms import RestoreForm
 from programs.http import HtmxHttpRequest
 
 
@@ -55,7 +55,7 @@ def program_restore(request: HtmxHttpRequest, org: str) -> HttpResponse:
             return redirect("programs:program_home", pk=restored.program.pk)
     return render(
         request,
-        "programs/program_restore.html",
+        "backups/program_restore.html",
         {
             "membership": membership,
             "organization": membership.organization,

@@ -15,8 +15,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from blueprints.demo import seed_propensity
-from programs.demo import (
+from demo.blueprints import seed_propensity
+from demo.seed import (
     DEMO_CYCLE_DAYS,
     DEMO_CYCLE_DAYS_DONE,
     seed_assessment,

@@ -1,6 +1,6 @@
 """A restored program opens on every page (TESTING.md, 5).
 
-The rich demo program's backup (tests/programs/test_backup.py) is restored where its people
+The rich demo program's backup (tests/backups/test_backup.py) is restored where its people
 are gone: into an organization where none of them is a member, and into one where they
 were, after their accounts were deleted. History rows then name nobody; every page of the
 program (every KPI, driver, initiative, blueprint, source, run, each cycle) answers, and
@@ -12,13 +12,13 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from backups import backup
 from initiatives.models import Initiative
 from kpis.models import Kpi
-from programs import backup
 from programs.models import Role
 from programs.services import membership_add, organization_create
+from tests.backups.test_backup import organization_with_people, rich  # noqa: F401
 from tests.pages import program_forms, program_pages
-from tests.programs.test_backup import organization_with_people, rich  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

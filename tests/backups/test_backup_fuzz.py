@@ -24,12 +24,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-from programs import backup
+from backups import backup
 from programs.models import Cycle, Membership, Role
 from programs.services import membership_add, organization_create
+from tests.backups.test_backup import body, organization_with_people
 from tests.fuzzing import any_text as text
 from tests.fuzzing import json_values, readers_answer, rolled_back
-from tests.programs.test_backup import body, organization_with_people
 
 pytestmark = pytest.mark.django_db
 
@@ -477,7 +477,7 @@ def test_a_broken_upload_gets_a_page_that_names_the_problem(small_text, target, 
     before = row_counts()
 
     response = client.post(
-        reverse("programs:program_restore", kwargs={"org": target.slug}),
+        reverse("backups:program_restore", kwargs={"org": target.slug}),
         {"file": SimpleUploadedFile("web-shop.json", spoil(small_text)), "name": ""},
     )
 

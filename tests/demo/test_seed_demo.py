@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_is_safe_to_run_twice(tmp_path, monkeypatch, capsys):
-    from programs.management.commands import seed_demo
+    from demo.management.commands import seed_demo
 
     monkeypatch.setattr(seed_demo, "CREDENTIALS_FILE", tmp_path / "demo-credentials.txt")
     call_command("seed_demo")
