@@ -175,17 +175,3 @@ def has_earlier_assessment(*, cycle: Cycle) -> bool:
     return Assessment.objects.filter(
         cycle__program_id=cycle.program_id, cycle__number__lt=cycle.number, scores__isnull=False
     ).exists()
-
-
-def initiatives_in_flight(*, cycle: Cycle):
-    """What was already changing when the cycle began: new work must not pile onto it."""
-    from initiatives.models import Initiative, Status
-
-    return (
-        Initiative.objects.filter(
-            cycle=cycle, status=Status.IN_PROGRESS, starts_on__lt=cycle.starts_on
-        )
-        .select_related("owner_department")
-        .prefetch_related("channels")
-        .order_by("starts_on")
-    )

@@ -232,9 +232,8 @@ def driver_save(
 def driver_delete(*, driver: MeasurementDriver, by: AbstractBaseUser) -> None:
     """Delete a driver, unless a closed cycle's KPIs or gaps name it: a closed cycle is
     kept as it was."""
-    from kpis.models import Kpi
-
-    closed = Kpi.objects.filter(driver=driver, goal__cycle__closed_at__isnull=False).exists()
+    # The KPIs measured by it (kpis/ points at drivers; followed back, not imported).
+    closed = driver.kpis.filter(goal__cycle__closed_at__isnull=False).exists()
     if closed or driver.gaps.filter(cycle__closed_at__isnull=False).exists():
         raise ValidationError(
             _("Closed cycles refer to this driver, so it stays as part of their record.")

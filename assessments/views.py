@@ -59,7 +59,6 @@ def summary(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "drivers_flagged": [d for d in drivers if d.flags],
             "gaps": selectors.gap_list(cycle=cycle),
             "cycles": access.program.cycles.order_by("number"),
-            "in_flight": selectors.initiatives_in_flight(cycle=cycle),
         },
     )
 

@@ -61,6 +61,7 @@ from assessments.models import (
     MaturityScore,
     MeasurementDriver,
 )
+from assessments.services import dimensions_ensure_defaults
 from blueprints.models import (
     Blueprint,
     Offer,
@@ -70,6 +71,7 @@ from blueprints.models import (
     Stage,
     TrainingStatus,
 )
+from cycles.models import Countermeasure, CycleReview, InitiativeReview, KpiReview
 from initiatives.models import (
     Channel,
     CollisionAcknowledgement,
@@ -94,17 +96,9 @@ from kpis.models import (
     StatusChange,
     StrategicAnswer,
 )
-from programs.models import (
-    Countermeasure,
-    Cycle,
-    CycleReview,
-    DashboardVisit,
-    InitiativeReview,
-    KpiReview,
-    Organization,
-    Program,
-    SavedFilter,
-)
+from kpis.snapshots import progress_refresh
+from kpis.sources import source_schedule_sync
+from programs.models import Cycle, DashboardVisit, Organization, Program, SavedFilter
 
 log = structlog.get_logger(__name__)
 
@@ -112,7 +106,21 @@ FORMAT = "fourfold-program"
 # Raise when a file of the new shape could not be read by the old code, or the other way
 # round. Adding a field or a model is not such a change: a missing field takes its
 # default, a missing model has no rows.
-VERSION = 1
+VERSION = 2
+# Older versions this one reads. Version 1 named some models by the app they were in before
+# the apps were split by concept (ARCHITECTURE.md): its sections are read under the names of
+# today (MOVED), so that a backup made before the move restores after it.
+READS = {1, VERSION}
+MOVED = {
+    f"programs.{model}": f"cycles.{model}"
+    for model in (
+        "cyclereview",
+        "historicalcyclereview",
+        "kpireview",
+        "initiativereview",
+        "countermeasure",
+    )
+}
 MAX_PROBLEMS = 20  # listed one by one; beyond that, counted
 CHUNK = 2000  # rows read, or built and inserted, at a time: memory stays flat
 
@@ -842,11 +850,11 @@ def _parse(data: bytes | str) -> dict:
             ]
         )
     version = document.get("version")
-    if version != VERSION:
+    if version not in READS:
         raise _refuse(
             [
                 f"The file is version {_shown(version)} of the backup format; this Fourfold reads "
-                f"version {VERSION}. "
+                f"versions {' and '.join(map(str, sorted(READS)))}. "
                 + (
                     "Restore it with a newer Fourfold."
                     if isinstance(version, int) and version > VERSION
@@ -858,6 +866,8 @@ def _parse(data: bytes | str) -> dict:
     if not isinstance(document.get("people"), list):
         problems.append('The file has no list of "people": it is incomplete.')
     sections = document.get("models")
+    if isinstance(sections, dict) and any(label in MOVED for label in sections):
+        sections = document["models"] = {MOVED.get(k, k): rows for k, rows in sections.items()}
     if not isinstance(sections, dict):
         problems.append('The file has no "models": it is incomplete.')
     else:
@@ -1198,7 +1208,6 @@ class _Restore:
 def _write(
     organization: Organization, document: dict, checked: dict[str, list[_Row]], name: str
 ) -> Restored:
-    from assessments.services import dimensions_ensure_defaults
 
     # As when a program is created here: the organization gets its maturity dimensions
     # first, and the file's are matched against them.
@@ -1441,8 +1450,6 @@ def _link_pending(state: _Restore) -> None:
 def _after_restore(program: Program) -> None:
     """What the file does not carry but the program needs: the beat entries of scheduled
     sources, and every cycle's progress (closed cycles as of the day they closed)."""
-    from kpis.snapshots import progress_refresh
-    from kpis.sources import source_schedule_sync
 
     for source in program.sources.exclude(schedule=""):
         source_schedule_sync(source=source)

@@ -52,7 +52,7 @@ def program_restore(request: HtmxHttpRequest, org: str) -> HttpResponse:
             )
             for note in restored.notes:
                 messages.warning(request, note)
-            return redirect("programs:program_home", pk=restored.program.pk)
+            return redirect("cycles:program_home", pk=restored.program.pk)
     return render(
         request,
         "backups/program_restore.html",

@@ -13,7 +13,7 @@ log = structlog.get_logger(__name__)
 PROGRESS_EVERY = 5_000
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="blueprints.tasks.run_batch", ignore_result=True)
 def run_batch(*, batch_id: int) -> None:
     """Decide every profile of a batch; progress is written as it goes. Safe to run twice:
     only the run that claims the batch works on it."""
@@ -61,7 +61,12 @@ def run_batch(*, batch_id: int) -> None:
 # Reading a 100 MB history and training its offers takes minutes, not hours: past the soft
 # limit the run fails with a message; the hard limit ends a job stuck in C code.
 @shared_task(
-    bind=True, ignore_result=True, acks_late=True, soft_time_limit=20 * 60, time_limit=25 * 60
+    name="blueprints.tasks.train_propensity",
+    bind=True,
+    ignore_result=True,
+    acks_late=True,
+    soft_time_limit=20 * 60,
+    time_limit=25 * 60,
 )
 def train_propensity(self, *, run_id: int) -> None:
     """Read, check and train a queued propensity run, within the time limits and (while

@@ -34,7 +34,7 @@ SCHEDULE = {
     # Cycles whose end date passed (or whose KPIs all have results through their target
     # dates) are marked ready for review, and their managers told once.
     "cycles-ready-for-review": {
-        "task": "programs.tasks.mark_cycles_ready",
+        "task": "programs.tasks.mark_cycles_ready",  # cycles/tasks.py, its name kept
         "schedule": crontab(hour=6, minute=0),
     },
 }

@@ -8,9 +8,30 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from assessments import services as assessment_services
-from assessments.models import ChangeKind
-from kpis.models import Kpi
-from programs.models import Program
+from assessments.models import ChangeKind, Dimension, MaturityScore
+from blueprints import services as blueprint_services
+from cycles import review as act
+from cycles.models import InitiativeDecision, InitiativeOutcome, KpiDecision
+from initiatives import services as plan_services
+from initiatives.models import Status
+from kpis import discovery, sources
+from kpis import services as kpi_services
+from kpis.models import (
+    Attribute,
+    ClusterRun,
+    Kpi,
+    Measurement,
+    Pull,
+    PullStatus,
+    ResultSource,
+    Schedule,
+    SourceKind,
+    StatusChange,
+    StrategicQuestion,
+)
+from kpis.snapshots import progress_refresh
+from programs.models import DashboardVisit, Phase, Program
+from programs.services import cycle_set_phase
 
 # Dimension name → (score, evidence, opportunity)
 DEMO_MATURITY = {
@@ -110,9 +131,6 @@ def seed_assessment(*, program: Program, by: AbstractBaseUser) -> None:
 def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
     """Three segments, two goals with five KPIs, an ROI target and strategic answers."""
     from decimal import Decimal
-
-    from kpis import services as kpi_services
-    from kpis.models import Attribute, StrategicQuestion
 
     organization = program.organization
     cycle = program.cycles.get(closed_at__isnull=True)
@@ -320,8 +338,6 @@ def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
 def seed_initiatives(*, program: Program, by: AbstractBaseUser) -> None:
     """About ten initiatives across departments and channels, colliding in each way."""
     from decimal import Decimal
-
-    from initiatives import services as plan_services
 
     cycle = program.cycles.get(closed_at__isnull=True)
     if cycle.initiatives.exists():
@@ -541,8 +557,6 @@ def seed_blueprint(*, program: Program, by: AbstractBaseUser) -> None:
     """The web shop's blueprint: five stages, fourteen offers, chosen by propensity."""
     from decimal import Decimal
 
-    from blueprints import services as blueprint_services
-
     cycle = program.cycles.get(closed_at__isnull=True)
     if cycle.blueprints.exists():
         return
@@ -697,7 +711,6 @@ def seed_history(*, program: Program, by: AbstractBaseUser) -> None:
     """Run the new program's first two cycles: plan cycle 1, load its results, review it
     and start cycle 2 from the review; load cycle 2's results, review it and start cycle
     3, the open one. Only for a program that was just created."""
-    from assessments.models import Dimension
 
     first = program.cycles.get(closed_at__isnull=True)
     for dimension in Dimension.objects.filter(
@@ -719,7 +732,6 @@ def seed_history(*, program: Program, by: AbstractBaseUser) -> None:
 
 
 def _rescore(cycle, dimension, score: int, by) -> None:
-    from assessments.models import MaturityScore
 
     current = MaturityScore.objects.filter(assessment__cycle=cycle, dimension=dimension).first()
     assessment_services.maturity_score_save(
@@ -735,10 +747,6 @@ def _rescore(cycle, dimension, score: int, by) -> None:
 def _review_and_start(cycle, by, *, decide):
     """Write the cycle's review (decisions by `decide`) and start the next cycle the day
     after this one ends."""
-    from initiatives.models import Status
-    from programs import review as act
-    from programs.models import InitiativeDecision, InitiativeOutcome, Phase
-    from programs.services import cycle_set_phase
 
     review = act.review_open(cycle=cycle)
     kpi_rows = {}
@@ -786,7 +794,6 @@ def _review_and_start(cycle, by, *, decide):
 
 def _decide_after_cycle_1(cycle, row):
     """A target the cycle reached is raised by as much again; the others are kept."""
-    from programs.models import KpiDecision
 
     kpi = row.kpi
     if row.actual is not None and kpi.is_met(row.actual):
@@ -799,7 +806,6 @@ def _decide_after_cycle_1(cycle, row):
 def _decide_after_cycle_2(cycle, row):
     """Targets for cycle 3 such that today each KPI stands as DEMO_PACE says; the lift KPI
     is dropped (the lift is read from the conversion test itself)."""
-    from programs.models import KpiDecision
 
     kpi = row.kpi
     if kpi.name not in DEMO_PACE or row.actual is None:
@@ -847,9 +853,6 @@ def seed_dashboard_story(*, program: Program) -> None:
     """Compute the KPIs' progress, and give the demo executive a last visit three days ago
     in which Bounce rate was still "behind", so the dashboard has something to say under
     "what changed since your last visit"."""
-    from kpis.models import Pull, StatusChange
-    from kpis.snapshots import progress_refresh
-    from programs.models import DashboardVisit
 
     cycle = program.cycles.get(closed_at__isnull=True)
     progress_refresh(cycle=cycle)
@@ -984,9 +987,6 @@ def seed_results(
     pulled every hour so a scheduled pull can be watched after `make run`."""
     from django.db.models import Max
 
-    from kpis import sources
-    from kpis.models import Measurement, Pull, PullStatus, ResultSource, Schedule, SourceKind
-
     fields = ("kpi", "period", "value", "segment", "variant", "numerator", "denominator")
     archive = program.sources.filter(name="Analytics warehouse export").first()
     if archive is None:
@@ -1070,9 +1070,6 @@ def seed_customers(*, organization, by: AbstractBaseUser) -> None:
     """The demo's customer table, clustered once, so segment discovery has a result to
     show and a table to run again on other columns."""
     import io
-
-    from kpis import discovery
-    from kpis.models import ClusterRun
 
     if organization.customer_tables.exists():
         return

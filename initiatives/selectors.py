@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from django.db.models import Avg, Count, F, Prefetch, Q
 from django.utils import timezone
 
-from assessments.models import Gap, GapStatus
+from assessments.models import (
+    Gap,
+    GapStatus,
+)
 from assessments.rules import Completeness
 from initiatives.collisions import Collision, PlannedInitiative, find_collisions
 from initiatives.models import (
@@ -192,3 +195,16 @@ def completeness(*, cycle: Cycle, initiatives=None, shown=None, coverage=None) -
         noun = "collision" if open_collisions == 1 else "collisions"
         missing.append(f"Resolve or accept {open_collisions} {noun}")
     return Completeness(done=4 - len(missing), total=4, missing=tuple(missing))
+
+
+def initiatives_in_flight(*, cycle: Cycle):
+    """What was already changing when the cycle began: new work must not pile onto it."""
+
+    return (
+        Initiative.objects.filter(
+            cycle=cycle, status=Status.IN_PROGRESS, starts_on__lt=cycle.starts_on
+        )
+        .select_related("owner_department")
+        .prefetch_related("channels")
+        .order_by("starts_on")
+    )

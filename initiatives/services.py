@@ -26,7 +26,7 @@ from initiatives.models import (
 )
 from kpis.models import Kpi
 from programs import csvsafe
-from programs.models import Cycle, InitiativeDecision, InitiativeReview, Organization
+from programs.models import Cycle, Organization
 from programs.services import ensure_cycle_open
 
 log = structlog.get_logger(__name__)
@@ -426,28 +426,22 @@ def initiatives_export_csv(*, initiatives) -> str:
 
 
 def initiatives_carry_forward(
-    *, review, new_cycle: Cycle, kpi_map: dict, dates, by: AbstractBaseUser
+    *,
+    continuing: list[tuple[Initiative, datetime.date, datetime.date]],
+    new_cycle: Cycle,
+    kpi_map: dict,
+    by: AbstractBaseUser,
 ) -> list[Initiative]:
-    """Copy the initiatives the review continues into `new_cycle`, each linked to the one
-    it was, with its departments, channels and the expected effects on KPIs that went on
-    (`kpi_map`: old KPI id -> new KPI). Each keeps the dates the review gave it for the
-    new cycle; a row without them gets `dates(row)` (its old dates moved into the cycle).
-    """
-    rows = (
-        InitiativeReview.objects.filter(review=review, decision=InitiativeDecision.CONTINUE)
-        .select_related("initiative")
-        .prefetch_related("initiative__departments", "initiative__channels", "initiative__effects")
-    )
+    """Copy the initiatives that continue into `new_cycle`, each with the dates it runs
+    there, linked to the one it was, with its departments, channels and the expected
+    effects on KPIs that went on (`kpi_map`: old KPI id -> new KPI)."""
+    pks = [initiative.pk for initiative, _starts, _ends in continuing]
+    found = Initiative.objects.prefetch_related("departments", "channels", "effects").in_bulk(pks)
+    rows = [(found[initiative.pk], starts, ends) for initiative, starts, ends in continuing]
     carried = []
-    for row in rows:
-        initiative = row.initiative
+    for initiative, starts_on, ends_on in rows:
         departments, channels = list(initiative.departments.all()), list(initiative.channels.all())
         effects, old_id = list(initiative.effects.all()), initiative.pk
-        starts_on, ends_on = (
-            (row.next_starts_on, row.next_ends_on)
-            if row.next_starts_on and row.next_ends_on
-            else dates(row)
-        )
         initiative.pk, initiative.cycle, initiative.carried_from_id = None, new_cycle, old_id
         initiative._prefetched_objects_cache = {}
         initiative.starts_on, initiative.ends_on = starts_on, ends_on

@@ -9,6 +9,7 @@ ONE = f"{P}initiatives/<int:initiative_pk>/"
 
 urlpatterns = [
     path(f"{P}map/", views.initiative_map, name="map"),
+    path(f"{P}map/in-flight/", views.in_flight, name="in_flight"),
     path(f"{P}initiatives/", views.backlog, name="backlog"),
     path(f"{P}initiatives/new/", views.initiative_form, name="initiative_create"),
     path(f"{P}initiatives.csv", views.export_csv, name="export_csv"),

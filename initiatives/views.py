@@ -47,6 +47,24 @@ def _initiative(access: ProgramAccess, initiative_pk: int) -> Initiative:
 
 @login_required
 @require_GET
+def in_flight(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The card question 1's page loads: what was already changing when the cycle began
+    (in progress since before its start), as new work must not pile onto it."""
+    access = program_for(request.user, pk)
+    cycle = cycle_for(access.program, request.GET.get("cycle"))
+    return render(
+        request,
+        "initiatives/_in_flight.html",
+        {
+            "program": access.program,
+            "cycle": cycle,
+            "in_flight": selectors.initiatives_in_flight(cycle=cycle),
+        },
+    )
+
+
+@login_required
+@require_GET
 def initiative_map(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Departments x channels, the timeline and the collisions; filters stay in the URL."""
     access = program_for(request.user, pk)

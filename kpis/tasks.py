@@ -9,6 +9,7 @@ log = structlog.get_logger(__name__)
 
 
 @shared_task(
+    name="kpis.tasks.run_pull",
     bind=True,
     autoretry_for=(sources.TransientPullError,),
     retry_backoff=settings.FOURFOLD_PULL_RETRY_BACKOFF,
@@ -28,14 +29,26 @@ def run_pull(self, *, pull_id: int) -> None:
     )
 
 
-@shared_task(ignore_result=True, acks_late=True, soft_time_limit=120, time_limit=150)
+@shared_task(
+    name="kpis.tasks.read_upload",
+    ignore_result=True,
+    acks_late=True,
+    soft_time_limit=120,
+    time_limit=150,
+)
 def read_upload(*, pull_id: int) -> None:
     """Read an uploaded file's header and first rows for its preview, within the time
     limit and the job memory limit; a file that cannot be read fails its run."""
     sources.upload_read(pull_id=pull_id)
 
 
-@shared_task(ignore_result=True, acks_late=True, soft_time_limit=5 * 60, time_limit=6 * 60)
+@shared_task(
+    name="kpis.tasks.read_customer_table",
+    ignore_result=True,
+    acks_late=True,
+    soft_time_limit=5 * 60,
+    time_limit=6 * 60,
+)
 def read_customer_table(*, table_id: int) -> None:
     """Read an uploaded customer table into column arrays (segment discovery), within the
     time limit and the job memory limit; a file that cannot be read fails its table. A
@@ -45,14 +58,14 @@ def read_customer_table(*, table_id: int) -> None:
     customer_table_read(table_id=table_id)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="kpis.tasks.expire_pulls", ignore_result=True)
 def expire_pulls() -> None:
     """Beat's entry every minute: runs past their lease, lost in the queue or waiting for
     a mapping too long end failed, so no source stays held."""
     sources.pulls_expire()
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="kpis.tasks.pull_source", ignore_result=True)
 def pull_source(*, source_id: int) -> None:
     """Beat's entry point for a scheduled source: queue a pull unless one is under way."""
     source = ResultSource.objects.filter(pk=source_id, paused=False).first()
@@ -67,7 +80,7 @@ def pull_source(*, source_id: int) -> None:
     sources.pull_queue(source=source, by=None, trigger="schedule")
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="kpis.tasks.refresh_progress", ignore_result=True)
 def refresh_progress(*, program_id: int) -> None:
     """Recompute the snapshots of the program's open cycle (after a load of results).
     Loads that finish from here on queue the next refresh (their request is taken)."""
@@ -82,7 +95,7 @@ def refresh_progress(*, program_id: int) -> None:
         progress_refresh(cycle=cycle)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="kpis.tasks.refresh_all_progress", ignore_result=True)
 def refresh_all_progress() -> None:
     """Beat's nightly entry: expected progress moves with the date, so every open cycle's
     snapshots are recomputed even when no results arrived."""
@@ -94,7 +107,7 @@ def refresh_all_progress() -> None:
         refresh_progress.delay(program_id=program_id)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="kpis.tasks.send_weekly_digest", ignore_result=True)
 def send_weekly_digest() -> None:
     """Beat's Monday entry: the executives' digest."""
     from kpis.alerts import weekly_digest_send
@@ -102,7 +115,7 @@ def send_weekly_digest() -> None:
     weekly_digest_send()
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="kpis.tasks.send_status_alerts", ignore_result=True)
 def send_status_alerts(*, change_ids: list[int]) -> None:
     """E-mail the managers about KPIs that worsened (each change once)."""
     from kpis.alerts import status_alerts_send
@@ -110,7 +123,13 @@ def send_status_alerts(*, change_ids: list[int]) -> None:
     status_alerts_send(change_ids=change_ids)
 
 
-@shared_task(ignore_result=True, acks_late=True, soft_time_limit=30 * 60, time_limit=35 * 60)
+@shared_task(
+    name="kpis.tasks.discover_segments",
+    ignore_result=True,
+    acks_late=True,
+    soft_time_limit=30 * 60,
+    time_limit=35 * 60,
+)
 def discover_segments(*, run_id: int) -> None:
     """Run one queued cluster run (segment discovery); a finished run is left alone."""
     from kpis.discovery import cluster_run_execute

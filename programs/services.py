@@ -192,10 +192,7 @@ def program_create(
         created_by=by,
     )
     program.full_clean()
-    program.save()
-    from assessments.services import dimensions_ensure_defaults  # the core seeds question 1
-
-    dimensions_ensure_defaults(organization=organization)
+    program.save()  # assessments/ gives its organization the default dimensions
     starts_on = starts_on or timezone.localdate()
     cycle_open(
         program=program, starts_on=starts_on, ends_on=ends_on or starts_on + DEFAULT_CYCLE_LENGTH

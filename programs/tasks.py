@@ -6,7 +6,7 @@ from django.utils import timezone
 from programs.models import WorkerHeartbeat
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="programs.tasks.record_heartbeat", ignore_result=True)
 def record_heartbeat(*, hostname: str = "") -> None:
     """Record that a worker is alive and can write to the database. Safe to run twice."""
     WorkerHeartbeat.objects.update_or_create(
@@ -30,11 +30,3 @@ def enqueue_on_commit(task, *, on_failure, **kwargs) -> None:
             on_failure(error)
 
     transaction.on_commit(send)
-
-
-@shared_task(ignore_result=True)
-def mark_cycles_ready() -> None:
-    """Beat's daily entry: cycles whose review is due, and their managers told once."""
-    from programs.review import cycles_mark_ready
-
-    cycles_mark_ready()

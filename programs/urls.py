@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programs import views, views_review
+from programs import views
 
 app_name = "programs"
 
@@ -19,7 +19,6 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
-    path("programs/<int:pk>/", views.program_home, name="program_home"),
     path("programs/<int:pk>/edit/", views.program_edit, name="program_edit"),
     path("programs/<int:pk>/dashboard/", views.dashboard, name="dashboard"),
     path("programs/<int:pk>/dashboard/chart/", views.dashboard_chart, name="dashboard_chart"),
@@ -33,14 +32,4 @@ urlpatterns = [
         views.dashboard_filter_delete,
         name="dashboard_filter_delete",
     ),
-    path("programs/<int:pk>/cycles/", views.cycle_history, name="cycle_history"),
-    path("programs/<int:pk>/cycles/compare/", views_review.cycle_compare, name="cycle_compare"),
-    path("programs/<int:pk>/review/", views_review.review, name="review"),
-    path(
-        "programs/<int:pk>/review/start-next/",
-        views_review.cycle_start_next,
-        name="cycle_start_next",
-    ),
-    path("programs/<int:pk>/cycle/phase/", views.cycle_phase, name="cycle_phase"),
-    path("programs/<int:pk>/questions/<slug:phase>/", views.question, name="question"),
 ]

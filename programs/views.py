@@ -11,27 +11,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cycles.wheel import wheel
 from initiatives.selectors import open_collision_count
 from kpis import charts as kpi_charts
 from kpis import selectors as kpi_selectors
 from kpis.models import ProgressStatus
 from kpis.snapshots import snapshots_ensure
 from programs import selectors, services
-from programs.access import Need, cycle_for, membership_for, program_for
+from programs.access import Need, membership_for, program_for
 from programs.forms import (
     AccountForm,
     DashboardFilterForm,
     InvitationForm,
     NotificationsForm,
-    PhaseForm,
     ProgramCreateForm,
     ProgramForm,
     RoleForm,
     SavedFilterForm,
 )
 from programs.http import HtmxHttpRequest
-from programs.models import Membership, Phase
-from programs.wheel import QUESTIONS_BY_PHASE, wheel
+from programs.models import Membership
 
 SESSION_ORGANIZATION = "organization"
 
@@ -78,54 +77,12 @@ def program_create(request: HtmxHttpRequest, org: str) -> HttpResponse:
             messages.success(
                 request, _("Program “%(name)s” created; cycle 1 is open.") % {"name": program}
             )
-            return redirect("programs:program_home", pk=program.pk)
+            return redirect("cycles:program_home", pk=program.pk)
     return render(
         request,
         "programs/program_form.html",
         {"membership": membership, "organization": membership.organization, "form": form},
     )
-
-
-def _wheel_completeness(cycle) -> dict[str, int]:
-    """Percent answered per question, from each question's app."""
-    from assessments.selectors import completeness as assessment_completeness
-    from initiatives.selectors import completeness as plan_completeness
-    from kpis.selectors import completeness as goals_completeness
-
-    return {
-        Phase.WHERE_ARE_WE.value: assessment_completeness(cycle=cycle).percent,
-        Phase.WHERE_ARE_WE_GOING.value: goals_completeness(cycle=cycle).percent,
-        Phase.HOW_DO_WE_GET_THERE.value: plan_completeness(cycle=cycle).percent,
-    }
-
-
-def _program_home_context(access, cycle) -> dict:
-    return {
-        "program": access.program,
-        "membership": access.membership,
-        "organization": access.program.organization,
-        "cycle": cycle,
-        "wheel": wheel(
-            phase=cycle.phase, is_open=cycle.is_open, completeness=_wheel_completeness(cycle)
-        )
-        if cycle
-        else [],
-        "phase_form": PhaseForm(initial={"phase": cycle.phase}) if cycle else None,
-        "open_collisions": open_collision_count(cycle=cycle) if cycle else 0,
-    }
-
-
-@login_required
-@require_GET
-def program_home(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    access = program_for(request.user, pk)
-    number = request.GET.get("cycle")  # a closed cycle, read-only
-    cycle = (
-        cycle_for(access.program, number)
-        if number
-        else selectors.program_open_cycle(program=access.program)
-    )
-    return render(request, "programs/program_home.html", _program_home_context(access, cycle))
 
 
 @login_required
@@ -141,7 +98,7 @@ def program_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("Program saved."))
-            return redirect("programs:program_home", pk=program.pk)
+            return redirect("cycles:program_home", pk=program.pk)
     program.refresh_from_db(fields=["name"])  # the page title keeps the saved name
     return render(
         request,
@@ -151,66 +108,6 @@ def program_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "membership": access.membership,
             "organization": program.organization,
             "form": form,
-        },
-    )
-
-
-@login_required
-@require_POST
-def cycle_phase(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Move the open cycle to another question; htmx gets the redrawn wheel back."""
-    access = program_for(request.user, pk, need=Need.MANAGE)
-    cycle = selectors.program_open_cycle(program=access.program)
-    if cycle is None:
-        raise Http404
-    form = PhaseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.cycle_set_phase(cycle=cycle, phase=form.cleaned_data["phase"], by=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-    else:
-        messages.error(request, _("Choose one of the four questions or the review."))
-    if request.htmx:
-        context = _program_home_context(access, cycle)
-        return render(request, "programs/program_home.html#wheel", context)
-    return redirect("programs:program_home", pk=pk)
-
-
-@login_required
-@require_GET
-def cycle_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    access = program_for(request.user, pk)
-    return render(
-        request,
-        "programs/cycle_history.html",
-        {
-            "program": access.program,
-            "membership": access.membership,
-            "organization": access.program.organization,
-            "cycles": selectors.cycle_history(program=access.program),
-        },
-    )
-
-
-@login_required
-@require_GET
-def question(request: HtmxHttpRequest, pk: int, phase: str) -> HttpResponse:
-    access = program_for(request.user, pk)
-    if phase not in QUESTIONS_BY_PHASE:
-        raise Http404
-    number = request.GET.get("cycle")  # a closed cycle, read-only
-    cycle = (
-        cycle_for(access.program, number)
-        if number
-        else selectors.program_open_cycle(program=access.program)
-    )
-    return render(
-        request,
-        "programs/question.html",
-        {
-            **_program_home_context(access, cycle),
-            "question": QUESTIONS_BY_PHASE[phase],
         },
     )
 

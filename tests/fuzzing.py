@@ -55,7 +55,7 @@ def readers_answer(program, user) -> None:
     pk = {"pk": program.pk}
     urls = [reverse("programs:dashboard", kwargs=pk), reverse("backups:program_backup", kwargs=pk)]
     kpis = Kpi.objects.filter(goal__cycle__program=program).values_list("pk", flat=True)
-    urls.append(reverse("programs:program_home", kwargs=pk))
+    urls.append(reverse("cycles:program_home", kwargs=pk))
     for kpi in kpis:
         urls.append(reverse("kpis:kpi", kwargs={**pk, "kpi_pk": kpi}))
         urls.append(reverse("kpis:measurements", kwargs={**pk, "kpi_pk": kpi}) + "?format=csv")

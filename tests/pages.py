@@ -23,10 +23,10 @@ def program_pages(program: Program) -> list[str]:
     per_cycle = [
         reverse(name, kwargs=pk)
         for name in (
-            "programs:program_home",
+            "cycles:program_home",
             "programs:dashboard",
             "programs:dashboard_chart",
-            "programs:review",
+            "cycles:review",
             "assessments:summary",
             "assessments:assessment",
             "assessments:drivers",
@@ -35,11 +35,12 @@ def program_pages(program: Program) -> list[str]:
             "kpis:roi",
             "kpis:questions",
             "initiatives:map",
+            "initiatives:in_flight",
             "initiatives:backlog",
             "blueprints:list",
         )
     ] + [
-        reverse("programs:question", kwargs={**pk, "phase": phase})
+        reverse("cycles:question", kwargs={**pk, "phase": phase})
         for phase in Phase.values
         if phase != Phase.REVIEW
     ]
@@ -47,8 +48,8 @@ def program_pages(program: Program) -> list[str]:
     urls += [
         reverse(name, kwargs=pk)
         for name in (
-            "programs:cycle_history",
-            "programs:cycle_compare",
+            "cycles:cycle_history",
+            "cycles:cycle_compare",
             "assessments:assessment_csv",
             "assessments:drivers_csv",
             "initiatives:export_csv",

@@ -84,18 +84,18 @@ MATRIX: dict[str, Rule] = {
         public=True,
         anonymous_ok=True,
     ),
-    "programs:program_home": Rule(kwargs=program, allowed=EVERYONE),
+    "cycles:program_home": Rule(kwargs=program, allowed=EVERYONE),
     "programs:program_edit": Rule(kwargs=program, allowed=MANAGERS),
-    "programs:cycle_history": Rule(kwargs=program, allowed=EVERYONE),
+    "cycles:cycle_history": Rule(kwargs=program, allowed=EVERYONE),
     "programs:dashboard": Rule(kwargs=program, allowed=EVERYONE),
-    "programs:cycle_phase": Rule(
+    "cycles:cycle_phase": Rule(
         kwargs=program,
         allowed=MANAGERS,
         method="post",
         data=lambda w: {"phase": "where-are-we-going"},
         ok=302,
     ),
-    "programs:question": Rule(
+    "cycles:question": Rule(
         kwargs=lambda w: {"pk": w.program.pk, "phase": "where-are-we"}, allowed=EVERYONE
     ),
 }
@@ -277,6 +277,7 @@ PLANNERS = frozenset({"admin", "manager", "team"})
 
 MATRIX |= {
     "initiatives:map": Rule(kwargs=program, allowed=EVERYONE),
+    "initiatives:in_flight": Rule(kwargs=program, allowed=EVERYONE),
     "initiatives:backlog": Rule(kwargs=program, allowed=EVERYONE),
     "initiatives:export_csv": Rule(kwargs=program, allowed=EVERYONE),
     "initiatives:import_csv": Rule(kwargs=program, allowed=PLANNERS, method="post", ok=302),
@@ -518,9 +519,9 @@ MATRIX |= {
 
 
 MATRIX |= {
-    "programs:review": Rule(kwargs=program, allowed=EVERYONE),
-    "programs:cycle_compare": Rule(kwargs=program, allowed=EVERYONE),
-    "programs:cycle_start_next": Rule(kwargs=program, allowed=MANAGERS, method="post", ok=302),
+    "cycles:review": Rule(kwargs=program, allowed=EVERYONE),
+    "cycles:cycle_compare": Rule(kwargs=program, allowed=EVERYONE),
+    "cycles:cycle_start_next": Rule(kwargs=program, allowed=MANAGERS, method="post", ok=302),
 }
 
 MATRIX |= {

@@ -56,7 +56,7 @@ def test_pages_answer_503_while_the_database_refuses_connections_then_recover(wo
 
     client = Client(raise_request_exception=False)  # answer as the server would
     client.force_login(world.user("executive"))
-    url = reverse("programs:program_home", kwargs={"pk": world.program.pk})
+    url = reverse("cycles:program_home", kwargs={"pk": world.program.pk})
     assert client.get(url).status_code == 200
     name = connection.settings_dict["NAME"]
     connection.close()

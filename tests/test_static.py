@@ -20,7 +20,7 @@ def test_plotly_js_is_served_from_the_installed_package(client):
 def test_pages_load_no_script_or_style_from_another_origin(world, as_user):
     body = (
         as_user("manager")
-        .get(reverse("programs:program_home", kwargs={"pk": world.program.pk}))
+        .get(reverse("cycles:program_home", kwargs={"pk": world.program.pk}))
         .content.decode()
     )
     sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', body)

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0001_initial'),
+        ("programs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='overload_limit',
-            field=models.PositiveSmallIntegerField(default=2, help_text='More than this many at once on one channel is flagged as overload.', verbose_name='significant initiatives per channel at once'),
+            model_name="organization",
+            name="overload_limit",
+            field=models.PositiveSmallIntegerField(
+                default=2,
+                help_text="More than this many at once on one channel is flagged as overload.",
+                verbose_name="significant initiatives per channel at once",
+            ),
         ),
     ]

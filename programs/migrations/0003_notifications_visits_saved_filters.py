@@ -7,49 +7,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0002_organization_overload_limit'),
+        ("programs", "0002_organization_overload_limit"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='alert_emails',
-            field=models.BooleanField(default=True, help_text="Managers: an e-mail when a KPI's status worsens or crosses its threshold.", verbose_name='KPI alerts'),
+            model_name="membership",
+            name="alert_emails",
+            field=models.BooleanField(
+                default=True,
+                help_text="Managers: an e-mail when a KPI's status worsens or crosses its threshold.",
+                verbose_name="KPI alerts",
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='digest_emails',
-            field=models.BooleanField(default=True, help_text="Executives: a Monday e-mail with every program's progress.", verbose_name='weekly digest'),
+            model_name="membership",
+            name="digest_emails",
+            field=models.BooleanField(
+                default=True,
+                help_text="Executives: a Monday e-mail with every program's progress.",
+                verbose_name="weekly digest",
+            ),
         ),
         migrations.CreateModel(
-            name='DashboardVisit',
+            name="DashboardVisit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seen_at', models.DateTimeField()),
-                ('previous_seen_at', models.DateTimeField(null=True)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.program')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seen_at", models.DateTimeField()),
+                ("previous_seen_at", models.DateTimeField(null=True)),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="programs.program",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'program'), name='dashboard_visit_one_per_user')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "program"), name="dashboard_visit_one_per_user"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SavedFilter',
+            name="SavedFilter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('query', models.CharField(max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='saved_filters', to='programs.program')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                ("query", models.CharField(max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="saved_filters",
+                        to="programs.program",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(models.F('user'), models.F('program'), django.db.models.functions.text.Lower('name'), name='saved_filter_name_unique', violation_error_message='You already have a saved filter with this name.'), models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='saved_filter_name_not_empty')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("user"),
+                        models.F("program"),
+                        django.db.models.functions.text.Lower("name"),
+                        name="saved_filter_name_unique",
+                        violation_error_message="You already have a saved filter with this name.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("name", ""), _negated=True),
+                        name="saved_filter_name_not_empty",
+                    ),
+                ],
             },
         ),
     ]

@@ -7,113 +7,282 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('initiatives', '0002_cycle_review'),
-        ('kpis', '0003_progress_snapshots_alerts_realized_roi'),
-        ('programs', '0003_notifications_visits_saved_filters'),
+        ("initiatives", "0002_cycle_review"),
+        ("kpis", "0003_progress_snapshots_alerts_realized_roi"),
+        ("programs", "0003_notifications_visits_saved_filters"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='cycle',
-            name='previous',
-            field=models.OneToOneField(blank=True, editable=False, help_text='The cycle whose review started this one.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='next', to='programs.cycle'),
+            model_name="cycle",
+            name="previous",
+            field=models.OneToOneField(
+                blank=True,
+                editable=False,
+                help_text="The cycle whose review started this one.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="next",
+                to="programs.cycle",
+            ),
         ),
         migrations.AddField(
-            model_name='cycle',
-            name='ready_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='ready for review since'),
+            model_name="cycle",
+            name="ready_at",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="ready for review since"
+            ),
         ),
         migrations.AddField(
-            model_name='cycle',
-            name='ready_notified_at',
+            model_name="cycle",
+            name="ready_notified_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.CreateModel(
-            name='CycleReview',
+            name="CycleReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('what_worked', models.TextField(blank=True, verbose_name='what worked')),
-                ('what_did_not', models.TextField(blank=True, verbose_name='what did not')),
-                ('lessons', models.TextField(blank=True, verbose_name='lessons learned')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('cycle', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='review', to='programs.cycle')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("what_worked", models.TextField(blank=True, verbose_name="what worked")),
+                ("what_did_not", models.TextField(blank=True, verbose_name="what did not")),
+                ("lessons", models.TextField(blank=True, verbose_name="lessons learned")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "cycle",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review",
+                        to="programs.cycle",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cycle review',
-                'verbose_name_plural': 'cycle reviews',
+                "verbose_name": "cycle review",
+                "verbose_name_plural": "cycle reviews",
             },
         ),
         migrations.CreateModel(
-            name='Countermeasure',
+            name="Countermeasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('what', models.CharField(max_length=300, verbose_name='what')),
-                ('who', models.CharField(max_length=120, verbose_name='who')),
-                ('due', models.DateField(verbose_name='by when')),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='countermeasures', to='programs.cyclereview')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("what", models.CharField(max_length=300, verbose_name="what")),
+                ("who", models.CharField(max_length=120, verbose_name="who")),
+                ("due", models.DateField(verbose_name="by when")),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="countermeasures",
+                        to="programs.cyclereview",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due', 'pk'],
+                "ordering": ["due", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCycleReview',
+            name="HistoricalCycleReview",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('what_worked', models.TextField(blank=True, verbose_name='what worked')),
-                ('what_did_not', models.TextField(blank=True, verbose_name='what did not')),
-                ('lessons', models.TextField(blank=True, verbose_name='lessons learned')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('cycle', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.cycle')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("what_worked", models.TextField(blank=True, verbose_name="what worked")),
+                ("what_did_not", models.TextField(blank=True, verbose_name="what did not")),
+                ("lessons", models.TextField(blank=True, verbose_name="lessons learned")),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.cycle",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical cycle review',
-                'verbose_name_plural': 'historical cycle reviews',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical cycle review",
+                "verbose_name_plural": "historical cycle reviews",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='InitiativeReview',
+            name="InitiativeReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(choices=[('won', 'Won'), ('lost', 'Lost'), ('inconclusive', 'Inconclusive'), ('not_finished', 'Not finished')], default='not_finished', max_length=12, verbose_name='outcome')),
-                ('decision', models.CharField(choices=[('continue', 'Continue'), ('stop', 'Stop'), ('done', 'Done')], default='continue', max_length=8, verbose_name='decision')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('initiative', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='review', to='initiatives.initiative')),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='initiatives', to='programs.cyclereview')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("won", "Won"),
+                            ("lost", "Lost"),
+                            ("inconclusive", "Inconclusive"),
+                            ("not_finished", "Not finished"),
+                        ],
+                        default="not_finished",
+                        max_length=12,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("continue", "Continue"), ("stop", "Stop"), ("done", "Done")],
+                        default="continue",
+                        max_length=8,
+                        verbose_name="decision",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "initiative",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review",
+                        to="initiatives.initiative",
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="initiatives",
+                        to="programs.cyclereview",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['initiative__starts_on', 'initiative_id'],
+                "ordering": ["initiative__starts_on", "initiative_id"],
             },
         ),
         migrations.CreateModel(
-            name='KpiReview',
+            name="KpiReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('baseline', models.DecimalField(decimal_places=4, max_digits=16)),
-                ('planned', models.DecimalField(decimal_places=4, max_digits=16, verbose_name='planned')),
-                ('actual', models.DecimalField(decimal_places=4, max_digits=16, null=True, verbose_name='actual')),
-                ('status', models.CharField(blank=True, max_length=10)),
-                ('decision', models.CharField(choices=[('keep', 'Keep target'), ('raise', 'Raise target'), ('lower', 'Lower target'), ('drop', 'Drop KPI')], default='keep', max_length=6, verbose_name='decision')),
-                ('new_target', models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True, verbose_name='new target')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('kpi', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='review', to='kpis.kpi')),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kpis', to='programs.cyclereview')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("baseline", models.DecimalField(decimal_places=4, max_digits=16)),
+                (
+                    "planned",
+                    models.DecimalField(decimal_places=4, max_digits=16, verbose_name="planned"),
+                ),
+                (
+                    "actual",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=16, null=True, verbose_name="actual"
+                    ),
+                ),
+                ("status", models.CharField(blank=True, max_length=10)),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("keep", "Keep target"),
+                            ("raise", "Raise target"),
+                            ("lower", "Lower target"),
+                            ("drop", "Drop KPI"),
+                        ],
+                        default="keep",
+                        max_length=6,
+                        verbose_name="decision",
+                    ),
+                ),
+                (
+                    "new_target",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="new target",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "kpi",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review",
+                        to="kpis.kpi",
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kpis",
+                        to="programs.cyclereview",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kpi__goal_id', 'kpi_id'],
+                "ordering": ["kpi__goal_id", "kpi_id"],
             },
         ),
     ]

@@ -462,9 +462,7 @@ def test_a_duplicate_dimension_name_is_refused(world, as_user):
 
 def test_program_home_wheel_shows_question_one_completeness(world):
     answer(world, dims(world)[0], 3)
-    page = world.manager_client.get(
-        reverse("programs:program_home", kwargs={"pk": world.program.pk})
-    )
+    page = world.manager_client.get(reverse("cycles:program_home", kwargs={"pk": world.program.pk}))
     body = page.content.decode()
     assert "20% complete" in body  # 1 of 8 dimensions + a driver recorded, of 8 + 2 steps
     assert reverse("assessments:summary", kwargs={"pk": world.program.pk}) in body

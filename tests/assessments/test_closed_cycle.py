@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from assessments.services import maturity_score_save
-from programs.review import cycle_start_next, review_open
+from cycles.review import cycle_start_next, review_open
 from tests.programs.test_review import save
 
 pytestmark = pytest.mark.django_db

@@ -481,8 +481,8 @@ BAD_FILES = {
         "The file is a “fourfold-blueprint”, not a Fourfold program backup",
     ),
     "a newer version": (
-        lambda text: edited(text, lambda d: d.update(version=2)),
-        "The file is version 2 of the backup format; this Fourfold reads version 1. "
+        lambda text: edited(text, lambda d: d.update(version=3)),
+        "The file is version 3 of the backup format; this Fourfold reads versions 1 and 2. "
         "Restore it with a newer Fourfold.",
     ),
     "a ref to nothing": (
@@ -623,7 +623,7 @@ def test_the_import_command_says_what_is_wrong(world, tmp_path):
 
 def test_an_admin_downloads_the_backup_from_the_program_page(world, as_user):
     admin = as_user("admin")
-    home = admin.get(reverse("programs:program_home", kwargs={"pk": world.program.pk}))
+    home = admin.get(reverse("cycles:program_home", kwargs={"pk": world.program.pk}))
     url = reverse("backups:program_backup", kwargs={"pk": world.program.pk})
     assert url in home.content.decode()
     assert url not in as_user("manager").get(home.request["PATH_INFO"]).content.decode()
@@ -635,7 +635,7 @@ def test_an_admin_downloads_the_backup_from_the_program_page(world, as_user):
         'attachment; filename="fourfold-acme-web-shop-'
     )
     document = json.loads(response.content)
-    assert (document["format"], document["version"]) == ("fourfold-program", 1)
+    assert (document["format"], document["version"]) == ("fourfold-program", 2)
     assert [p["name"] for p in document["models"]["programs.program"]] == ["Web shop"]
 
 
@@ -657,7 +657,7 @@ def test_an_admin_restores_a_file_as_a_new_program(world, small):
 
     program = Program.objects.get(organization=world.globex, name="Web shop copy")
     assert response.redirect_chain[-1][0] == reverse(
-        "programs:program_home", kwargs={"pk": program.pk}
+        "cycles:program_home", kwargs={"pk": program.pk}
     )
     page = response.content.decode()
     assert "Restored “Web shop copy”: 1 cycle, 1 goal, 1 KPI." in page

@@ -57,10 +57,10 @@ def small_text(django_db_setup, django_db_blocker) -> str:
 def _small_program():
     from assessments.services import driver_save, gap_create
     from blueprints.services import blueprint_create, condition_add, offer_save
+    from cycles.review import cycle_start_next, review_open
     from initiatives.services import effect_add, initiative_save, plan_defaults_ensure
     from kpis import sources
     from kpis.services import attribute_save, goal_save, kpi_save, segment_save
-    from programs.review import cycle_start_next, review_open
     from programs.services import program_create
     from tests.programs.test_review import save
 
@@ -432,12 +432,17 @@ def test_damaged_files_are_refused_with_a_message(small_text, target, data):
         ),
         st.tuples(json_values, json_values).map(
             lambda pm: json.dumps(
-                {"format": backup.FORMAT, "version": 1, "people": pm[0], "models": pm[1]}
+                {
+                    "format": backup.FORMAT,
+                    "version": backup.VERSION,
+                    "people": pm[0],
+                    "models": pm[1],
+                }
             )
         ),
         st.dictionaries(st.sampled_from([p.label for p in backup.PARTS]), json_values).map(
             lambda models: json.dumps(
-                {"format": backup.FORMAT, "version": 1, "people": [], "models": models}
+                {"format": backup.FORMAT, "version": backup.VERSION, "people": [], "models": models}
             )
         ),
         st.sampled_from(["", "null", "[]", "{}", "NaN", '"format"', "\ufeff{}", "{" * 50]),
@@ -457,8 +462,8 @@ def test_random_files_are_refused_with_a_message(target, data):
         (lambda text: text[: len(text) // 3].encode(), "The file is cut short"),
         (lambda text: b"\xff\xfe" + text.encode("utf-16-le"), "it is not UTF-8 text"),
         (
-            lambda text: text.replace('"version": 1', '"version": "1"', 1).encode(),
-            "The file is version “1” of the backup format",
+            lambda text: text.replace('"version": 2', '"version": "2"', 1).encode(),
+            "The file is version “2” of the backup format",
         ),
         (
             lambda text: json.dumps(

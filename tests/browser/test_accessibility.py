@@ -15,8 +15,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from cycles.wheel import QUESTIONS
 from programs.models import Program
-from programs.wheel import QUESTIONS
 from tests.browser.test_program_flow import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,11 +33,11 @@ def main_pages(program: Program) -> dict[str, str]:
     blueprint = cycle.blueprints.first()
     pages = {
         "program list": reverse("programs:program_list", kwargs={"org": org}),
-        "program home": reverse("programs:program_home", kwargs={"pk": pk}),
+        "program home": reverse("cycles:program_home", kwargs={"pk": pk}),
     }
     for question in QUESTIONS:
         pages[f"question {question.number}"] = reverse(
-            "programs:question", kwargs={"pk": pk, "phase": question.phase.value}
+            "cycles:question", kwargs={"pk": pk, "phase": question.phase.value}
         )
     pages |= {
         "where are we": reverse("assessments:summary", kwargs={"pk": pk}),
@@ -62,9 +62,9 @@ def main_pages(program: Program) -> dict[str, str]:
         "discovery": reverse("kpis:discovery", kwargs={"org": org}),
         "dashboard": reverse("programs:dashboard", kwargs={"pk": pk}),
         "portfolio": reverse("programs:portfolio", kwargs={"org": org}),
-        "review": reverse("programs:review", kwargs={"pk": pk}),
-        "history": reverse("programs:cycle_history", kwargs={"pk": pk}),
-        "comparison": reverse("programs:cycle_compare", kwargs={"pk": pk}),
+        "review": reverse("cycles:review", kwargs={"pk": pk}),
+        "history": reverse("cycles:cycle_history", kwargs={"pk": pk}),
+        "comparison": reverse("cycles:cycle_compare", kwargs={"pk": pk}),
         "members": reverse("programs:member_list", kwargs={"org": org}),
         "notifications": reverse("programs:notifications", kwargs={"org": org}),
     }
@@ -243,7 +243,7 @@ def test_each_chart_has_its_numbers_as_a_table(live_server, page, demo):
         expect(numbers.get_by_role("row").filter(has_text=name)).to_contain_text(status)
 
     # The comparison: each KPI's actual per cycle, as its table says.
-    compare = reverse("programs:cycle_compare", kwargs={"pk": demo.pk})
+    compare = reverse("cycles:cycle_compare", kwargs={"pk": demo.pk})
     open_drawn(page, f"{live_server.url}{compare}")
     charts = page.get_by_test_id("compare-kpi")
     expect(charts.first).to_have_attribute("aria-label", re.compile(r"Cycle \d+ actual "))

@@ -82,7 +82,7 @@ def test_executive_reads_the_assessment_without_edit_controls(live_server, page,
 def test_carried_answers_are_confirmed_one_by_one_or_all_at_once(live_server, page, world):
     """Issue 18, item 12: the next cycle's assessment is not done on day one."""
     from assessments.services import driver_delete
-    from programs.review import cycle_start_next, review_open
+    from cycles.review import cycle_start_next, review_open
     from tests.programs.test_review import save
 
     cycle = world.program.cycles.get()

@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from cycles.wheel import QUESTIONS
 from programs.models import Program
-from programs.wheel import QUESTIONS
 from tests.browser.test_program_flow import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,13 +40,13 @@ def main_pages(program: Program) -> list[MainPage]:
     segment = program.organization.segments.order_by("name").first()
     pages = [
         MainPage("program list", reverse("programs:program_list", kwargs={"org": org})),
-        MainPage("program home", reverse("programs:program_home", kwargs={"pk": pk})),
+        MainPage("program home", reverse("cycles:program_home", kwargs={"pk": pk})),
     ]
     for question in QUESTIONS:
         pages.append(
             MainPage(
                 f"question {question.number}",
-                reverse("programs:question", kwargs={"pk": pk, "phase": question.phase.value}),
+                reverse("cycles:question", kwargs={"pk": pk, "phase": question.phase.value}),
             )
         )
     pages += [
@@ -81,9 +81,9 @@ def main_pages(program: Program) -> list[MainPage]:
         MainPage("discovery", reverse("kpis:discovery", kwargs={"org": org})),
         MainPage("dashboard", reverse("programs:dashboard", kwargs={"pk": pk})),
         MainPage("portfolio", reverse("programs:portfolio", kwargs={"org": org})),
-        MainPage("review", reverse("programs:review", kwargs={"pk": pk})),
-        MainPage("history", reverse("programs:cycle_history", kwargs={"pk": pk})),
-        MainPage("comparison", reverse("programs:cycle_compare", kwargs={"pk": pk})),
+        MainPage("review", reverse("cycles:review", kwargs={"pk": pk})),
+        MainPage("history", reverse("cycles:cycle_history", kwargs={"pk": pk})),
+        MainPage("comparison", reverse("cycles:cycle_compare", kwargs={"pk": pk})),
         MainPage("notifications", reverse("programs:notifications", kwargs={"org": org})),
         MainPage(
             "driver", reverse("assessments:driver", kwargs={"pk": pk, "driver_pk": driver.pk})
@@ -176,7 +176,7 @@ def test_every_main_page_fits_a_phone_for_the_executive(live_server, page, demo)
 
     # On the phone the top bar folds into its menu button, which opens the way to the
     # portfolio and, from there, to a program's dashboard.
-    page.goto(f"{live_server.url}{reverse('programs:program_home', kwargs={'pk': demo.pk})}")
+    page.goto(f"{live_server.url}{reverse('cycles:program_home', kwargs={'pk': demo.pk})}")
     portfolio = page.get_by_test_id("nav-portfolio")
     expect(portfolio).to_be_hidden()
     page.get_by_role("button", name="Toggle navigation").click()

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from programs.models import Cycle, KpiReview, Program
+from cycles.models import KpiReview
+from programs.models import Cycle, Program
 from tests.browser.test_program_flow import log_in
 from tests.factories import PASSWORD
 
@@ -93,7 +94,7 @@ def test_a_countermeasure_typed_and_not_added_is_kept_by_closing(live_server, pa
     page.get_by_test_id("confirm-close").click()
     expect(page.get_by_text("Cycle 3 is closed; it ended on")).to_be_visible()
     program = Program.objects.get(name="Web shop")
-    page.goto(live_server.url + reverse("programs:review", kwargs={"pk": program.pk}) + "?cycle=3")
+    page.goto(live_server.url + reverse("cycles:review", kwargs={"pk": program.pk}) + "?cycle=3")
     expect(page.get_by_test_id("countermeasures")).to_contain_text(
         "Retag the checkout · Analytics · by 31 Jan 2030"
     )

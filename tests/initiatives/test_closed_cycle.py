@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from cycles.review import cycle_start_next, review_open
 from initiatives.services import initiative_save, plan_defaults_ensure
-from programs.review import cycle_start_next, review_open
 from tests.programs.test_review import save
 
 pytestmark = pytest.mark.django_db

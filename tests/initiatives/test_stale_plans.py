@@ -63,7 +63,7 @@ def test_collisions_of_initiatives_both_over_are_not_open(plan, as_user):
     backlog = client.get(url("backlog", plan)).content.decode()
     assert "Resolve or accept" not in backlog
     assert 'data-testid="completeness">100%<' in backlog
-    home = client.get(reverse("programs:program_home", kwargs={"pk": plan.program.pk}))
+    home = client.get(reverse("cycles:program_home", kwargs={"pk": plan.program.pk}))
     assert 'data-testid="collision-count">1 collision<' not in home.content.decode()
 
 

@@ -323,7 +323,7 @@ def test_summary_query_count_is_fixed(world, as_user):
 def test_program_home_shows_question_two_completeness(world, as_user):
     body = (
         as_user("team")
-        .get(reverse("programs:program_home", kwargs={"pk": world.program.pk}))
+        .get(reverse("cycles:program_home", kwargs={"pk": world.program.pk}))
         .content.decode()
     )
     assert reverse("kpis:summary", kwargs={"pk": world.program.pk}) in body

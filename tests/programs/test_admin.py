@@ -4,7 +4,7 @@ from django.contrib import admin
 
 pytestmark = pytest.mark.django_db
 
-APPS = ("programs", "assessments", "kpis", "initiatives", "blueprints")
+APPS = ("programs", "assessments", "kpis", "initiatives", "blueprints", "cycles")
 
 
 def test_every_model_is_in_the_django_admin():

@@ -8,10 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cycles.models import InitiativeReview, KpiReview
+from cycles.review import carried_dates, cycle_start_next, review_open
 from initiatives.models import Initiative
 from initiatives.services import initiative_save, plan_defaults_ensure
-from programs.models import Cycle, InitiativeReview, KpiReview
-from programs.review import carried_dates, cycle_start_next, review_open
+from programs.models import Cycle
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,7 @@ def test_the_review_proposes_the_dates_and_carrying_over_keeps_what_was_saved(
     world, as_user, cycle
 ):
     client = as_user("manager")
-    url = reverse("programs:review", kwargs={"pk": world.program.pk})
+    url = reverse("cycles:review", kwargs={"pk": world.program.pk})
     body = client.get(url).content.decode()
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     proposed_end = tomorrow + datetime.timedelta(days=30)

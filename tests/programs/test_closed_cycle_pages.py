@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cycles.review import cycle_start_next, review_open
 from kpis.services import kpi_period_targets_save, roi_target_save
 from programs.models import Cycle
-from programs.review import cycle_start_next, review_open
 from programs.services import cycle_set_phase
 from tests.programs.test_review import save
 
@@ -55,7 +55,7 @@ def page(client, name, world, query="?cycle=1", **kwargs):
 def test_the_program_home_of_a_closed_cycle_shows_no_time_left_and_no_phase_form(
     world, as_user, closed, role
 ):
-    body = page(as_user(role), "programs:program_home", world)
+    body = page(as_user(role), "cycles:program_home", world)
     assert "Cycle 1" in body and "days left" not in body and "ago" not in body
     assert 'data-testid="phase-form"' not in body
     today = timezone.localdate()
@@ -64,7 +64,7 @@ def test_the_program_home_of_a_closed_cycle_shows_no_time_left_and_no_phase_form
     assert "Closed while on this question" in body  # question 3, where it stopped
     assert "/where-are-we-going/?cycle=1" in body  # its questions, as they were
     # The open cycle's home still counts down.
-    assert "days left" in page(as_user(role), "programs:program_home", world, query="")
+    assert "days left" in page(as_user(role), "cycles:program_home", world, query="")
 
 
 def test_the_goals_of_a_closed_cycle_show_no_time_left_nor_anything_to_do(world, as_user, closed):
@@ -114,20 +114,20 @@ def test_a_closed_cycles_kpi_shows_its_monthly_targets_as_text(world, as_user):
 def test_a_question_page_shows_the_closed_cycle_asked_for(world, as_user, closed):
     client = as_user("team")
     today = timezone.localdate()
-    ended = page(client, "programs:question", world, phase="how-do-we-get-there")
+    ended = page(client, "cycles:question", world, phase="how-do-we-get-there")
     assert "Cycle 1" in ended and "Cycle 2" not in ended
     assert f"Cycle 1 was on this question when it closed on {today:%-d %b %Y}." in ended
     assert "working on this question now" not in ended and "Still to do" not in ended
     assert "Answer" not in ended.split('id="main"')[-1]
     pk = world.program.pk
     assert f'href="{reverse("initiatives:map", kwargs={"pk": pk})}?cycle=1"' in ended  # as it was
-    assert f'href="{reverse("programs:program_home", kwargs={"pk": pk})}?cycle=1">Back' in ended
-    done = page(client, "programs:question", world, phase="where-are-we-going")
+    assert f'href="{reverse("cycles:program_home", kwargs={"pk": pk})}?cycle=1">Back' in ended
+    done = page(client, "cycles:question", world, phase="where-are-we-going")
     assert f"Cycle 1 closed on {today:%-d %b %Y}; its answers here are kept as they were." in done
-    review = page(client, "programs:question", world, phase="are-we-getting-closer")
-    assert f'href="{reverse("programs:review", kwargs={"pk": pk})}?cycle=1"' in review
-    open_one = page(client, "programs:question", world, query="", phase="where-are-we")
+    review = page(client, "cycles:question", world, phase="are-we-getting-closer")
+    assert f'href="{reverse("cycles:review", kwargs={"pk": pk})}?cycle=1"' in review
+    open_one = page(client, "cycles:question", world, query="", phase="where-are-we")
     assert "Cycle 2" in open_one and "The team is working on this question now." in open_one
-    url = reverse("programs:question", kwargs={"pk": world.program.pk, "phase": "where-are-we"})
+    url = reverse("cycles:question", kwargs={"pk": world.program.pk, "phase": "where-are-we"})
     assert client.get(url + "?cycle=9").status_code == 404
     assert client.get(url + "?cycle=x").status_code == 404

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from programs.models import Cycle, KpiReview
-from programs.review import cycle_start_next, review_open
+from cycles.models import KpiReview
+from cycles.review import cycle_start_next, review_open
+from programs.models import Cycle
 from programs.services import cycle_set_phase
 from tests.programs.test_review import save
 
@@ -73,7 +74,7 @@ def test_a_cycle_keeps_the_phase_it_ended_in(world, as_user, cycle):
     following = cycle_start_next(cycle=cycle, by=manager)
     cycle.refresh_from_db()
     assert (cycle.phase, following.phase) == ("review", "where-are-we")
-    body = as_user("team").get(reverse("programs:cycle_history", kwargs={"pk": world.program.pk}))
+    body = as_user("team").get(reverse("cycles:cycle_history", kwargs={"pk": world.program.pk}))
     text = " ".join(body.content.decode().split())
     assert 'ended in</span> <span class="ff-phase ff-phase-review">Review' in text
     assert f"Closed {TODAY():%-d %b %Y}" in text and "81 days early" in text
@@ -98,7 +99,7 @@ def review_data(row, **changes):
 
 def test_close_saves_the_review_first_and_asks_to_confirm_the_dates(world, as_user, cycle):
     client = as_user("manager")
-    url = reverse("programs:review", kwargs={"pk": world.program.pk})
+    url = reverse("cycles:review", kwargs={"pk": world.program.pk})
     client.get(url)
     row = KpiReview.objects.get()
     response = client.post(url, review_data(row, then="close"))
@@ -116,7 +117,7 @@ def test_close_saves_the_review_first_and_asks_to_confirm_the_dates(world, as_us
     # The confirmation shows the saved review read-only: nothing typed there can be lost.
     assert 'name="kpi-0-note"' not in page and "Typed just before closing" in page
     response = client.post(
-        reverse("programs:cycle_start_next", kwargs={"pk": world.program.pk}),
+        reverse("cycles:cycle_start_next", kwargs={"pk": world.program.pk}),
         {"closes_on": today.isoformat()},
         follow=True,
     )
@@ -129,7 +130,7 @@ def test_close_saves_the_review_first_and_asks_to_confirm_the_dates(world, as_us
 
 def test_an_invalid_review_is_not_closed(world, as_user, cycle):
     client = as_user("manager")
-    url = reverse("programs:review", kwargs={"pk": world.program.pk})
+    url = reverse("cycles:review", kwargs={"pk": world.program.pk})
     client.get(url)
     row = KpiReview.objects.get()
     response = client.post(url, review_data(row, then="close", **{"kpi-0-new_target": ""}))
@@ -141,8 +142,8 @@ def test_an_invalid_review_is_not_closed(world, as_user, cycle):
 def test_closing_without_the_confirmation_or_for_another_day_asks_again(world, as_user, cycle):
     save(review_open(cycle=cycle), world)
     client = as_user("manager")
-    close = reverse("programs:cycle_start_next", kwargs={"pk": world.program.pk})
-    confirm = reverse("programs:review", kwargs={"pk": world.program.pk}) + "?close=1"
+    close = reverse("cycles:cycle_start_next", kwargs={"pk": world.program.pk})
+    confirm = reverse("cycles:review", kwargs={"pk": world.program.pk}) + "?close=1"
     assert client.post(close).url == confirm
     yesterday = TODAY() - datetime.timedelta(days=1)
     response = client.post(close, {"closes_on": yesterday.isoformat()}, follow=True)
@@ -156,7 +157,7 @@ def test_history_and_comparison_show_the_real_dates(world, as_user, cycle):
     following = cycle_start_next(cycle=cycle, by=world.user("manager"))
     client = as_user("executive")
     history = " ".join(
-        client.get(reverse("programs:cycle_history", kwargs={"pk": world.program.pk}))
+        client.get(reverse("cycles:cycle_history", kwargs={"pk": world.program.pk}))
         .content.decode()
         .split()
     )
@@ -164,13 +165,13 @@ def test_history_and_comparison_show_the_real_dates(world, as_user, cycle):
     assert f"{start:%-d %b %Y} {DASH} {today:%-d %b %Y}" in history
     assert f"{following.starts_on:%-d %b %Y} {DASH} {following.ends_on:%-d %b %Y}" in history
     compare = " ".join(
-        client.get(reverse("programs:cycle_compare", kwargs={"pk": world.program.pk}))
+        client.get(reverse("cycles:cycle_compare", kwargs={"pk": world.program.pk}))
         .content.decode()
         .split()
     )
     assert f"{start:%b %Y} {DASH} {today:%b %Y}" in compare
     review = " ".join(
-        client.get(reverse("programs:review", kwargs={"pk": world.program.pk}) + "?cycle=1")
+        client.get(reverse("cycles:review", kwargs={"pk": world.program.pk}) + "?cycle=1")
         .content.decode()
         .split()
     )
@@ -179,7 +180,7 @@ def test_history_and_comparison_show_the_real_dates(world, as_user, cycle):
 
 def test_a_countermeasure_typed_but_not_added_is_added_by_closing(world, as_user, cycle):
     client = as_user("manager")
-    url = reverse("programs:review", kwargs={"pk": world.program.pk})
+    url = reverse("cycles:review", kwargs={"pk": world.program.pk})
     client.get(url)
     row = KpiReview.objects.get()
     typed = {"what": "Retag the checkout", "who": "Analytics", "due": "2030-01-31"}
@@ -193,7 +194,7 @@ def test_an_invalid_countermeasure_typed_beside_the_review_keeps_the_cycle_open(
     world, as_user, cycle
 ):
     client = as_user("manager")
-    url = reverse("programs:review", kwargs={"pk": world.program.pk})
+    url = reverse("cycles:review", kwargs={"pk": world.program.pk})
     client.get(url)
     row = KpiReview.objects.get()
     typed = {"what": "Retag the checkout", "who": "", "due": ""}
@@ -207,7 +208,7 @@ def test_an_invalid_countermeasure_typed_beside_the_review_keeps_the_cycle_open(
 
 def test_removing_a_countermeasure_keeps_the_review_edits_typed_beside_it(world, as_user, cycle):
     client = as_user("manager")
-    url = reverse("programs:review", kwargs={"pk": world.program.pk})
+    url = reverse("cycles:review", kwargs={"pk": world.program.pk})
     client.get(url)
     row = KpiReview.objects.get()
     typed = {"what": "Retag the checkout", "who": "Analytics", "due": "2030-01-31"}
@@ -225,10 +226,10 @@ def test_removing_a_countermeasure_keeps_the_review_edits_typed_beside_it(world,
 def test_a_countermeasure_of_another_cycle_is_not_removed_through_this_review(
     world, as_user, cycle
 ):
-    from programs.review import countermeasure_add
+    from cycles.review import countermeasure_add
 
     client = as_user("manager")
-    url = reverse("programs:review", kwargs={"pk": world.program.pk})
+    url = reverse("cycles:review", kwargs={"pk": world.program.pk})
     client.get(url)
     row = KpiReview.objects.get()
     foreign = review_open(cycle=world.foreign_program.cycles.get())

@@ -34,13 +34,13 @@ def test_a_program_page_a_role_may_not_open_keeps_the_navigation_and_the_way_bac
     assert response.status_code == 403
     body = response.content.decode()
     assert nav_links(body, "acme") == dict.fromkeys(nav_links(body, "acme"), True)
-    program_home = reverse("programs:program_home", kwargs={"pk": world.program.pk})
+    program_home = reverse("cycles:program_home", kwargs={"pk": world.program.pk})
     assert f'href="{program_home}"' in body and "Back to Web shop" in body
 
 
 def test_the_404_page_shows_the_navigation_of_the_persons_own_organization(world, as_user):
     response = as_user("executive").get(
-        reverse("programs:program_home", kwargs={"pk": world.foreign_program.pk})
+        reverse("cycles:program_home", kwargs={"pk": world.foreign_program.pk})
     )
 
     assert response.status_code == 404

@@ -159,7 +159,5 @@ def test_an_admin_cannot_touch_members_of_another_organization(world, as_user):
 
 def test_removing_a_member_takes_away_access(world, as_user):
     as_user("admin").post(members_url("member_remove", pk=world.members["team"].pk))
-    response = as_user("team").get(
-        reverse("programs:program_home", kwargs={"pk": world.program.pk})
-    )
+    response = as_user("team").get(reverse("cycles:program_home", kwargs={"pk": world.program.pk}))
     assert response.status_code == 404

@@ -29,7 +29,7 @@ def test_manager_creates_a_program_with_its_first_cycle(world, as_user):
 
     program = Program.objects.get(name="E-mail")
     assert response.status_code == 302
-    assert response["Location"] == reverse("programs:program_home", kwargs={"pk": program.pk})
+    assert response["Location"] == reverse("cycles:program_home", kwargs={"pk": program.pk})
     assert program.organization == world.acme
     cycle = program.cycles.get()
     assert (cycle.number, str(cycle.starts_on), str(cycle.ends_on)) == (
@@ -119,9 +119,7 @@ def test_program_list_queries_do_not_grow_with_programs(world, as_user):
 
 
 def test_program_home_shows_the_four_questions_with_the_current_one_marked(world, as_user):
-    response = as_user("team").get(
-        reverse("programs:program_home", kwargs={"pk": world.program.pk})
-    )
+    response = as_user("team").get(reverse("cycles:program_home", kwargs={"pk": world.program.pk}))
     body = response.content.decode()
     for question in (
         "Where are we?",
@@ -138,7 +136,7 @@ def test_program_home_shows_the_four_questions_with_the_current_one_marked(world
 def test_readers_see_no_edit_controls(world, as_user, who):
     body = (
         as_user(who)
-        .get(reverse("programs:program_home", kwargs={"pk": world.program.pk}))
+        .get(reverse("cycles:program_home", kwargs={"pk": world.program.pk}))
         .content.decode()
     )
     assert "Edit program" not in body
@@ -152,14 +150,14 @@ def test_readers_see_no_edit_controls(world, as_user, who):
 def test_manager_sees_edit_controls(world, as_user):
     body = (
         as_user("manager")
-        .get(reverse("programs:program_home", kwargs={"pk": world.program.pk}))
+        .get(reverse("cycles:program_home", kwargs={"pk": world.program.pk}))
         .content.decode()
     )
     assert "Edit program" in body and 'data-testid="phase-form"' in body
 
 
 def test_moving_the_phase_with_htmx_returns_the_redrawn_wheel(world, as_user):
-    url = reverse("programs:cycle_phase", kwargs={"pk": world.program.pk})
+    url = reverse("cycles:cycle_phase", kwargs={"pk": world.program.pk})
     response = as_user("manager").post(
         url, {"phase": "how-do-we-get-there"}, HTTP_HX_REQUEST="true"
     )
@@ -172,7 +170,7 @@ def test_moving_the_phase_with_htmx_returns_the_redrawn_wheel(world, as_user):
 
 
 def test_an_unknown_phase_is_refused_with_a_message(world, as_user):
-    url = reverse("programs:cycle_phase", kwargs={"pk": world.program.pk})
+    url = reverse("cycles:cycle_phase", kwargs={"pk": world.program.pk})
     response = as_user("manager").post(url, {"phase": "done"}, follow=True)
     assert "Choose one of the four questions" in response.content.decode()
     assert world.program.cycles.get().phase == Phase.WHERE_ARE_WE
@@ -191,7 +189,7 @@ def test_cycle_history_lists_closed_and_open_cycles(world, as_user):
     )
     body = (
         as_user("executive")
-        .get(reverse("programs:cycle_history", kwargs={"pk": world.program.pk}))
+        .get(reverse("cycles:cycle_history", kwargs={"pk": world.program.pk}))
         .content.decode()
     )
     assert "Cycle 2" in body and "Cycle 1" in body and "Closed" in body and "Open" in body
@@ -223,11 +221,11 @@ def test_csrf_token_rides_on_every_htmx_request(world):
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.user("manager"))
-    page = client.get(reverse("programs:program_home", kwargs={"pk": world.program.pk}))
+    page = client.get(reverse("cycles:program_home", kwargs={"pk": world.program.pk}))
     token = page.context["csrf_token"]
     assert f'hx-headers=\'{{"X-CSRFToken": "{token}"}}\'' in page.content.decode()
 
-    url = reverse("programs:cycle_phase", kwargs={"pk": world.program.pk})
+    url = reverse("cycles:cycle_phase", kwargs={"pk": world.program.pk})
     refused = client.post(url, {"phase": "review"}, HTTP_HX_REQUEST="true")
     accepted = client.post(
         url, {"phase": "review"}, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=str(token)

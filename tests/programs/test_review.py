@@ -17,16 +17,17 @@ from assessments.models import Assessment, MaturityScore
 from assessments.services import maturity_score_save
 from blueprints.models import Blueprint, Offer
 from blueprints.services import blueprint_create, offer_save
-from initiatives.models import Initiative
-from kpis.models import Goal, Kpi, RoiTarget, StrategicAnswer
-from kpis.services import kpi_save, roi_target_save, strategic_answer_save
-from programs.models import Cycle, KpiReview
-from programs.review import (
+from cycles.models import KpiReview
+from cycles.review import (
     cycle_start_next,
     cycles_mark_ready,
     review_open,
     review_save,
 )
+from initiatives.models import Initiative
+from kpis.models import Goal, Kpi, RoiTarget, StrategicAnswer
+from kpis.services import kpi_save, roi_target_save, strategic_answer_save
+from programs.models import Cycle
 from tests.kpis.test_snapshots import daily, push
 
 pytestmark = pytest.mark.django_db
@@ -231,7 +232,7 @@ def test_a_kpi_added_after_the_review_was_saved_is_carried_too(world, cycle, sec
 
 
 def test_the_open_cycle_is_counted_once_in_the_comparison(world, cycle):
-    from programs.selectors import cycle_comparison
+    from cycles.selectors import cycle_comparison
 
     review_open(cycle=cycle)  # a manager looked at the open cycle's review
     (column,) = cycle_comparison(program=world.program).columns
@@ -290,7 +291,7 @@ def test_a_closed_cycle_refuses_every_edit(world, cycle, as_user):
     before = fingerprint()
     client = as_user("admin")
     for name, rule in MATRIX.items():
-        if rule.method != "post" or name == "programs:cycle_start_next":
+        if rule.method != "post" or name == "cycles:cycle_start_next":
             continue
         response = client.post(reverse(name, kwargs=kwargs[name]), rule.data(world))
         assert response.status_code < 500, name
@@ -362,7 +363,7 @@ def run_cycles(world, n):
 
 def test_the_comparison_page_queries_are_the_same_for_3_and_10_cycles(world, as_user):
     client = as_user("executive")
-    url = reverse("programs:cycle_compare", kwargs={"pk": world.program.pk})
+    url = reverse("cycles:cycle_compare", kwargs={"pk": world.program.pk})
     run_cycles(world, 2)
     with CaptureQueriesContext(connection) as three:
         body = client.get(url).content.decode()
@@ -376,7 +377,7 @@ def test_the_comparison_page_queries_are_the_same_for_3_and_10_cycles(world, as_
 
 def test_managers_review_in_the_page_and_start_the_next_cycle(world, as_user, cycle):
     client = as_user("manager")
-    url = reverse("programs:review", kwargs={"pk": world.program.pk})
+    url = reverse("cycles:review", kwargs={"pk": world.program.pk})
     body = client.get(url).content.decode()
     assert body.count('data-testid="kpi-review"') == 1
     row = KpiReview.objects.get()
@@ -397,7 +398,7 @@ def test_managers_review_in_the_page_and_start_the_next_cycle(world, as_user, cy
     response = client.post(url, {**data, "kpi-0-new_target": "2.7"})
     assert response.status_code == 302
     response = client.post(
-        reverse("programs:cycle_start_next", kwargs={"pk": world.program.pk}),
+        reverse("cycles:cycle_start_next", kwargs={"pk": world.program.pk}),
         {"closes_on": timezone.localdate().isoformat()},
         follow=True,
     )
@@ -472,7 +473,7 @@ def test_a_closed_cycles_progress_stays_as_it_was(world, cycle, as_user):
 def test_the_admin_adds_nothing_under_a_closed_cycle(world, cycle):
     from django.test import Client
 
-    from programs.models import Countermeasure
+    from cycles.models import Countermeasure
 
     review = review_open(cycle=cycle)
     save(review, world)
@@ -483,7 +484,7 @@ def test_the_admin_adds_nothing_under_a_closed_cycle(world, cycle):
     client = Client()
     client.force_login(admin_user)
     response = client.post(
-        reverse("admin:programs_countermeasure_add"),
+        reverse("admin:cycles_countermeasure_add"),
         {"review": review.pk, "what": "Too late", "who": "Someone", "due": "2030-01-31"},
     )
     assert response.status_code == 403

@@ -22,14 +22,14 @@ from assessments.selectors import RadarData
 from blueprints import charts as blueprint_charts
 from blueprints import services as blueprint_services
 from blueprints.tasks import run_batch
+from cycles import charts as program_charts
+from cycles.selectors import Comparison, CycleColumn
 from initiatives import services as initiative_services
 from kpis import charts as kpi_charts
 from kpis.progress import Plan, Point, progress
 from kpis.services import attribute_save, kpi_save
 from kpis.snapshots import progress_refresh
-from programs import charts as program_charts
 from programs import plotly_text
-from programs.selectors import Comparison, CycleColumn
 from tests.browser.test_initiative_map import add_initiative
 from tests.browser.test_program_flow import log_in
 
@@ -209,7 +209,7 @@ def test_dimension_names_on_the_maturity_radar_are_text(world, as_user, hostile_
 
 def test_dimension_names_on_the_cycle_comparison_are_text(world, as_user, hostile_dimension):
     response = as_user("executive").get(
-        reverse("programs:cycle_compare", kwargs={"pk": world.program.pk})
+        reverse("cycles:cycle_compare", kwargs={"pk": world.program.pk})
     )
     assert_plain(page_figure(response, "radar-figure"))
 

@@ -13,18 +13,27 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kpis.snapshots import snapshots_ensure
-from programs import charts, selectors
-from programs import review as act
-from programs.access import Need, cycle_for, program_for
-from programs.forms import (
+from assessments.selectors import completeness as assessment_completeness
+from cycles import charts
+from cycles import review as act
+from cycles import selectors as cycles_selectors
+from cycles.forms import (
     CountermeasureForm,
     CycleReviewForm,
     InitiativeReviewFormSet,
     KpiReviewFormSet,
+    PhaseForm,
 )
+from cycles.models import CycleReview, InitiativeReview, KpiReview
+from cycles.wheel import QUESTIONS_BY_PHASE, wheel
+from initiatives.selectors import completeness as plan_completeness
+from initiatives.selectors import open_collision_count
+from kpis.selectors import completeness as goals_completeness
+from kpis.snapshots import snapshots_ensure
+from programs import selectors, services
+from programs.access import Need, cycle_for, program_for
 from programs.http import HtmxHttpRequest
-from programs.models import CycleReview, InitiativeReview, KpiReview
+from programs.models import Phase
 
 
 @login_required
@@ -48,7 +57,7 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if current is None:
         return render(
             request,
-            "programs/review.html",
+            "cycles/review.html",
             {**access.page_context(cycle=cycle, section=_("Review"), edit=Need.MANAGE)},
         )
     kpi_rows = KpiReview.objects.filter(review=current).select_related("kpi__goal")
@@ -102,7 +111,7 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("Countermeasure added."))
                 if removing:
                     messages.success(request, _("Countermeasure removed."))
-                url = reverse("programs:review", kwargs={"pk": pk})
+                url = reverse("cycles:review", kwargs={"pk": pk})
                 return redirect(f"{url}?close=1" if request.POST.get("then") == "close" else url)
         status = 422
     context = access.page_context(cycle=cycle, section=_("Review"), edit=Need.MANAGE)
@@ -110,7 +119,7 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         context["can_edit"] = False  # the confirmation shows the saved review, read-only
     return render(
         request,
-        "programs/review.html",
+        "cycles/review.html",
         {
             **context,
             "closing": closing,
@@ -139,7 +148,7 @@ def cycle_start_next(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     cycle = selectors.program_open_cycle(program=access.program)
     if cycle is None:
         raise Http404
-    confirm = reverse("programs:review", kwargs={"pk": pk}) + "?close=1"
+    confirm = reverse("cycles:review", kwargs={"pk": pk}) + "?close=1"
     confirmed = request.POST.get("closes_on", "")
     if not confirmed:
         return redirect(confirm)
@@ -151,7 +160,7 @@ def cycle_start_next(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         for problem in error.messages:
             messages.error(request, problem)
-        return redirect("programs:review", pk=pk)
+        return redirect("cycles:review", pk=pk)
     messages.success(
         request,
         _(
@@ -166,7 +175,7 @@ def cycle_start_next(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "end": date_format(following.ends_on, "j M Y"),
         },
     )
-    return redirect("programs:program_home", pk=pk)
+    return redirect("cycles:program_home", pk=pk)
 
 
 def _next_cycle_preview(cycle) -> act.ClosePlan | None:
@@ -185,10 +194,10 @@ def cycle_compare(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     current = selectors.program_open_cycle(program=access.program)
     if current is not None:
         snapshots_ensure(cycle=current, today=timezone.localdate())  # a new cycle's KPIs too
-    comparison = selectors.cycle_comparison(program=access.program)
+    comparison = cycles_selectors.cycle_comparison(program=access.program)
     return render(
         request,
-        "programs/cycle_compare.html",
+        "cycles/cycle_compare.html",
         {
             **access.page_context(
                 cycle=comparison.cycles[-1] if comparison.cycles else None,
@@ -198,5 +207,104 @@ def cycle_compare(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "comparison": comparison,
             "radar": charts.maturity_by_cycle(comparison=comparison),
             "kpi_charts": charts.kpis_by_cycle(comparison=comparison),
+        },
+    )
+
+
+def _wheel_completeness(cycle) -> dict[str, int]:
+    """Percent answered per question, from each question's app."""
+
+    return {
+        Phase.WHERE_ARE_WE.value: assessment_completeness(cycle=cycle).percent,
+        Phase.WHERE_ARE_WE_GOING.value: goals_completeness(cycle=cycle).percent,
+        Phase.HOW_DO_WE_GET_THERE.value: plan_completeness(cycle=cycle).percent,
+    }
+
+
+def _program_home_context(access, cycle) -> dict:
+    return {
+        "program": access.program,
+        "membership": access.membership,
+        "organization": access.program.organization,
+        "cycle": cycle,
+        "wheel": wheel(
+            phase=cycle.phase, is_open=cycle.is_open, completeness=_wheel_completeness(cycle)
+        )
+        if cycle
+        else [],
+        "phase_form": PhaseForm(initial={"phase": cycle.phase}) if cycle else None,
+        "open_collisions": open_collision_count(cycle=cycle) if cycle else 0,
+    }
+
+
+@login_required
+@require_GET
+def program_home(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    access = program_for(request.user, pk)
+    number = request.GET.get("cycle")  # a closed cycle, read-only
+    cycle = (
+        cycle_for(access.program, number)
+        if number
+        else selectors.program_open_cycle(program=access.program)
+    )
+    return render(request, "cycles/program_home.html", _program_home_context(access, cycle))
+
+
+@login_required
+@require_POST
+def cycle_phase(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Move the open cycle to another question; htmx gets the redrawn wheel back."""
+    access = program_for(request.user, pk, need=Need.MANAGE)
+    cycle = selectors.program_open_cycle(program=access.program)
+    if cycle is None:
+        raise Http404
+    form = PhaseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cycle_set_phase(cycle=cycle, phase=form.cleaned_data["phase"], by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, _("Choose one of the four questions or the review."))
+    if request.htmx:
+        context = _program_home_context(access, cycle)
+        return render(request, "cycles/program_home.html#wheel", context)
+    return redirect("cycles:program_home", pk=pk)
+
+
+@login_required
+@require_GET
+def cycle_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    access = program_for(request.user, pk)
+    return render(
+        request,
+        "cycles/cycle_history.html",
+        {
+            "program": access.program,
+            "membership": access.membership,
+            "organization": access.program.organization,
+            "cycles": selectors.cycle_history(program=access.program),
+        },
+    )
+
+
+@login_required
+@require_GET
+def question(request: HtmxHttpRequest, pk: int, phase: str) -> HttpResponse:
+    access = program_for(request.user, pk)
+    if phase not in QUESTIONS_BY_PHASE:
+        raise Http404
+    number = request.GET.get("cycle")  # a closed cycle, read-only
+    cycle = (
+        cycle_for(access.program, number)
+        if number
+        else selectors.program_open_cycle(program=access.program)
+    )
+    return render(
+        request,
+        "cycles/question.html",
+        {
+            **_program_home_context(access, cycle),
+            "question": QUESTIONS_BY_PHASE[phase],
         },
     )

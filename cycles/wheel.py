@@ -18,7 +18,7 @@ class Question:
     pdca: str
     summary: str
     parts: tuple[str, ...]
-    url_name: str = "programs:question"  # the question's own page, once it has one
+    url_name: str = "cycles:question"  # the question's own page, once it has one
 
 
 QUESTIONS: tuple[Question, ...] = (

@@ -21,18 +21,24 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from programs.models import (
+from assessments.models import Assessment
+from assessments.services import assessment_copy_previous
+from blueprints.models import Blueprint
+from blueprints.services import blueprint_export, blueprint_import
+from cycles.models import (
     Countermeasure,
-    Cycle,
     CycleReview,
     InitiativeDecision,
     InitiativeOutcome,
     InitiativeReview,
     KpiDecision,
     KpiReview,
-    Phase,
-    Role,
 )
+from initiatives.models import Initiative, Status
+from initiatives.services import initiatives_carry_forward
+from kpis.models import Goal, Kpi, KpiSnapshot, RoiTarget, StrategicAnswer
+from kpis.snapshots import snapshots_ensure
+from programs.models import Cycle, Membership, Phase, Role
 from programs.services import ensure_cycle_open
 
 log = structlog.get_logger(__name__)
@@ -57,9 +63,6 @@ def review_open(*, cycle: Cycle) -> CycleReview:
 def _sync_rows(cycle: Cycle, review: CycleReview) -> None:
     """Bring the review's rows up to date with the cycle: every KPI with its target and
     latest actual, every initiative (new ones with an outcome and a decision by status)."""
-    from initiatives.models import Initiative, Status
-    from kpis.models import Kpi, KpiSnapshot
-    from kpis.snapshots import snapshots_ensure
 
     snapshots_ensure(cycle=cycle, today=timezone.localdate())
     trends = {
@@ -355,7 +358,6 @@ def cycle_start_next(
 def _carry_goals(old: Cycle, new: Cycle, carried: list, by: AbstractBaseUser) -> dict:
     """Goals with their carried KPIs, the ROI target and the strategic answers; returns
     old KPI id -> new KPI."""
-    from kpis.models import Goal, RoiTarget, StrategicAnswer
 
     by_goal: dict[int, list] = {}
     for row, baseline, target in carried:
@@ -403,23 +405,22 @@ def _carry_plan(review: CycleReview, new: Cycle, kpi_map: dict, by: AbstractBase
     """Initiatives to continue (linked to the ones they were, with the dates the review
     gave them, or moved into the new cycle), the blueprints as a new version, and the
     assessment from the last answers."""
-    from assessments.services import assessment_copy_previous
-    from blueprints.models import Blueprint
-    from blueprints.services import blueprint_export, blueprint_import
-    from initiatives.services import initiatives_carry_forward
 
-    initiatives_carry_forward(
-        review=review,
-        new_cycle=new,
-        kpi_map=kpi_map,
-        dates=lambda row: carried_dates(
-            starts_on=row.initiative.starts_on,
-            ends_on=row.initiative.ends_on,
-            next_starts_on=new.starts_on,
-            next_ends_on=new.ends_on,
-        ),
-        by=by,
-    )
+    continuing = []
+    for row in review.initiatives.filter(decision=InitiativeDecision.CONTINUE).select_related(
+        "initiative"
+    ):
+        if row.next_starts_on and row.next_ends_on:
+            starts_on, ends_on = row.next_starts_on, row.next_ends_on
+        else:  # not saved with the review's dates: its old dates moved into the new cycle
+            starts_on, ends_on = carried_dates(
+                starts_on=row.initiative.starts_on,
+                ends_on=row.initiative.ends_on,
+                next_starts_on=new.starts_on,
+                next_ends_on=new.ends_on,
+            )
+        continuing.append((row.initiative, starts_on, ends_on))
+    initiatives_carry_forward(continuing=continuing, new_cycle=new, kpi_map=kpi_map, by=by)
     names = {k.name for k in kpi_map.values()}
     for blueprint in Blueprint.objects.filter(cycle=review.cycle):
         doc = blueprint_export(blueprint=blueprint)
@@ -428,7 +429,6 @@ def _carry_plan(review: CycleReview, new: Cycle, kpi_map: dict, by: AbstractBase
                 if offer.get("kpi") not in names:
                     offer["kpi"] = None  # its KPI was dropped
         blueprint_import(cycle=new, data=json.dumps(doc), by=by, name=blueprint.name)
-    from assessments.models import Assessment
 
     if Assessment.objects.filter(cycle__program=new.program).exists():
         assessment_copy_previous(cycle=new, by=by)  # the manager confirms what still holds
@@ -443,9 +443,6 @@ def cycles_mark_ready(*, today: datetime.date | None = None) -> list[Cycle]:
     from django.db.models import Max, Q
     from django.template.loader import render_to_string
     from django.urls import reverse
-
-    from kpis.models import Kpi
-    from programs.models import Membership
 
     today = today or timezone.localdate()
     waiting = Cycle.objects.filter(closed_at__isnull=True, ready_at__isnull=True)
@@ -475,9 +472,7 @@ def cycles_mark_ready(*, today: datetime.date | None = None) -> list[Cycle]:
             .exclude(user__email="")
             .values_list("user__email", flat=True)
         )
-        url = settings.FOURFOLD_BASE_URL + reverse(
-            "programs:review", kwargs={"pk": cycle.program_id}
-        )
+        url = settings.FOURFOLD_BASE_URL + reverse("cycles:review", kwargs={"pk": cycle.program_id})
         for email in recipients:
             send_mail(
                 subject=_("%(program)s: cycle %(n)s is ready for its review")

@@ -4,8 +4,8 @@ import json
 
 import plotly.graph_objects as go
 
+from cycles.selectors import Comparison
 from programs import chart_numbers, plotly_text
-from programs.selectors import Comparison
 
 PALETTE = ["#c3cbe0", "#9aa5bd", "#6f86c7", "#3b7cf0", "#1d4fb8", "#14956d"]
 LAYOUT = {
