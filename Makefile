@@ -62,7 +62,7 @@ test: install-dev
 
 # Static security check of our code: no high-severity finding (bandit). Runs in CI.
 security: install-dev
-	$(BIN)/bandit -r config programs assessments kpis initiatives blueprints backups demo \
+	$(BIN)/bandit -r config programs assessments kpis initiatives blueprints progress cycles backups demo \
 		-x "*/migrations/*" --severity-level high -q
 
 # Known vulnerabilities in the locked dependencies (pip-audit). Needs PyPI's JSON API for
@@ -74,6 +74,8 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_DEBUG=true $(MANAGE) makemigrations --check --dry-run
+	$(BIN)/lint-imports  # the apps in layers, pure modules pure (pyproject.toml)
+	$(BIN)/python scripts/function_imports.py  # no cross-app import inside a function
 
 clean:
 	rm -rf var db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -98,7 +98,8 @@ from kpis.models import (
 )
 from kpis.snapshots import progress_refresh
 from kpis.sources import source_schedule_sync
-from programs.models import Cycle, DashboardVisit, Organization, Program, SavedFilter
+from programs.models import Cycle, Organization, Program
+from progress.models import DashboardVisit, SavedFilter
 
 log = structlog.get_logger(__name__)
 
@@ -112,14 +113,18 @@ VERSION = 2
 # today (MOVED), so that a backup made before the move restores after it.
 READS = {1, VERSION}
 MOVED = {
-    f"programs.{model}": f"cycles.{model}"
-    for model in (
-        "cyclereview",
-        "historicalcyclereview",
-        "kpireview",
-        "initiativereview",
-        "countermeasure",
-    )
+    **{
+        f"programs.{model}": f"cycles.{model}"
+        for model in (
+            "cyclereview",
+            "historicalcyclereview",
+            "kpireview",
+            "initiativereview",
+            "countermeasure",
+        )
+    },
+    "programs.savedfilter": "progress.savedfilter",
+    "programs.dashboardvisit": "progress.dashboardvisit",
 }
 MAX_PROBLEMS = 20  # listed one by one; beyond that, counted
 CHUNK = 2000  # rows read, or built and inserted, at a time: memory stays flat

@@ -312,8 +312,9 @@ def main() -> None:
     from kpis.selectors import series_by_kpi
     from kpis.services import segment_save
     from kpis.snapshots import progress_refresh
-    from programs.models import DashboardVisit, Organization, Role
+    from programs.models import Organization, Role
     from programs.services import membership_add
+    from progress.models import DashboardVisit
 
     call_command("migrate", verbosity=0)
     logging.disable(logging.INFO)
@@ -392,11 +393,11 @@ def main() -> None:
             )
         lift_kpi = next(k for k in kpis if k.name.startswith("Conversion rate"))
         pk = big.program.pk
-        dashboard_url = reverse("programs:dashboard", kwargs={"pk": pk})
+        dashboard_url = reverse("progress:dashboard", kwargs={"pk": pk})
         pages = {
             "dashboard": dashboard_url,
             "dashboard ?segment=": f"{dashboard_url}?segment={segments[0].pk}",
-            "dashboard chart": reverse("programs:dashboard_chart", kwargs={"pk": pk}),
+            "dashboard chart": reverse("progress:dashboard_chart", kwargs={"pk": pk}),
             "KPI page": reverse("kpis:kpi", kwargs={"pk": pk, "kpi_pk": lift_kpi.pk}),
             "KPI chart": reverse("kpis:kpi_chart", kwargs={"pk": pk, "kpi_pk": lift_kpi.pk}),
         }
@@ -438,7 +439,7 @@ def main() -> None:
             user=user, program=small.program, seen_at=timezone.now(), previous_seen_at=visit_before
         )
         small_figures = measure(
-            client, reverse("programs:dashboard", kwargs={"pk": small.program.pk}), 5
+            client, reverse("progress:dashboard", kwargs={"pk": small.program.pk}), 5
         )
 
         print()

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from kpis.conditions import Operator
+from kpis.conditions import Operator, describe
 from kpis.models import Attribute, Kpi
 from programs.models import Cycle
 
@@ -187,7 +187,6 @@ class OfferCondition(models.Model):
         verbose_name_plural = _("offer conditions")
 
     def __str__(self) -> str:
-        from kpis.conditions import describe
 
         return describe(self.attribute.as_plain(), self.operator, self.value)
 

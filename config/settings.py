@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "kpis",
     "initiatives",
     "blueprints",
+    "progress",
     "cycles",
     "backups",
     "demo",

@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("kpis.urls")),
     path("", include("initiatives.urls")),
     path("", include("blueprints.urls")),
+    path("", include("progress.urls")),
     path("", include("cycles.urls")),
     path("", include("backups.urls")),
 ]

@@ -15,5 +15,6 @@ urlpatterns = [
         name="cycle_start_next",
     ),
     path("programs/<int:pk>/cycle/phase/", views.cycle_phase, name="cycle_phase"),
+    path("programs/<int:pk>/cycle/wheel/", views.mini_wheel, name="mini_wheel"),
     path("programs/<int:pk>/questions/<slug:phase>/", views.question, name="question"),
 ]

@@ -251,6 +251,20 @@ def program_home(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def mini_wheel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The four questions in a line and where the open cycle stands, for the dashboard;
+    how complete each question is, the program home says."""
+    access = program_for(request.user, pk)
+    cycle = cycle_for(access.program, request.GET.get("cycle"))
+    return render(
+        request,
+        "cycles/_mini_wheel.html",
+        {"wheel": wheel(phase=cycle.phase, is_open=cycle.is_open)},
+    )
+
+
+@login_required
 @require_POST
 def cycle_phase(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Move the open cycle to another question; htmx gets the redrawn wheel back."""

@@ -30,8 +30,9 @@ from kpis.models import (
     StrategicQuestion,
 )
 from kpis.snapshots import progress_refresh
-from programs.models import DashboardVisit, Phase, Program
+from programs.models import Phase, Program
 from programs.services import cycle_set_phase
+from progress.models import DashboardVisit
 
 # Dimension name → (score, evidence, opportunity)
 DEMO_MATURITY = {

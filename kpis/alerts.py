@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from kpis.models import KpiSnapshot, ProgressStatus, StatusChange
 from kpis.selectors import status_counts
-from programs.models import Membership, Organization, Role
+from programs.models import Cycle, Membership, Organization, Role
 
 log = structlog.get_logger(__name__)
 
@@ -59,8 +59,8 @@ def status_alerts_send(*, change_ids: list[int]) -> int:
             context = {
                 "program": program,
                 "changes": program_changes,
-                "dashboard_url": _link("programs:dashboard", pk=program.pk),
-                "settings_url": _link("programs:notifications", org=program.organization.slug),
+                "dashboard_url": _link("progress:dashboard", pk=program.pk),
+                "settings_url": _link("progress:notifications", org=program.organization.slug),
             }
             for email in recipients:
                 send_mail(
@@ -101,8 +101,8 @@ def weekly_digest_send(*, today: datetime.date | None = None) -> int:
             "organization": organization,
             "programs": programs,
             "today": today,
-            "portfolio_url": _link("programs:portfolio", org=organization.slug),
-            "settings_url": _link("programs:notifications", org=organization.slug),
+            "portfolio_url": _link("progress:portfolio", org=organization.slug),
+            "settings_url": _link("progress:notifications", org=organization.slug),
         }
         message = render_to_string("kpis/email/digest.txt", context)
         for email in recipients:
@@ -120,7 +120,6 @@ def weekly_digest_send(*, today: datetime.date | None = None) -> int:
 def programs_digest(*, organization: Organization, since: datetime.datetime) -> list[dict]:
     """Per program with an open cycle: status counts, status changes since `since`, and
     the KPIs with a significant lift. Three queries whatever the size."""
-    from programs.models import Cycle
 
     cycles = {
         c.program_id: c
@@ -153,7 +152,7 @@ def programs_digest(*, organization: Organization, since: datetime.datetime) -> 
             ],
             "changes": changes[pid],
             "lifts": lifts[pid],
-            "url": _link("programs:dashboard", pk=cycle.program.pk),
+            "url": _link("progress:dashboard", pk=cycle.program.pk),
         }
         for pid, cycle in sorted(cycles.items(), key=lambda item: item[1].program.name)
     ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from programs import csvsafe
+from programs.workbooks import WorkbookRefused, check_workbook
 
 FIELDS = ("kpi", "period", "value", "segment", "variant", "numerator", "denominator")
 REQUIRED = ("kpi", "period", "value")
@@ -319,8 +320,6 @@ def read_xlsx(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     unreadable, and for a workbook that would unpack or read past the limits (the zip
     directory is checked before openpyxl opens it; rows and cells are counted as read)."""
     from openpyxl import load_workbook
-
-    from programs.workbooks import WorkbookRefused, check_workbook
 
     try:
         check_workbook(data)

@@ -19,6 +19,7 @@ from kpis.models import Kpi, KpiPeriodTarget, KpiSnapshot, Pull, StatusChange
 from kpis.progress import Point, progress
 from kpis.selectors import UNCOMPUTABLE, kpi_plan, lifts_isolated, series_by_kpi
 from programs.models import Cycle
+from programs.tasks import enqueue_on_commit
 
 log = structlog.get_logger(__name__)
 
@@ -134,7 +135,6 @@ def progress_refresh(
     log.info("progress_refreshed", cycle=cycle.pk, kpis=len(kpis), changes=len(changes))
     if any(c.worsened or c.threshold_crossed for c in changes):
         from kpis.tasks import send_status_alerts
-        from programs.tasks import enqueue_on_commit
 
         # E-mail from the worker: a page that refreshes inline never waits on SMTP.
         enqueue_on_commit(

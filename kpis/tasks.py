@@ -4,6 +4,7 @@ from django.conf import settings
 
 from kpis import sources
 from kpis.models import PullStatus, ResultSource, UploadStage
+from programs.models import Cycle
 
 log = structlog.get_logger(__name__)
 
@@ -86,7 +87,6 @@ def refresh_progress(*, program_id: int) -> None:
     Loads that finish from here on queue the next refresh (their request is taken)."""
     from kpis.models import RefreshRequest
     from kpis.snapshots import progress_refresh
-    from programs.models import Cycle
 
     RefreshRequest.objects.filter(program_id=program_id).delete()
 
@@ -99,7 +99,6 @@ def refresh_progress(*, program_id: int) -> None:
 def refresh_all_progress() -> None:
     """Beat's nightly entry: expected progress moves with the date, so every open cycle's
     snapshots are recomputed even when no results arrived."""
-    from programs.models import Cycle
 
     for program_id in Cycle.objects.filter(closed_at__isnull=True).values_list(
         "program_id", flat=True

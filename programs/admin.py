@@ -1,15 +1,6 @@
 from django.contrib import admin
 
-from programs.models import (
-    Cycle,
-    DashboardVisit,
-    Invitation,
-    Membership,
-    Organization,
-    Program,
-    SavedFilter,
-    WorkerHeartbeat,
-)
+from programs.models import Cycle, Invitation, Membership, Organization, Program, WorkerHeartbeat
 
 
 class ClosedCycleReadOnly:
@@ -97,15 +88,3 @@ class CycleAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["hostname", "seen_at"]
     readonly_fields = ["hostname", "seen_at"]
-
-
-@admin.register(DashboardVisit)
-class DashboardVisitAdmin(admin.ModelAdmin):
-    list_display = ["user", "program", "seen_at", "previous_seen_at"]
-    list_select_related = ["user", "program"]
-
-
-@admin.register(SavedFilter)
-class SavedFilterAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "program", "query", "created_at"]
-    list_select_related = ["user", "program"]

@@ -14,17 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from programs.models import (
-    Cycle,
-    DashboardVisit,
-    Invitation,
-    Membership,
-    Organization,
-    Phase,
-    Program,
-    Role,
-    SavedFilter,
-)
+from programs.models import Cycle, Invitation, Membership, Organization, Phase, Program, Role
 
 log = structlog.get_logger(__name__)
 User = get_user_model()
@@ -244,41 +234,3 @@ def cycle_set_phase(*, cycle: Cycle, phase: str, by: AbstractBaseUser) -> Cycle:
 
 
 # --- Dashboard visits, saved filters, notifications --------------------------------------
-
-
-def dashboard_visit_record(*, user: AbstractBaseUser, program: Program) -> datetime.datetime | None:
-    """Record a visit to the program's dashboard and return when the one before began (the
-    moment "what changed" counts from); None on a first visit. Visits closer together than
-    DashboardVisit.VISIT_GAP are one visit, so reloading keeps the list."""
-    now = timezone.now()
-    with transaction.atomic():
-        visit, created = DashboardVisit.objects.select_for_update().get_or_create(
-            user=user, program=program, defaults={"seen_at": now}
-        )
-        if created:
-            return None
-        if now - visit.seen_at > DashboardVisit.VISIT_GAP:
-            visit.previous_seen_at = visit.seen_at
-        visit.seen_at = now
-        visit.save(update_fields=["seen_at", "previous_seen_at"])
-    return visit.previous_seen_at
-
-
-def saved_filter_create(
-    *, user: AbstractBaseUser, program: Program, name: str, query: str
-) -> SavedFilter:
-    saved = SavedFilter(user=user, program=program, name=name.strip(), query=query)
-    saved.full_clean()
-    saved.save()
-    log.info("saved_filter_created", program=program.pk, by=user.pk)
-    return saved
-
-
-def saved_filter_delete(*, saved: SavedFilter) -> None:
-    saved.delete()
-
-
-def notifications_save(*, membership: Membership, alert_emails: bool, digest_emails: bool) -> None:
-    membership.alert_emails, membership.digest_emails = alert_emails, digest_emails
-    membership.save(update_fields=["alert_emails", "digest_emails"])
-    log.info("notifications_saved", membership=membership.pk)

@@ -53,7 +53,7 @@ def readers_answer(program, user) -> None:
     client = Client(raise_request_exception=False)
     client.force_login(user)
     pk = {"pk": program.pk}
-    urls = [reverse("programs:dashboard", kwargs=pk), reverse("backups:program_backup", kwargs=pk)]
+    urls = [reverse("progress:dashboard", kwargs=pk), reverse("backups:program_backup", kwargs=pk)]
     kpis = Kpi.objects.filter(goal__cycle__program=program).values_list("pk", flat=True)
     urls.append(reverse("cycles:program_home", kwargs=pk))
     for kpi in kpis:

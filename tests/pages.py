@@ -24,8 +24,8 @@ def program_pages(program: Program) -> list[str]:
         reverse(name, kwargs=pk)
         for name in (
             "cycles:program_home",
-            "programs:dashboard",
-            "programs:dashboard_chart",
+            "progress:dashboard",
+            "progress:dashboard_chart",
             "cycles:review",
             "assessments:summary",
             "assessments:assessment",
@@ -127,8 +127,8 @@ def organization_pages(organization) -> list[str]:
         reverse(name, kwargs=org)
         for name in (
             "programs:program_list",
-            "programs:portfolio",
-            "programs:notifications",
+            "progress:portfolio",
+            "progress:notifications",
             "kpis:segments",
             "kpis:attributes",
             "kpis:discovery",

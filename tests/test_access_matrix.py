@@ -84,10 +84,11 @@ MATRIX: dict[str, Rule] = {
         public=True,
         anonymous_ok=True,
     ),
+    "cycles:mini_wheel": Rule(kwargs=program, allowed=EVERYONE),
     "cycles:program_home": Rule(kwargs=program, allowed=EVERYONE),
     "programs:program_edit": Rule(kwargs=program, allowed=MANAGERS),
     "cycles:cycle_history": Rule(kwargs=program, allowed=EVERYONE),
-    "programs:dashboard": Rule(kwargs=program, allowed=EVERYONE),
+    "progress:dashboard": Rule(kwargs=program, allowed=EVERYONE),
     "cycles:cycle_phase": Rule(
         kwargs=program,
         allowed=MANAGERS,
@@ -488,7 +489,7 @@ MATRIX |= {
 
 def saved_filter(w: World) -> dict:
     """The executive's own saved dashboard view."""
-    from programs.models import SavedFilter
+    from progress.models import SavedFilter
 
     if not hasattr(w, "saved_filter"):
         w.saved_filter = SavedFilter.objects.create(
@@ -498,18 +499,18 @@ def saved_filter(w: World) -> dict:
 
 
 MATRIX |= {
-    "programs:portfolio": Rule(kwargs=org, allowed=EVERYONE),
-    "programs:notifications": Rule(kwargs=org, allowed=EVERYONE),
-    "programs:dashboard_chart": Rule(kwargs=program, allowed=EVERYONE),
+    "progress:portfolio": Rule(kwargs=org, allowed=EVERYONE),
+    "progress:notifications": Rule(kwargs=org, allowed=EVERYONE),
+    "progress:dashboard_chart": Rule(kwargs=program, allowed=EVERYONE),
     # Saving a view of the dashboard changes nothing shared: every role may.
-    "programs:dashboard_filter_save": Rule(
+    "progress:dashboard_filter_save": Rule(
         kwargs=program,
         allowed=EVERYONE,
         method="post",
         data=lambda w: {"name": "Four weeks", "period": "28"},
         ok=302,
     ),
-    "programs:dashboard_filter_delete": Rule(
+    "progress:dashboard_filter_delete": Rule(
         kwargs=saved_filter, allowed=frozenset({"executive"}), refused=404, method="post", ok=302
     ),
     "kpis:kpi_chart": Rule(

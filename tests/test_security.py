@@ -36,7 +36,7 @@ def test_a_right_password_resets_the_count(world, client):
 
 def test_pages_forbid_inline_and_foreign_scripts(world, as_user):
     response = as_user("executive").get(
-        reverse("programs:dashboard", kwargs={"pk": world.program.pk})
+        reverse("progress:dashboard", kwargs={"pk": world.program.pk})
     )
     policy = response["Content-Security-Policy"]
     directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())

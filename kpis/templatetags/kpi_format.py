@@ -93,14 +93,6 @@ def status_label(value: str) -> str:
 
 
 @register.filter
-def period_label(value: str) -> str:
-    """A dashboard period ("91") in words ("13 weeks")."""
-    from programs.forms import DashboardFilterForm
-
-    return str(dict(DashboardFilterForm.PERIODS).get(value, value))
-
-
-@register.filter
 def count(value) -> str:
     """A count with thousands separated: 1234567 → 1,234,567."""
     if value is None or value == "":

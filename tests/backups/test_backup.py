@@ -42,8 +42,9 @@ from kpis.models import (
     Segment,
     SourceKind,
 )
-from programs.models import Cycle, Organization, Program, Role, SavedFilter
+from programs.models import Cycle, Organization, Program, Role
 from programs.services import membership_add, organization_create
+from progress.models import SavedFilter
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db

@@ -60,13 +60,13 @@ def main_pages(program: Program) -> dict[str, str]:
         "measurements": reverse("kpis:measurements", kwargs={"pk": pk, "kpi_pk": kpi.pk}),
         "segments": reverse("kpis:segments", kwargs={"org": org}),
         "discovery": reverse("kpis:discovery", kwargs={"org": org}),
-        "dashboard": reverse("programs:dashboard", kwargs={"pk": pk}),
-        "portfolio": reverse("programs:portfolio", kwargs={"org": org}),
+        "dashboard": reverse("progress:dashboard", kwargs={"pk": pk}),
+        "portfolio": reverse("progress:portfolio", kwargs={"org": org}),
         "review": reverse("cycles:review", kwargs={"pk": pk}),
         "history": reverse("cycles:cycle_history", kwargs={"pk": pk}),
         "comparison": reverse("cycles:cycle_compare", kwargs={"pk": pk}),
         "members": reverse("programs:member_list", kwargs={"org": org}),
-        "notifications": reverse("programs:notifications", kwargs={"org": org}),
+        "notifications": reverse("progress:notifications", kwargs={"org": org}),
     }
     # Pages one level down, each with a chart or a table of its own.
     from blueprints.models import PropensityRun
@@ -234,7 +234,7 @@ def test_each_chart_has_its_numbers_as_a_table(live_server, page, demo):
         )
 
     # The dashboard: each KPI with the status its card shows.
-    open_drawn(page, f"{live_server.url}{reverse('programs:dashboard', kwargs={'pk': demo.pk})}")
+    open_drawn(page, f"{live_server.url}{reverse('progress:dashboard', kwargs={'pk': demo.pk})}")
     page.get_by_text("Show the numbers").click()
     numbers = page.get_by_test_id("chart-numbers")
     for card in page.get_by_test_id("kpi-card").all():

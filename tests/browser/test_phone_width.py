@@ -79,12 +79,12 @@ def main_pages(program: Program) -> list[MainPage]:
         MainPage("segments", reverse("kpis:segments", kwargs={"org": org})),
         MainPage("segment", reverse("kpis:segment", kwargs={"org": org, "segment_pk": segment.pk})),
         MainPage("discovery", reverse("kpis:discovery", kwargs={"org": org})),
-        MainPage("dashboard", reverse("programs:dashboard", kwargs={"pk": pk})),
-        MainPage("portfolio", reverse("programs:portfolio", kwargs={"org": org})),
+        MainPage("dashboard", reverse("progress:dashboard", kwargs={"pk": pk})),
+        MainPage("portfolio", reverse("progress:portfolio", kwargs={"org": org})),
         MainPage("review", reverse("cycles:review", kwargs={"pk": pk})),
         MainPage("history", reverse("cycles:cycle_history", kwargs={"pk": pk})),
         MainPage("comparison", reverse("cycles:cycle_compare", kwargs={"pk": pk})),
-        MainPage("notifications", reverse("programs:notifications", kwargs={"org": org})),
+        MainPage("notifications", reverse("progress:notifications", kwargs={"org": org})),
         MainPage(
             "driver", reverse("assessments:driver", kwargs={"pk": pk, "driver_pk": driver.pk})
         ),

@@ -69,8 +69,8 @@ def test_a_worsening_status_emails_the_managers_once(
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@acme.test", "mia@acme.test"]
     message = mail.outbox[0]
     assert "Conversion rate: On track → At risk" in message.body
-    assert reverse("programs:dashboard", kwargs={"pk": world.program.pk}) in message.body
-    assert reverse("programs:notifications", kwargs={"org": "acme"}) in message.body
+    assert reverse("progress:dashboard", kwargs={"pk": world.program.pk}) in message.body
+    assert reverse("progress:notifications", kwargs={"org": "acme"}) in message.body
     assert StatusChange.objects.get().notified == 2
 
     assert status_alerts_send(change_ids=[c.pk for c in changes]) == 0  # already sent
@@ -105,7 +105,7 @@ def test_a_manager_who_switched_alerts_off_gets_none(
     world, cycle, django_capture_on_commit_callbacks, as_user
 ):
     response = as_user("manager").post(
-        reverse("programs:notifications", kwargs={"org": "acme"}), {"digest_emails": "on"}
+        reverse("progress:notifications", kwargs={"org": "acme"}), {"digest_emails": "on"}
     )
     assert response.status_code == 302
     world.members["manager"].refresh_from_db()

@@ -66,7 +66,7 @@ def test_a_kpi_that_cannot_be_computed_does_not_stop_the_others(world, broken):
 def test_the_dashboard_and_the_kpi_page_say_why(world, broken, as_user):
     progress_refresh(cycle=world.program.cycles.get())
     client = as_user("executive")
-    dashboard = client.get(reverse("programs:dashboard", kwargs={"pk": world.program.pk}))
+    dashboard = client.get(reverse("progress:dashboard", kwargs={"pk": world.program.pk}))
     assert dashboard.status_code == 200
     assert "cannot be computed" in dashboard.content.decode()
     page = client.get(reverse("kpis:kpi", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk}))

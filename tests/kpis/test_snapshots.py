@@ -115,7 +115,7 @@ def test_the_dashboard_shows_results_whose_refresh_job_is_late(world, as_user):
     (the worker is down), the page recomputes them itself."""
     from django.urls import reverse
 
-    url = reverse("programs:dashboard", kwargs={"pk": world.program.pk})
+    url = reverse("progress:dashboard", kwargs={"pk": world.program.pk})
     client = as_user("executive")
     push(world, daily("Conversion rate", [2.1] * 7))
     assert "2.1%" in client.get(url).content.decode()
@@ -252,7 +252,7 @@ def test_realized_roi_is_shown_on_the_roi_page_and_the_dashboard(world, as_user)
     )
     arms(world, visits_p=1000, visits_c=1000, rate_p=0.03, rate_c=0.02)
     client = as_user("executive")
-    for name in ("kpis:roi", "programs:dashboard"):
+    for name in ("kpis:roi", "progress:dashboard"):
         body = client.get(reverse(name, kwargs={"pk": world.program.pk})).content.decode()
         assert 'data-testid="roi-realized"' in body
         # 28 days * 1000 visits * 1 point = 280 extra conversions at EUR 10.

@@ -49,7 +49,7 @@ def test_behind_the_straight_line_but_reaching_the_target_in_time_reads_on_track
     client = as_user("executive")
     target = (TODAY + datetime.timedelta(days=120)).strftime("%-d %b %Y")
     reached = TODAY - datetime.timedelta(days=1) + datetime.timedelta(days=54)
-    card = text(client.get(reverse("programs:dashboard", kwargs={"pk": world.program.pk})))
+    card = text(client.get(reverse("progress:dashboard", kwargs={"pk": world.program.pk})))
     assert "Behind" not in card
     assert f"reaches target {reached.strftime('%b %Y')}, by the target date {target}" in card
     page = text(
@@ -63,7 +63,7 @@ def test_behind_the_straight_line_but_reaching_the_target_in_time_reads_on_track
 def test_a_flat_trend_says_its_status_comes_from_the_pace(world, token, as_user):  # noqa: F811
     load_rising(world, token, 2.05, 0.0)
     client = as_user("executive")
-    card = text(client.get(reverse("programs:dashboard", kwargs={"pk": world.program.pk})))
+    card = text(client.get(reverse("progress:dashboard", kwargs={"pk": world.program.pk})))
     assert "not at this pace; status by pace (33% of the way expected by today)" in card
     page = text(
         client.get(reverse("kpis:kpi", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk}))

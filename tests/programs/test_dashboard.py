@@ -49,7 +49,7 @@ def test_dashboard_shows_a_card_per_kpi_with_its_status(world, as_user):
     add_kpis(world, 3)
     body = (
         as_user("executive")
-        .get(reverse("programs:dashboard", kwargs={"pk": world.program.pk}))
+        .get(reverse("progress:dashboard", kwargs={"pk": world.program.pk}))
         .content.decode()
     )
     assert body.count('data-testid="kpi-card"') == 4  # three here, and the world's KPI
@@ -59,7 +59,7 @@ def test_dashboard_shows_a_card_per_kpi_with_its_status(world, as_user):
 
 def test_dashboard_queries_are_the_same_for_5_and_50_kpis(world, as_user):
     client = as_user("executive")
-    url = reverse("programs:dashboard", kwargs={"pk": world.program.pk})
+    url = reverse("progress:dashboard", kwargs={"pk": world.program.pk})
     client.get(url)  # the first visit is recorded once
     add_kpis(world, 5)
     with CaptureQueriesContext(connection) as five_cold:  # snapshots computed on the way

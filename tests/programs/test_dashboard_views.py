@@ -12,14 +12,14 @@ from django.utils import timezone
 from kpis.models import Pull
 from kpis.services import goal_save, kpi_save
 from kpis.snapshots import progress_refresh
-from programs.models import DashboardVisit, SavedFilter
+from progress.models import DashboardVisit, SavedFilter
 from tests.kpis.test_snapshots import daily, push
 
 pytestmark = pytest.mark.django_db
 
 
 def dashboard(world, query=""):
-    return reverse("programs:dashboard", kwargs={"pk": world.program.pk}) + query
+    return reverse("progress:dashboard", kwargs={"pk": world.program.pk}) + query
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_an_htmx_filter_request_gets_only_the_cards(world, as_user):
 def test_an_executive_saves_a_view_and_reopens_it(world, as_user):
     client = as_user("executive")
     response = client.post(
-        reverse("programs:dashboard_filter_save", kwargs={"pk": world.program.pk}),
+        reverse("progress:dashboard_filter_save", kwargs={"pk": world.program.pk}),
         {"name": "Returning, 4 weeks", "segment": world.segment.pk, "period": "28"},
     )
     saved = SavedFilter.objects.get()
@@ -94,7 +94,7 @@ def test_an_executive_saves_a_view_and_reopens_it(world, as_user):
     # Nobody else sees it, or can remove it.
     assert "Returning, 4 weeks" not in as_user("manager").get(dashboard(world)).content.decode()
     delete = reverse(
-        "programs:dashboard_filter_delete", kwargs={"pk": world.program.pk, "filter_pk": saved.pk}
+        "progress:dashboard_filter_delete", kwargs={"pk": world.program.pk, "filter_pk": saved.pk}
     )
     assert as_user("manager").post(delete).status_code == 404
     assert client.post(delete).status_code == 302
@@ -103,7 +103,7 @@ def test_an_executive_saves_a_view_and_reopens_it(world, as_user):
 
 def test_a_view_name_is_needed_and_unique(world, as_user):
     client = as_user("executive")
-    url = reverse("programs:dashboard_filter_save", kwargs={"pk": world.program.pk})
+    url = reverse("progress:dashboard_filter_save", kwargs={"pk": world.program.pk})
     client.post(url, {"name": "Mine", "period": "28"})
     response = client.post(url, {"name": "mine", "period": "365"}, follow=True)
     assert "You already have a saved filter with this name." in response.content.decode()
@@ -151,7 +151,7 @@ def test_the_progress_chart_is_a_fragment_with_a_bar_per_kpi(world, as_user, sec
     push(world, daily("Conversion rate", [2.2] * 10))
     client = as_user("executive")
     body = client.get(dashboard(world)).content.decode()
-    chart_url = reverse("programs:dashboard_chart", kwargs={"pk": world.program.pk})
+    chart_url = reverse("progress:dashboard_chart", kwargs={"pk": world.program.pk})
     assert f'hx-get="{chart_url}"' in body
     fragment = client.get(chart_url, headers={"HX-Request": "true"}).content.decode()
     figure = json.loads(
@@ -168,7 +168,7 @@ def test_the_portfolio_lists_every_program_with_its_statuses(world, as_user):
     program_create(organization=world.acme, name="App", by=world.user("manager"))
     push(world, daily("Conversion rate", [2.2] * 10))
     progress_refresh(cycle=world.program.cycles.get())
-    body = as_user("executive").get(reverse("programs:portfolio", kwargs={"org": "acme"}))
+    body = as_user("executive").get(reverse("progress:portfolio", kwargs={"org": "acme"}))
     body = body.content.decode()
     assert body.count('data-testid="portfolio-row"') == 2
     assert "1 on track" in body and "Globex shop" not in body
@@ -183,7 +183,7 @@ def test_the_portfolio_queries_do_not_grow_with_programs(
     from programs.services import program_create
 
     client = as_user("executive")
-    url = reverse("programs:portfolio", kwargs={"org": "acme"})
+    url = reverse("progress:portfolio", kwargs={"org": "acme"})
     with CaptureQueriesContext(connection) as two:
         client.get(url)
     for n in range(8):
@@ -194,7 +194,7 @@ def test_the_portfolio_queries_do_not_grow_with_programs(
 
 
 def test_everyone_sets_their_own_emails(world, as_user):
-    url = reverse("programs:notifications", kwargs={"org": "acme"})
+    url = reverse("progress:notifications", kwargs={"org": "acme"})
     client = as_user("executive")
     assert 'data-testid="notifications-form"' in client.get(url).content.decode()
     client.post(url, {"alert_emails": "on"})

@@ -98,7 +98,7 @@ def test_kpi_names_on_the_dashboard_chart_are_text(world, as_user):
     )
     progress_refresh(cycle=world.program.cycles.get())
     response = as_user("executive").get(
-        reverse("programs:dashboard_chart", kwargs={"pk": world.program.pk})
+        reverse("progress:dashboard_chart", kwargs={"pk": world.program.pk})
     )
     figure = page_figure(response, "progress-figure")
     assert_plain(figure)
@@ -123,7 +123,7 @@ def test_the_numbers_table_shows_a_hostile_name_as_text(world, as_user):
     )
     progress_refresh(cycle=world.program.cycles.get())
     response = as_user("executive").get(
-        reverse("programs:dashboard_chart", kwargs={"pk": world.program.pk})
+        reverse("progress:dashboard_chart", kwargs={"pk": world.program.pk})
     )
     body = response.content.decode()
     assert HOSTILE not in body
