@@ -81,7 +81,6 @@ from initiatives.models import (
     PieScore,
 )
 from kpis.models import (
-    Attribute,
     Goal,
     Kpi,
     KpiPeriodTarget,
@@ -90,8 +89,6 @@ from kpis.models import (
     PullStatus,
     ResultSource,
     RoiTarget,
-    Segment,
-    SegmentCondition,
     SourceKind,
     StatusChange,
     StrategicAnswer,
@@ -100,6 +97,7 @@ from kpis.snapshots import progress_refresh
 from kpis.sources import source_schedule_sync
 from programs.models import Cycle, Organization, Program
 from progress.models import DashboardVisit, SavedFilter
+from segments.models import Attribute, Segment, SegmentCondition
 
 log = structlog.get_logger(__name__)
 
@@ -122,6 +120,10 @@ MOVED = {
             "initiativereview",
             "countermeasure",
         )
+    },
+    **{
+        f"kpis.{model}": f"segments.{model}"
+        for model in ("attribute", "segment", "segmentcondition", "customertable", "clusterrun")
     },
     "programs.savedfilter": "progress.savedfilter",
     "programs.dashboardvisit": "progress.dashboardvisit",

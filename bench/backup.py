@@ -61,10 +61,10 @@ def main() -> None:
     from django.utils import timezone
 
     from backups import backup
-    from kpis.services import segment_save
     from kpis.snapshots import progress_refresh
     from programs.models import Organization, Role
     from programs.services import membership_add
+    from segments.services import segment_save
 
     call_command("migrate", verbosity=0)
     logging.disable(logging.INFO)

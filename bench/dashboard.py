@@ -310,11 +310,11 @@ def main() -> None:
 
     from kpis.models import Kpi, Measurement, RoiTarget
     from kpis.selectors import series_by_kpi
-    from kpis.services import segment_save
     from kpis.snapshots import progress_refresh
     from programs.models import Organization, Role
     from programs.services import membership_add
     from progress.models import DashboardVisit
+    from segments.services import segment_save
 
     call_command("migrate", verbosity=0)
     logging.disable(logging.INFO)

@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from blueprints.engine import Blueprint, Condition, Offer, Stage, compile_blueprint, decide_winners
-from kpis.conditions import Attribute, AttributeType
+from segments.conditions import Attribute, AttributeType
 
 ATTRIBUTES = [
     Attribute("visitor_type", "Visitor type", AttributeType.CATEGORY, ("new", "returning")),

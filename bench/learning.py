@@ -135,8 +135,8 @@ def propensity_part(args: argparse.Namespace) -> None:
 def clustering_part(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from kpis import clustering
     from programs.tables import describe, read_table
+    from segments import clustering
 
     rows = args.customers
     print(f"clustering: {rows:,} customers x 10 columns (+ an id)")

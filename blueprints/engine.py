@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from kpis.conditions import Attribute, AttributeType, Operator, describe, plain_number
+from segments.conditions import Attribute, AttributeType, Operator, describe, plain_number
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from blueprints.models import Blueprint, Offer
-from kpis.conditions import plain_number
 from kpis.models import Kpi
 from programs.forms import StyledForm
 from programs.models import Cycle
+from segments.conditions import plain_number
 
 
 class BlueprintForm(StyledForm, forms.ModelForm):

@@ -11,9 +11,10 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from kpis.conditions import Operator, describe
-from kpis.models import Attribute, Kpi
+from kpis.models import Kpi
 from programs.models import Cycle
+from segments.conditions import Operator, describe
+from segments.models import Attribute
 
 DEFAULT_STAGES = ("Discover", "Consider", "Purchase", "Service", "Loyalty")
 

@@ -15,8 +15,8 @@ from blueprints.models import (
     Stage,
     TrainingStatus,
 )
-from kpis.conditions import contradiction, duplicates
-from kpis.models import Segment, SegmentCondition
+from segments.conditions import contradiction, duplicates
+from segments.models import Segment, SegmentCondition
 
 
 @dataclass

@@ -33,14 +33,15 @@ from blueprints.models import (
     Stage,
     TrainingStatus,
 )
-from kpis import conditions
-from kpis.conditions import AttributeType
-from kpis.models import Attribute, Kpi
+from kpis.models import Kpi
 from programs import tables
 from programs.limits import job_memory_limit
 from programs.models import Cycle
 from programs.services import ensure_cycle_open
 from programs.tasks import enqueue_on_commit
+from segments import conditions
+from segments.conditions import AttributeType
+from segments.models import Attribute
 
 log = structlog.get_logger(__name__)
 

@@ -34,10 +34,10 @@ from blueprints.models import (
     SimulationBatch,
     Stage,
 )
-from kpis.models import Attribute
 from programs import csvsafe
 from programs.access import Need, ProgramAccess, cycle_for, program_for
 from programs.http import HtmxHttpRequest
+from segments.models import Attribute
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "csp",
     "programs",
     "assessments",
+    "segments",
     "kpis",
     "initiatives",
     "blueprints",

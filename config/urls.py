@@ -32,6 +32,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("programs.urls")),
     path("", include("assessments.urls")),
+    path("", include("segments.urls")),
     path("", include("kpis.urls")),
     path("", include("initiatives.urls")),
     path("", include("blueprints.urls")),

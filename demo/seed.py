@@ -14,11 +14,9 @@ from cycles import review as act
 from cycles.models import InitiativeDecision, InitiativeOutcome, KpiDecision
 from initiatives import services as plan_services
 from initiatives.models import Status
-from kpis import discovery, sources
 from kpis import services as kpi_services
+from kpis import sources
 from kpis.models import (
-    Attribute,
-    ClusterRun,
     Kpi,
     Measurement,
     Pull,
@@ -33,6 +31,8 @@ from kpis.snapshots import progress_refresh
 from programs.models import Phase, Program
 from programs.services import cycle_set_phase
 from progress.models import DashboardVisit
+from segments import discovery, services
+from segments.models import Attribute, ClusterRun
 
 # Dimension name → (score, evidence, opportunity)
 DEMO_MATURITY = {
@@ -136,28 +136,28 @@ def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
     organization = program.organization
     cycle = program.cycles.get(closed_at__isnull=True)
     if not organization.attributes.exists():
-        kpi_services.attribute_save(
+        services.attribute_save(
             organization=organization,
             key="visitor_type",
             label="Visitor type",
             type="category",
             allowed_values=["new", "returning"],
         )
-        kpi_services.attribute_save(
+        services.attribute_save(
             organization=organization,
             key="cart_value",
             label="Cart value",
             type="number",
             allowed_values=[],
         )
-        kpi_services.attribute_save(
+        services.attribute_save(
             organization=organization,
             key="has_account",
             label="Has an account",
             type="boolean",
             allowed_values=[],
         )
-        kpi_services.attribute_save(
+        services.attribute_save(
             organization=organization,
             key="country",
             label="Country",
@@ -189,7 +189,7 @@ def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
                 [("cart_value", "at_least", "150")],
             ),
         ]:
-            segment = kpi_services.segment_save(
+            segment = services.segment_save(
                 organization=organization,
                 by=by,
                 name=name,
@@ -198,7 +198,7 @@ def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
                 estimated_value=value,
             )
             for key, operator, raw in conditions:
-                kpi_services.segment_condition_add(
+                services.segment_condition_add(
                     segment=segment, attribute=attributes[key], operator=operator, value=raw, by=by
                 )
     if cycle.goals.exists():

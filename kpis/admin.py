@@ -3,9 +3,6 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from kpis.models import (
     ApiToken,
-    Attribute,
-    ClusterRun,
-    CustomerTable,
     Goal,
     Kpi,
     KpiPeriodTarget,
@@ -15,35 +12,10 @@ from kpis.models import (
     RefreshRequest,
     ResultSource,
     RoiTarget,
-    Segment,
-    SegmentCondition,
     StatusChange,
     StrategicAnswer,
 )
-from programs.admin import ClosedCycleReadOnly
-
-
-@admin.register(Attribute)
-class AttributeAdmin(admin.ModelAdmin):
-    list_display = ["label", "key", "type", "organization"]
-    list_filter = ["organization", "type"]
-
-
-class SegmentConditionInline(admin.TabularInline):
-    model = SegmentCondition
-    extra = 0
-
-
-@admin.register(Segment)
-class SegmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "organization", "estimated_size", "estimated_value"]
-    list_filter = ["organization"]
-    inlines = [SegmentConditionInline]
-
-
-@admin.register(SegmentCondition)
-class SegmentConditionAdmin(admin.ModelAdmin):
-    list_display = ["segment", "attribute", "operator", "value"]
+from programs.admin import ClosedCycleReadOnly, ReadOnly
 
 
 class KpiInline(admin.TabularInline):
@@ -153,31 +125,6 @@ class StatusChangeAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnly(admin.ModelAdmin):
-    """Made by an upload or a job; the pages are where they are changed."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(RefreshRequest)
 class RefreshRequestAdmin(ReadOnly):
     list_display = ["program", "requested_at"]
-
-
-@admin.register(CustomerTable)
-class CustomerTableAdmin(ReadOnly):
-    list_display = ["name", "organization", "status", "rows", "uploaded_by", "uploaded_at"]
-    list_filter = ["status"]
-    exclude = ["columns"]
-
-
-@admin.register(ClusterRun)
-class ClusterRunAdmin(ReadOnly):
-    list_display = ["table", "number", "status", "k", "seed", "created_by", "created_at"]
-    list_filter = ["status"]
-    list_select_related = ["table", "created_by"]
-    exclude = ["result"]

@@ -4,20 +4,12 @@ import datetime
 import itertools
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from assessments.rules import Completeness
-from kpis.models import (
-    Goal,
-    Kpi,
-    RoiTarget,
-    Segment,
-    SegmentCondition,
-    StrategicAnswer,
-    StrategicQuestion,
-)
-from programs.models import Cycle, Organization
+from kpis.models import Goal, Kpi, RoiTarget, StrategicAnswer, StrategicQuestion
+from programs.models import Cycle
 
 
 def goals_with_kpis(*, cycle: Cycle) -> list[Goal]:
@@ -47,12 +39,6 @@ class StrategicRow:
 def strategic_rows(*, cycle: Cycle) -> list[StrategicRow]:
     answers = {a.question: a for a in cycle.strategic_answers.select_related("updated_by")}
     return [StrategicRow(question=q, answer=answers.get(q.value)) for q in StrategicQuestion]
-
-
-def segment_list(*, organization: Organization) -> QuerySet[Segment]:
-    return organization.segments.prefetch_related(
-        Prefetch("conditions", queryset=SegmentCondition.objects.select_related("attribute"))
-    )
 
 
 _UNKNOWN = object()

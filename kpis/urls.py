@@ -1,13 +1,11 @@
 from django.urls import path
 
-from kpis import views, views_discovery, views_results
+from kpis import views, views_results
 
 app_name = "kpis"
 
 P = "programs/<int:pk>/where-are-we-going/"
-S = "o/<slug:org>/segments/"
 R = "programs/<int:pk>/are-we-getting-closer/"
-D = "o/<slug:org>/segments/discover/"
 
 urlpatterns = [
     path(P, views.summary, name="summary"),
@@ -25,34 +23,6 @@ urlpatterns = [
     path(f"{P}roi/", views.roi, name="roi"),
     path(f"{P}questions/", views.questions, name="questions"),
     path(f"{P}questions/<slug:question>/", views.question_save, name="question_save"),
-    path(S, views.segment_list, name="segments"),
-    path(f"{S}<int:segment_pk>/", views.segment_detail, name="segment"),
-    path(f"{S}<int:segment_pk>/delete/", views.segment_delete, name="segment_delete"),
-    path(
-        f"{S}<int:segment_pk>/conditions/",
-        views.segment_condition_add,
-        name="segment_condition_add",
-    ),
-    path(
-        f"{S}<int:segment_pk>/conditions/<int:condition_pk>/delete/",
-        views.segment_condition_delete,
-        name="segment_condition_delete",
-    ),
-    path(f"{S}<int:segment_pk>/reach/", views_discovery.segment_reach, name="segment_reach"),
-    path(f"{D}", views_discovery.table_list, name="discovery"),
-    path(f"{D}tables/<int:table_pk>/", views_discovery.customer_table, name="customer_table"),
-    path(
-        f"{D}tables/<int:table_pk>/delete/",
-        views_discovery.customer_table_delete,
-        name="customer_table_delete",
-    ),
-    path(f"{D}runs/<int:run_pk>/", views_discovery.cluster_run, name="cluster_run"),
-    path(
-        f"{D}runs/<int:run_pk>/clusters/<int:number>/save/",
-        views_discovery.cluster_save,
-        name="cluster_save",
-    ),
-    path("o/<slug:org>/attributes/", views.attribute_list, name="attributes"),
     path(f"{R}sources/", views_results.source_list, name="sources"),
     path(f"{R}sources/tokens/", views_results.token_create, name="token_create"),
     path(

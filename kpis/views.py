@@ -12,38 +12,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kpis import charts, selectors, services
-from kpis.forms import (
-    AttributeForm,
-    ConditionForm,
-    GoalForm,
-    KpiForm,
-    RoiForm,
-    SegmentForm,
-    StrategicAnswerForm,
-)
+from kpis.forms import GoalForm, KpiForm, RoiForm, StrategicAnswerForm
 from kpis.library import LIBRARY, LIBRARY_BY_KEY
-from kpis.models import Confidence, Goal, Kpi, Segment, SegmentCondition, StrategicQuestion
+from kpis.models import Confidence, Goal, Kpi, StrategicQuestion
 from kpis.progress import progress
 from kpis.rules import fiscal_period
-from programs.access import Need, ProgramAccess, cycle_for, membership_for, program_for
+from programs.access import Need, ProgramAccess, cycle_for, program_for
+from programs.forms import form_save
 from programs.http import HtmxHttpRequest
 from programs.models import Cycle
+from segments import selectors as segments_selectors
 
 
 def _context(access: ProgramAccess, cycle: Cycle, section: str) -> dict:
     return access.page_context(cycle=cycle, section=section, edit=Need.MANAGE)
-
-
-def _save(form, call) -> bool:
-    """Run a service for a valid form; its ValidationError lands on the form's fields."""
-    if not form.is_valid():
-        return False
-    try:
-        call(form.cleaned_data)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return False
-    return True
 
 
 # --- Summary --------------------------------------------------------------------------
@@ -66,7 +48,7 @@ def summary(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "roi": roi,
             "roi_figures": roi.figures() if roi else None,
             "open_questions": [r for r in rows if not (r.answer and r.answer.is_answered)],
-            "segments": selectors.segment_list(organization=access.program.organization),
+            "segments": segments_selectors.segment_list(organization=access.program.organization),
             "completeness": selectors.completeness(cycle=cycle, goals=goals, roi=roi, rows=rows),
             "today": timezone.localdate(),
             "library": LIBRARY,
@@ -84,7 +66,7 @@ def goal_form(request: HtmxHttpRequest, pk: int, goal_pk: int | None = None) -> 
     cycle = cycle_for(access.program)
     goal = get_object_or_404(Goal, pk=goal_pk, cycle=cycle) if goal_pk else None
     form = GoalForm(request.POST or None, instance=goal, cycle=cycle)
-    if request.method == "POST" and _save(
+    if request.method == "POST" and form_save(
         form, lambda data: services.goal_save(cycle=cycle, goal=goal, by=request.user, **data)
     ):
         messages.success(request, _("Goal saved."))
@@ -139,7 +121,7 @@ def kpi_create(request: HtmxHttpRequest, pk: int, goal_pk: int) -> HttpResponse:
         }
     form = KpiForm(request.POST or None, initial=initial, cycle=cycle)
     library_key = request.POST.get("library_key", template.key if template else "")
-    if request.method == "POST" and _save(
+    if request.method == "POST" and form_save(
         form,
         lambda data: services.kpi_save(
             goal=goal,
@@ -177,7 +159,7 @@ def kpi_edit(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
         )
         return redirect("kpis:kpi", pk=pk, kpi_pk=kpi.pk)
     form = KpiForm(request.POST or None, instance=kpi, cycle=cycle)
-    if request.method == "POST" and _save(
+    if request.method == "POST" and form_save(
         form, lambda data: services.kpi_save(goal=kpi.goal, kpi=kpi, by=request.user, **data)
     ):
         messages.success(request, _("KPI saved; the change is in its history."))
@@ -361,7 +343,7 @@ def roi(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
         snapshots_ensure(cycle=cycle, today=timezone.localdate())
     form = RoiForm(request.POST or None, instance=current, cycle=cycle)
-    if request.method == "POST" and _save(
+    if request.method == "POST" and form_save(
         form, lambda data: services.roi_target_save(cycle=cycle, by=request.user, **data)
     ):
         messages.success(request, _("ROI target saved."))
@@ -447,133 +429,3 @@ def question_save(request: HtmxHttpRequest, pk: int, question: str) -> HttpRespo
 
 
 # --- Segments and attributes (of the organization) ------------------------------------
-
-
-def _org_context(membership, **extra) -> dict:
-    return {"membership": membership, "organization": membership.organization, **extra}
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def segment_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
-    need = Need.MANAGE if request.method == "POST" else Need.VIEW
-    membership = membership_for(request.user, org, need=need)
-    organization = membership.organization
-    form = SegmentForm(request.POST or None, organization=organization)
-    if request.method == "POST" and _save(
-        form, lambda data: services.segment_save(organization=organization, by=request.user, **data)
-    ):
-        messages.success(request, _("Segment added. Define it with conditions below its name."))
-        return redirect("kpis:segments", org=org)
-    return render(
-        request,
-        "kpis/segment_list.html",
-        _org_context(
-            membership,
-            segments=selectors.segment_list(organization=organization),
-            form=form,
-            attributes=organization.attributes.all(),
-        ),
-        status=422 if form.errors else 200,
-    )
-
-
-def _segment(membership, segment_pk: int) -> Segment:
-    return get_object_or_404(Segment, pk=segment_pk, organization=membership.organization)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def segment_detail(request: HtmxHttpRequest, org: str, segment_pk: int) -> HttpResponse:
-    need = Need.MANAGE if request.method == "POST" else Need.VIEW
-    membership = membership_for(request.user, org, need=need)
-    segment = _segment(membership, segment_pk)
-    form = SegmentForm(request.POST or None, instance=segment, organization=membership.organization)
-    if request.method == "POST" and _save(
-        form,
-        lambda data: services.segment_save(
-            organization=membership.organization, segment=segment, by=request.user, **data
-        ),
-    ):
-        messages.success(request, _("Segment saved."))
-        return redirect("kpis:segment", org=org, segment_pk=segment.pk)
-    return _segment_page(request, membership, segment, form=form)
-
-
-def _segment_page(request, membership, segment, *, form=None, condition_form=None):
-    segment.refresh_from_db()
-    organization = membership.organization
-    return render(
-        request,
-        "kpis/segment_detail.html",
-        _org_context(
-            membership,
-            segment=segment,
-            conditions=segment.conditions.select_related("attribute"),
-            form=form or SegmentForm(instance=segment, organization=organization),
-            condition_form=condition_form or ConditionForm(organization=organization),
-            attributes=organization.attributes.all(),
-            goals=segment.goals.select_related("cycle__program"),
-        ),
-        status=422 if (form and form.errors) or (condition_form and condition_form.errors) else 200,
-    )
-
-
-@login_required
-@require_POST
-def segment_condition_add(request: HtmxHttpRequest, org: str, segment_pk: int) -> HttpResponse:
-    membership = membership_for(request.user, org, need=Need.MANAGE)
-    segment = _segment(membership, segment_pk)
-    form = ConditionForm(request.POST, organization=membership.organization)
-    if _save(
-        form, lambda data: services.segment_condition_add(segment=segment, by=request.user, **data)
-    ):
-        messages.success(request, _("Condition added."))
-        return redirect("kpis:segment", org=org, segment_pk=segment.pk)
-    return _segment_page(request, membership, segment, condition_form=form)
-
-
-@login_required
-@require_POST
-def segment_condition_delete(
-    request: HtmxHttpRequest, org: str, segment_pk: int, condition_pk: int
-) -> HttpResponse:
-    membership = membership_for(request.user, org, need=Need.MANAGE)
-    segment = _segment(membership, segment_pk)
-    condition = get_object_or_404(SegmentCondition, pk=condition_pk, segment=segment)
-    services.segment_condition_delete(condition=condition, by=request.user)
-    messages.success(request, _("Condition removed."))
-    return redirect("kpis:segment", org=org, segment_pk=segment.pk)
-
-
-@login_required
-@require_POST
-def segment_delete(request: HtmxHttpRequest, org: str, segment_pk: int) -> HttpResponse:
-    membership = membership_for(request.user, org, need=Need.MANAGE)
-    segment = _segment(membership, segment_pk)
-    try:
-        services.segment_delete(segment=segment, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("kpis:segment", org=org, segment_pk=segment.pk)
-    messages.success(request, _("Segment “%(name)s” deleted.") % {"name": segment.name})
-    return redirect("kpis:segments", org=org)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def attribute_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
-    need = Need.MANAGE if request.method == "POST" else Need.VIEW
-    membership = membership_for(request.user, org, need=need)
-    form = AttributeForm(request.POST or None)
-    if request.method == "POST" and _save(
-        form, lambda data: services.attribute_save(organization=membership.organization, **data)
-    ):
-        messages.success(request, _("Attribute added."))
-        return redirect("kpis:attributes", org=org)
-    return render(
-        request,
-        "kpis/attribute_list.html",
-        _org_context(membership, attributes=membership.organization.attributes.all(), form=form),
-        status=422 if form.errors else 200,
-    )

@@ -88,3 +88,13 @@ class CycleAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["hostname", "seen_at"]
     readonly_fields = ["hostname", "seen_at"]
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Made by an upload or a job; the pages are where they are changed."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

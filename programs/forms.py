@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -94,3 +95,15 @@ class RoleForm(StyledForm, forms.Form):
 
 class AccountForm(StyledForm, UserCreationForm):
     """A new account for someone who follows an invitation link without one."""
+
+
+def form_save(form, call) -> bool:
+    """Run a service for a valid form; its ValidationError lands on the form's fields."""
+    if not form.is_valid():
+        return False
+    try:
+        call(form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True

@@ -1,12 +1,14 @@
 import datetime
 
+import structlog
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from programs.models import Membership, Program
-from programs.services import log
 from progress.models import DashboardVisit, SavedFilter
+
+log = structlog.get_logger(__name__)
 
 
 def dashboard_visit_record(*, user: AbstractBaseUser, program: Program) -> datetime.datetime | None:

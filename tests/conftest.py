@@ -14,10 +14,12 @@ from django.test import Client
 
 from assessments.models import Dimension, Gap, MeasurementDriver
 from assessments.services import driver_save, gap_create
-from kpis.models import Goal, Kpi, Segment
-from kpis.services import goal_save, kpi_save, segment_save
+from kpis.models import Goal, Kpi
+from kpis.services import goal_save, kpi_save
 from programs.models import Invitation, Membership, Organization, Program, Role
 from programs.services import program_create
+from segments.models import Segment
+from segments.services import segment_save
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to

@@ -120,7 +120,7 @@ def program_forms(program: Program) -> list[str]:
 def organization_pages(organization) -> list[str]:
     """The organization's own pages a member reads: programs, portfolio, segments (each),
     customer attributes, discovery with its tables and runs, notifications."""
-    from kpis.models import ClusterRun, CustomerTable, Segment
+    from segments.models import ClusterRun, CustomerTable, Segment
 
     org = {"org": organization.slug}
     urls = [
@@ -129,19 +129,19 @@ def organization_pages(organization) -> list[str]:
             "programs:program_list",
             "progress:portfolio",
             "progress:notifications",
-            "kpis:segments",
-            "kpis:attributes",
-            "kpis:discovery",
+            "segments:segments",
+            "segments:attributes",
+            "segments:discovery",
         )
     ]
     for segment in Segment.objects.filter(organization=organization).values_list("pk", flat=True):
-        urls.append(reverse("kpis:segment", kwargs={**org, "segment_pk": segment}))
+        urls.append(reverse("segments:segment", kwargs={**org, "segment_pk": segment}))
     for table in CustomerTable.objects.filter(organization=organization).values_list(
         "pk", flat=True
     ):
-        urls.append(reverse("kpis:customer_table", kwargs={**org, "table_pk": table}))
+        urls.append(reverse("segments:customer_table", kwargs={**org, "table_pk": table}))
     for run in ClusterRun.objects.filter(table__organization=organization).values_list(
         "pk", flat=True
     ):
-        urls.append(reverse("kpis:cluster_run", kwargs={**org, "run_pk": run}))
+        urls.append(reverse("segments:cluster_run", kwargs={**org, "run_pk": run}))
     return urls

@@ -189,14 +189,14 @@ MATRIX |= {
         data=lambda w: {"answer": "Yes", "confidence": "high"},
         ok=302,
     ),
-    "kpis:segments": Rule(kwargs=org, allowed=EVERYONE),
-    "kpis:segment": Rule(kwargs=segment, allowed=EVERYONE),
-    "kpis:segment_delete": Rule(kwargs=segment, allowed=MANAGERS, method="post", ok=302),
-    "kpis:segment_condition_add": Rule(kwargs=segment, allowed=MANAGERS, method="post", ok=422),
-    "kpis:segment_condition_delete": Rule(
+    "segments:segments": Rule(kwargs=org, allowed=EVERYONE),
+    "segments:segment": Rule(kwargs=segment, allowed=EVERYONE),
+    "segments:segment_delete": Rule(kwargs=segment, allowed=MANAGERS, method="post", ok=302),
+    "segments:segment_condition_add": Rule(kwargs=segment, allowed=MANAGERS, method="post", ok=422),
+    "segments:segment_condition_delete": Rule(
         kwargs=lambda w: {**segment(w), "condition_pk": 0}, allowed=MANAGERS, method="post", ok=404
     ),
-    "kpis:attributes": Rule(kwargs=org, allowed=EVERYONE),
+    "segments:attributes": Rule(kwargs=org, allowed=EVERYONE),
 }
 
 
@@ -205,8 +205,8 @@ def discovered(w: World) -> dict:
     if not hasattr(w, "run"):
         import io
 
-        from kpis import discovery
-        from kpis.models import ClusterRun
+        from segments import discovery
+        from segments.models import ClusterRun
 
         rows = "\n".join(
             f"{i},{10 + i % 2 * 90 + i % 5},{'NL' if i % 2 else 'BE'}" for i in range(80)
@@ -236,20 +236,20 @@ def run(w: World) -> dict:
 
 
 MATRIX |= {
-    "kpis:discovery": Rule(kwargs=org, allowed=EVERYONE),
-    "kpis:customer_table": Rule(kwargs=table, allowed=EVERYONE),
-    "kpis:customer_table_delete": Rule(
+    "segments:discovery": Rule(kwargs=org, allowed=EVERYONE),
+    "segments:customer_table": Rule(kwargs=table, allowed=EVERYONE),
+    "segments:customer_table_delete": Rule(
         kwargs=table, allowed=frozenset({"admin", "manager", "team"}), method="post", ok=302
     ),
-    "kpis:cluster_run": Rule(kwargs=run, allowed=EVERYONE),
-    "kpis:cluster_save": Rule(
+    "segments:cluster_run": Rule(kwargs=run, allowed=EVERYONE),
+    "segments:cluster_save": Rule(
         kwargs=lambda w: {**run(w), "number": 2},
         allowed=MANAGERS,
         method="post",
         data=lambda w: {"cluster-2-name": "Small spenders"},
         ok=302,
     ),
-    "kpis:segment_reach": Rule(
+    "segments:segment_reach": Rule(
         kwargs=lambda w: {"org": w.acme.slug, "segment_pk": (discovered(w), w.discovered.pk)[1]},
         allowed=EVERYONE,
     ),
@@ -324,7 +324,7 @@ def blueprint(w: World) -> dict:
         from decimal import Decimal
 
         from blueprints import services
-        from kpis.services import attribute_save
+        from segments.services import attribute_save
 
         attribute_save(
             organization=w.acme,

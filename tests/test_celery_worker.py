@@ -48,8 +48,8 @@ def test_a_real_worker_decides_a_batch_of_profiles(redis_worker):
 
     from blueprints import services
     from blueprints.models import SimulationBatch
-    from kpis.services import attribute_save
     from programs.services import program_create
+    from segments.services import attribute_save
     from tests.factories import OrganizationFactory, UserFactory
 
     user = UserFactory()

@@ -166,7 +166,7 @@ def test_a_segment_with_measurements_is_not_deleted(world, as_user):
         value=2,
         loaded_at=timezone.now(),
     )
-    url = reverse("kpis:segment_delete", kwargs={"org": "acme", "segment_pk": world.segment.pk})
+    url = reverse("segments:segment_delete", kwargs={"org": "acme", "segment_pk": world.segment.pk})
     response = as_user("manager").post(url, follow=True)
     assert "has measurements" in response.content.decode()
     assert (

@@ -8,131 +8,329 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('kpis', '0001_initial'),
-        ('programs', '0002_organization_overload_limit'),
+        ("kpis", "0001_initial"),
+        ("programs", "0002_organization_overload_limit"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Blueprint',
+            name="Blueprint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('context', models.CharField(blank=True, help_text='Where it applies, e.g. “Web shop — desktop” or “E-mail”.', max_length=120, verbose_name='context or channel')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('cycle', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='blueprints', to='programs.cycle')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "context",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where it applies, e.g. “Web shop — desktop” or “E-mail”.",
+                        max_length=120,
+                        verbose_name="context or channel",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="blueprints",
+                        to="programs.cycle",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'blueprint',
-                'verbose_name_plural': 'blueprints',
-                'ordering': ['name'],
+                "verbose_name": "blueprint",
+                "verbose_name_plural": "blueprints",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Offer',
+            name="Offer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('kind', models.CharField(choices=[('content', 'Content'), ('recommendation', 'Product recommendation'), ('promotion', 'Promotion'), ('service_action', 'Service action'), ('next_best_action', 'Next-best-action')], default='content', max_length=20, verbose_name='kind')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('value', models.DecimalField(decimal_places=2, help_text='What one conversion is worth, e.g. the margin of an order.', max_digits=12, validators=[django.core.validators.MinValueValidator(0)], verbose_name='value to the business')),
-                ('propensity', models.DecimalField(decimal_places=4, help_text='Estimated chance an eligible customer converts, 0 to 1 (0.05 = 5%).', max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)], verbose_name='propensity')),
-                ('weight', models.DecimalField(decimal_places=2, default=1, help_text='Optional: 1 is neutral; 2 doubles its score.', max_digits=6, validators=[django.core.validators.MinValueValidator(0)], verbose_name='business weight')),
-                ('active_from', models.DateField(blank=True, null=True, verbose_name='active from')),
-                ('active_to', models.DateField(blank=True, null=True, verbose_name='active to')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('kpi', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='offers', to='kpis.kpi', verbose_name='serves KPI')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("content", "Content"),
+                            ("recommendation", "Product recommendation"),
+                            ("promotion", "Promotion"),
+                            ("service_action", "Service action"),
+                            ("next_best_action", "Next-best-action"),
+                        ],
+                        default="content",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "value",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="What one conversion is worth, e.g. the margin of an order.",
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="value to the business",
+                    ),
+                ),
+                (
+                    "propensity",
+                    models.DecimalField(
+                        decimal_places=4,
+                        help_text="Estimated chance an eligible customer converts, 0 to 1 (0.05 = 5%).",
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                        verbose_name="propensity",
+                    ),
+                ),
+                (
+                    "weight",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=1,
+                        help_text="Optional: 1 is neutral; 2 doubles its score.",
+                        max_digits=6,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="business weight",
+                    ),
+                ),
+                (
+                    "active_from",
+                    models.DateField(blank=True, null=True, verbose_name="active from"),
+                ),
+                ("active_to", models.DateField(blank=True, null=True, verbose_name="active to")),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="offers",
+                        to="kpis.kpi",
+                        verbose_name="serves KPI",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'offer',
-                'verbose_name_plural': 'offers',
-                'ordering': ['position', 'pk'],
+                "verbose_name": "offer",
+                "verbose_name_plural": "offers",
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='OfferCondition',
+            name="OfferCondition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('operator', models.CharField(choices=[('is', 'is'), ('is_one_of', 'is_one_of'), ('at_least', 'at_least'), ('at_most', 'at_most'), ('between', 'between'), ('contains', 'contains'), ('is_true', 'is_true')], max_length=12)),
-                ('value', models.JSONField(blank=True, default=str)),
-                ('attribute', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='kpis.attribute')),
-                ('offer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conditions', to='blueprints.offer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "operator",
+                    models.CharField(
+                        choices=[
+                            ("is", "is"),
+                            ("is_one_of", "is_one_of"),
+                            ("at_least", "at_least"),
+                            ("at_most", "at_most"),
+                            ("between", "between"),
+                            ("contains", "contains"),
+                            ("is_true", "is_true"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("value", models.JSONField(blank=True, default=str)),
+                (
+                    "attribute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="kpis.attribute",
+                    ),
+                ),
+                (
+                    "offer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conditions",
+                        to="blueprints.offer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'offer condition',
-                'verbose_name_plural': 'offer conditions',
-                'ordering': ['pk'],
+                "verbose_name": "offer condition",
+                "verbose_name_plural": "offer conditions",
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='SimulationBatch',
+            name="SimulationBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('file_name', models.CharField(max_length=200)),
-                ('profiles_csv', models.TextField()),
-                ('result_csv', models.TextField(blank=True)),
-                ('rows_total', models.PositiveIntegerField(default=0)),
-                ('rows_done', models.PositiveIntegerField(default=0)),
-                ('wins', models.JSONField(blank=True, default=dict)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('blueprint', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='batches', to='blueprints.blueprint')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=200)),
+                ("profiles_csv", models.TextField()),
+                ("result_csv", models.TextField(blank=True)),
+                ("rows_total", models.PositiveIntegerField(default=0)),
+                ("rows_done", models.PositiveIntegerField(default=0)),
+                ("wins", models.JSONField(blank=True, default=dict)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "blueprint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="batches",
+                        to="blueprints.blueprint",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Stage',
+            name="Stage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('blueprint', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stages', to='blueprints.blueprint')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="name")),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "blueprint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stages",
+                        to="blueprints.blueprint",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'journey stage',
-                'verbose_name_plural': 'journey stages',
-                'ordering': ['position', 'pk'],
+                "verbose_name": "journey stage",
+                "verbose_name_plural": "journey stages",
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='offer',
-            name='stage',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='offers', to='blueprints.stage'),
+            model_name="offer",
+            name="stage",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="offers",
+                to="blueprints.stage",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='blueprint',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), models.F('cycle'), name='blueprint_name_unique_in_cycle', violation_error_message='This cycle already has a blueprint with this name.'),
+            model_name="blueprint",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                models.F("cycle"),
+                name="blueprint_name_unique_in_cycle",
+                violation_error_message="This cycle already has a blueprint with this name.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stage',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), models.F('blueprint'), name='stage_name_unique_in_blueprint', violation_error_message='The blueprint already has a stage with this name.'),
+            model_name="stage",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                models.F("blueprint"),
+                name="stage_name_unique_in_blueprint",
+                violation_error_message="The blueprint already has a stage with this name.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='offer',
-            constraint=models.CheckConstraint(condition=models.Q(('propensity__gte', 0), ('propensity__lte', 1)), name='offer_propensity_0_to_1'),
+            model_name="offer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("propensity__gte", 0), ("propensity__lte", 1)),
+                name="offer_propensity_0_to_1",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='offer',
-            constraint=models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='offer_value_not_negative'),
+            model_name="offer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value__gte", 0)), name="offer_value_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='offer',
-            constraint=models.CheckConstraint(condition=models.Q(('weight__gte', 0)), name='offer_weight_not_negative'),
+            model_name="offer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weight__gte", 0)), name="offer_weight_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='offer',
-            constraint=models.CheckConstraint(condition=models.Q(('active_to__isnull', True), ('active_from__isnull', True), ('active_to__gte', models.F('active_from')), _connector='OR'), name='offer_active_to_after_from', violation_error_message='An offer cannot stop before it starts.'),
+            model_name="offer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("active_to__isnull", True),
+                    ("active_from__isnull", True),
+                    ("active_to__gte", models.F("active_from")),
+                    _connector="OR",
+                ),
+                name="offer_active_to_after_from",
+                violation_error_message="An offer cannot stop before it starts.",
+            ),
         ),
     ]

@@ -7,94 +7,174 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('blueprints', '0001_initial'),
+        ("blueprints", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PropensityModel',
+            name="PropensityModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('offer_name', models.CharField(max_length=120)),
-                ('reason', models.TextField(blank=True)),
-                ('exposures', models.PositiveIntegerField()),
-                ('conversions', models.PositiveIntegerField()),
-                ('exposures_test', models.PositiveIntegerField(default=0)),
-                ('conversions_test', models.PositiveIntegerField(default=0)),
-                ('auc', models.FloatField(blank=True, null=True)),
-                ('brier', models.FloatField(blank=True, null=True)),
-                ('mean_predicted', models.FloatField(blank=True, null=True)),
-                ('observed_rate', models.FloatField(blank=True, null=True)),
-                ('value_per_conversion', models.FloatField(blank=True, null=True)),
-                ('reliability', models.JSONField(blank=True, default=list)),
-                ('model', models.JSONField(blank=True, default=dict)),
-                ('offer', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='propensity_models', to='blueprints.offer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("offer_name", models.CharField(max_length=120)),
+                ("reason", models.TextField(blank=True)),
+                ("exposures", models.PositiveIntegerField()),
+                ("conversions", models.PositiveIntegerField()),
+                ("exposures_test", models.PositiveIntegerField(default=0)),
+                ("conversions_test", models.PositiveIntegerField(default=0)),
+                ("auc", models.FloatField(blank=True, null=True)),
+                ("brier", models.FloatField(blank=True, null=True)),
+                ("mean_predicted", models.FloatField(blank=True, null=True)),
+                ("observed_rate", models.FloatField(blank=True, null=True)),
+                ("value_per_conversion", models.FloatField(blank=True, null=True)),
+                ("reliability", models.JSONField(blank=True, default=list)),
+                ("model", models.JSONField(blank=True, default=dict)),
+                (
+                    "offer",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="propensity_models",
+                        to="blueprints.offer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['offer_name'],
+                "ordering": ["offer_name"],
             },
         ),
         migrations.AddField(
-            model_name='offer',
-            name='learned_model',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='blueprints.propensitymodel', verbose_name='learned propensity model'),
+            model_name="offer",
+            name="learned_model",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="blueprints.propensitymodel",
+                verbose_name="learned propensity model",
+            ),
         ),
         migrations.CreateModel(
-            name='PropensityRun',
+            name="PropensityRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('file', models.FileField(max_length=300, upload_to=blueprints.models._history_path)),
-                ('file_name', models.CharField(max_length=200)),
-                ('rows', models.PositiveIntegerField()),
-                ('offer_column', models.CharField(max_length=200)),
-                ('converted_column', models.CharField(max_length=200)),
-                ('value_column', models.CharField(blank=True, max_length=200)),
-                ('feature_columns', models.JSONField(default=list)),
-                ('feature_kinds', models.JSONField(default=dict)),
-                ('seed', models.PositiveIntegerField(help_text='Draws the held-out rows; recorded to reproduce.')),
-                ('holdout', models.FloatField(default=0.25)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Training'), ('succeeded', 'Trained'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('offers_total', models.PositiveIntegerField(default=0)),
-                ('offers_done', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('task_id', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('blueprint', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='propensity_runs', to='blueprints.blueprint')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                (
+                    "file",
+                    models.FileField(max_length=300, upload_to=blueprints.models._history_path),
+                ),
+                ("file_name", models.CharField(max_length=200)),
+                ("rows", models.PositiveIntegerField()),
+                ("offer_column", models.CharField(max_length=200)),
+                ("converted_column", models.CharField(max_length=200)),
+                ("value_column", models.CharField(blank=True, max_length=200)),
+                ("feature_columns", models.JSONField(default=list)),
+                ("feature_kinds", models.JSONField(default=dict)),
+                (
+                    "seed",
+                    models.PositiveIntegerField(
+                        help_text="Draws the held-out rows; recorded to reproduce."
+                    ),
+                ),
+                ("holdout", models.FloatField(default=0.25)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Training"),
+                            ("succeeded", "Trained"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("offers_total", models.PositiveIntegerField(default=0)),
+                ("offers_done", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("task_id", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "blueprint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="propensity_runs",
+                        to="blueprints.blueprint",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-version'],
+                "ordering": ["-version"],
             },
         ),
         migrations.AddField(
-            model_name='propensitymodel',
-            name='run',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='models', to='blueprints.propensityrun'),
+            model_name="propensitymodel",
+            name="run",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="models",
+                to="blueprints.propensityrun",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='propensityrun',
-            constraint=models.UniqueConstraint(fields=('blueprint', 'version'), name='propensity_run_version_unique'),
+            model_name="propensityrun",
+            constraint=models.UniqueConstraint(
+                fields=("blueprint", "version"), name="propensity_run_version_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='propensityrun',
-            constraint=models.CheckConstraint(condition=models.Q(('offers_done__lte', models.F('offers_total'))), name='propensity_run_progress_in_range'),
+            model_name="propensityrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("offers_done__lte", models.F("offers_total"))),
+                name="propensity_run_progress_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='propensityrun',
-            constraint=models.CheckConstraint(condition=models.Q(('holdout__gt', 0), ('holdout__lt', 1)), name='propensity_run_holdout_share'),
+            model_name="propensityrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("holdout__gt", 0), ("holdout__lt", 1)),
+                name="propensity_run_holdout_share",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='propensitymodel',
-            constraint=models.UniqueConstraint(fields=('run', 'offer_name'), name='propensity_model_offer_unique_in_run'),
+            model_name="propensitymodel",
+            constraint=models.UniqueConstraint(
+                fields=("run", "offer_name"), name="propensity_model_offer_unique_in_run"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='propensitymodel',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('auc__isnull', False), ('reason', '')), models.Q(('auc__isnull', True), models.Q(('reason', ''), _negated=True)), _connector='OR'), name='propensity_model_trained_or_why_not'),
+            model_name="propensitymodel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("auc__isnull", False), ("reason", "")),
+                    models.Q(("auc__isnull", True), models.Q(("reason", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="propensity_model_trained_or_why_not",
+            ),
         ),
     ]

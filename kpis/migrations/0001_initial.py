@@ -9,294 +9,946 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('assessments', '0001_initial'),
-        ('programs', '0001_initial'),
+        ("assessments", "0001_initial"),
+        ("programs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Attribute',
+            name="Attribute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(help_text='As in the data, e.g. cart_value.', max_length=60, verbose_name='key')),
-                ('label', models.CharField(max_length=80, verbose_name='label')),
-                ('type', models.CharField(choices=[('boolean', 'Boolean'), ('number', 'Number'), ('category', 'Category'), ('text', 'Text')], max_length=10, verbose_name='type')),
-                ('allowed_values', models.JSONField(blank=True, default=list, help_text='For categories only.', verbose_name='allowed values')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attributes', to='programs.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="As in the data, e.g. cart_value.",
+                        max_length=60,
+                        verbose_name="key",
+                    ),
+                ),
+                ("label", models.CharField(max_length=80, verbose_name="label")),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("boolean", "Boolean"),
+                            ("number", "Number"),
+                            ("category", "Category"),
+                            ("text", "Text"),
+                        ],
+                        max_length=10,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "allowed_values",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="For categories only.",
+                        verbose_name="allowed values",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attributes",
+                        to="programs.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'customer attribute',
-                'verbose_name_plural': 'customer attributes',
-                'ordering': ['label'],
+                "verbose_name": "customer attribute",
+                "verbose_name_plural": "customer attributes",
+                "ordering": ["label"],
             },
         ),
         migrations.CreateModel(
-            name='Goal',
+            name="Goal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('why', models.TextField(blank=True, verbose_name='why it matters')),
-                ('line', models.CharField(choices=[('top', 'Top line (revenue)'), ('bottom', 'Bottom line (profit)')], default='top', max_length=6, verbose_name='top or bottom line')),
-                ('horizon', models.CharField(choices=[('short', 'Short term'), ('long', 'Long term')], default='short', max_length=5, verbose_name='term')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('cycle', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goals', to='programs.cycle')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("why", models.TextField(blank=True, verbose_name="why it matters")),
+                (
+                    "line",
+                    models.CharField(
+                        choices=[("top", "Top line (revenue)"), ("bottom", "Bottom line (profit)")],
+                        default="top",
+                        max_length=6,
+                        verbose_name="top or bottom line",
+                    ),
+                ),
+                (
+                    "horizon",
+                    models.CharField(
+                        choices=[("short", "Short term"), ("long", "Long term")],
+                        default="short",
+                        max_length=5,
+                        verbose_name="term",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="goals",
+                        to="programs.cycle",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'goal',
-                'verbose_name_plural': 'goals',
-                'ordering': ['pk'],
+                "verbose_name": "goal",
+                "verbose_name_plural": "goals",
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalKpi',
+            name="HistoricalKpi",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('definition', models.TextField(blank=True, verbose_name='definition')),
-                ('unit', models.CharField(choices=[('percent', 'Percent (0-100)'), ('percent_change', 'Percent change (lift)'), ('currency', 'Currency'), ('count', 'Count'), ('ratio', 'Ratio'), ('duration', 'Duration (seconds)')], max_length=15, verbose_name='unit')),
-                ('currency_code', models.CharField(blank=True, max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', "Give the currency's three-letter ISO code, e.g. EUR.")], verbose_name='currency')),
-                ('direction', models.CharField(choices=[('higher', 'Higher is better'), ('lower', 'Lower is better')], max_length=6, verbose_name='direction')),
-                ('baseline', models.DecimalField(decimal_places=4, max_digits=16, verbose_name='baseline')),
-                ('baseline_date', models.DateField(verbose_name='baseline date')),
-                ('target', models.DecimalField(decimal_places=4, max_digits=16, verbose_name='target')),
-                ('target_date', models.DateField(verbose_name='target date')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('driver', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='assessments.measurementdriver', verbose_name='measured by driver')),
-                ('goal', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='kpis.goal')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("definition", models.TextField(blank=True, verbose_name="definition")),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("percent", "Percent (0-100)"),
+                            ("percent_change", "Percent change (lift)"),
+                            ("currency", "Currency"),
+                            ("count", "Count"),
+                            ("ratio", "Ratio"),
+                            ("duration", "Duration (seconds)"),
+                        ],
+                        max_length=15,
+                        verbose_name="unit",
+                    ),
+                ),
+                (
+                    "currency_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=3,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{3}$", "Give the currency's three-letter ISO code, e.g. EUR."
+                            )
+                        ],
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("higher", "Higher is better"), ("lower", "Lower is better")],
+                        max_length=6,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "baseline",
+                    models.DecimalField(decimal_places=4, max_digits=16, verbose_name="baseline"),
+                ),
+                ("baseline_date", models.DateField(verbose_name="baseline date")),
+                (
+                    "target",
+                    models.DecimalField(decimal_places=4, max_digits=16, verbose_name="target"),
+                ),
+                ("target_date", models.DateField(verbose_name="target date")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "driver",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="assessments.measurementdriver",
+                        verbose_name="measured by driver",
+                    ),
+                ),
+                (
+                    "goal",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="kpis.goal",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical KPI',
-                'verbose_name_plural': 'historical KPIs',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical KPI",
+                "verbose_name_plural": "historical KPIs",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalRoiTarget',
+            name="HistoricalRoiTarget",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('currency_code', models.CharField(default='EUR', max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', "Give the currency's three-letter ISO code, e.g. EUR.")], verbose_name='currency')),
-                ('one_off_investment', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='one-off investment')),
-                ('running_cost_per_month', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='running cost per month')),
-                ('return_basis', models.CharField(choices=[('revenue', 'Incremental revenue'), ('margin', 'Incremental margin')], default='margin', max_length=8, verbose_name='return counted as')),
-                ('expected_return_per_month', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='expected incremental return per month')),
-                ('horizon_months', models.PositiveSmallIntegerField(default=12, validators=[django.core.validators.MinValueValidator(1)], verbose_name='horizon (months)')),
-                ('acceptable_roi_percent', models.DecimalField(decimal_places=1, default=100, max_digits=7, verbose_name='acceptable ROI (%)')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('cycle', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.cycle')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "currency_code",
+                    models.CharField(
+                        default="EUR",
+                        max_length=3,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{3}$", "Give the currency's three-letter ISO code, e.g. EUR."
+                            )
+                        ],
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "one_off_investment",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="one-off investment",
+                    ),
+                ),
+                (
+                    "running_cost_per_month",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="running cost per month",
+                    ),
+                ),
+                (
+                    "return_basis",
+                    models.CharField(
+                        choices=[
+                            ("revenue", "Incremental revenue"),
+                            ("margin", "Incremental margin"),
+                        ],
+                        default="margin",
+                        max_length=8,
+                        verbose_name="return counted as",
+                    ),
+                ),
+                (
+                    "expected_return_per_month",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="expected incremental return per month",
+                    ),
+                ),
+                (
+                    "horizon_months",
+                    models.PositiveSmallIntegerField(
+                        default=12,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="horizon (months)",
+                    ),
+                ),
+                (
+                    "acceptable_roi_percent",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=100,
+                        max_digits=7,
+                        verbose_name="acceptable ROI (%)",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.cycle",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical ROI target',
-                'verbose_name_plural': 'historical ROI targets',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical ROI target",
+                "verbose_name_plural": "historical ROI targets",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalStrategicAnswer',
+            name="HistoricalStrategicAnswer",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('question', models.CharField(choices=[('segments', 'Are we targeting the right audience segments?'), ('line', 'Should we focus on the top line or the bottom line?'), ('goals', 'Are these the right goals?'), ('roi', 'What return on investment is acceptable?'), ('competition', 'What does the competitive landscape look like?'), ('business_model', 'Does the plan fit our business model?'), ('terms', 'What are our short-term and long-term goals?'), ('resources', 'Which resources are committed?')], max_length=20)),
-                ('answer', models.TextField(blank=True, verbose_name='answer')),
-                ('confidence', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=6, verbose_name='confidence')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('cycle', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.cycle')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "question",
+                    models.CharField(
+                        choices=[
+                            ("segments", "Are we targeting the right audience segments?"),
+                            ("line", "Should we focus on the top line or the bottom line?"),
+                            ("goals", "Are these the right goals?"),
+                            ("roi", "What return on investment is acceptable?"),
+                            ("competition", "What does the competitive landscape look like?"),
+                            ("business_model", "Does the plan fit our business model?"),
+                            ("terms", "What are our short-term and long-term goals?"),
+                            ("resources", "Which resources are committed?"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("answer", models.TextField(blank=True, verbose_name="answer")),
+                (
+                    "confidence",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        max_length=6,
+                        verbose_name="confidence",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.cycle",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical strategic answer',
-                'verbose_name_plural': 'historical strategic answers',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical strategic answer",
+                "verbose_name_plural": "historical strategic answers",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Kpi',
+            name="Kpi",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('definition', models.TextField(blank=True, verbose_name='definition')),
-                ('library_key', models.CharField(blank=True, editable=False, max_length=40)),
-                ('unit', models.CharField(choices=[('percent', 'Percent (0-100)'), ('percent_change', 'Percent change (lift)'), ('currency', 'Currency'), ('count', 'Count'), ('ratio', 'Ratio'), ('duration', 'Duration (seconds)')], max_length=15, verbose_name='unit')),
-                ('currency_code', models.CharField(blank=True, max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', "Give the currency's three-letter ISO code, e.g. EUR.")], verbose_name='currency')),
-                ('direction', models.CharField(choices=[('higher', 'Higher is better'), ('lower', 'Lower is better')], max_length=6, verbose_name='direction')),
-                ('baseline', models.DecimalField(decimal_places=4, max_digits=16, verbose_name='baseline')),
-                ('baseline_date', models.DateField(verbose_name='baseline date')),
-                ('target', models.DecimalField(decimal_places=4, max_digits=16, verbose_name='target')),
-                ('target_date', models.DateField(verbose_name='target date')),
-                ('driver', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='kpis', to='assessments.measurementdriver', verbose_name='measured by driver')),
-                ('goal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kpis', to='kpis.goal')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("definition", models.TextField(blank=True, verbose_name="definition")),
+                ("library_key", models.CharField(blank=True, editable=False, max_length=40)),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("percent", "Percent (0-100)"),
+                            ("percent_change", "Percent change (lift)"),
+                            ("currency", "Currency"),
+                            ("count", "Count"),
+                            ("ratio", "Ratio"),
+                            ("duration", "Duration (seconds)"),
+                        ],
+                        max_length=15,
+                        verbose_name="unit",
+                    ),
+                ),
+                (
+                    "currency_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=3,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{3}$", "Give the currency's three-letter ISO code, e.g. EUR."
+                            )
+                        ],
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("higher", "Higher is better"), ("lower", "Lower is better")],
+                        max_length=6,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "baseline",
+                    models.DecimalField(decimal_places=4, max_digits=16, verbose_name="baseline"),
+                ),
+                ("baseline_date", models.DateField(verbose_name="baseline date")),
+                (
+                    "target",
+                    models.DecimalField(decimal_places=4, max_digits=16, verbose_name="target"),
+                ),
+                ("target_date", models.DateField(verbose_name="target date")),
+                (
+                    "driver",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="kpis",
+                        to="assessments.measurementdriver",
+                        verbose_name="measured by driver",
+                    ),
+                ),
+                (
+                    "goal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kpis",
+                        to="kpis.goal",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'KPI',
-                'verbose_name_plural': 'KPIs',
-                'ordering': ['goal_id', 'pk'],
+                "verbose_name": "KPI",
+                "verbose_name_plural": "KPIs",
+                "ordering": ["goal_id", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='KpiPeriodTarget',
+            name="KpiPeriodTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.DateField(help_text='The first day of the month.', verbose_name='month')),
-                ('target', models.DecimalField(decimal_places=4, max_digits=16, verbose_name='target')),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='period_targets', to='kpis.kpi')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "period",
+                    models.DateField(help_text="The first day of the month.", verbose_name="month"),
+                ),
+                (
+                    "target",
+                    models.DecimalField(decimal_places=4, max_digits=16, verbose_name="target"),
+                ),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="period_targets",
+                        to="kpis.kpi",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['period'],
+                "ordering": ["period"],
             },
         ),
         migrations.CreateModel(
-            name='RoiTarget',
+            name="RoiTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('currency_code', models.CharField(default='EUR', max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', "Give the currency's three-letter ISO code, e.g. EUR.")], verbose_name='currency')),
-                ('one_off_investment', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='one-off investment')),
-                ('running_cost_per_month', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='running cost per month')),
-                ('return_basis', models.CharField(choices=[('revenue', 'Incremental revenue'), ('margin', 'Incremental margin')], default='margin', max_length=8, verbose_name='return counted as')),
-                ('expected_return_per_month', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='expected incremental return per month')),
-                ('horizon_months', models.PositiveSmallIntegerField(default=12, validators=[django.core.validators.MinValueValidator(1)], verbose_name='horizon (months)')),
-                ('acceptable_roi_percent', models.DecimalField(decimal_places=1, default=100, max_digits=7, verbose_name='acceptable ROI (%)')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('cycle', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='roi_target', to='programs.cycle')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "currency_code",
+                    models.CharField(
+                        default="EUR",
+                        max_length=3,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{3}$", "Give the currency's three-letter ISO code, e.g. EUR."
+                            )
+                        ],
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "one_off_investment",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="one-off investment",
+                    ),
+                ),
+                (
+                    "running_cost_per_month",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="running cost per month",
+                    ),
+                ),
+                (
+                    "return_basis",
+                    models.CharField(
+                        choices=[
+                            ("revenue", "Incremental revenue"),
+                            ("margin", "Incremental margin"),
+                        ],
+                        default="margin",
+                        max_length=8,
+                        verbose_name="return counted as",
+                    ),
+                ),
+                (
+                    "expected_return_per_month",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="expected incremental return per month",
+                    ),
+                ),
+                (
+                    "horizon_months",
+                    models.PositiveSmallIntegerField(
+                        default=12,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="horizon (months)",
+                    ),
+                ),
+                (
+                    "acceptable_roi_percent",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=100,
+                        max_digits=7,
+                        verbose_name="acceptable ROI (%)",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "cycle",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="roi_target",
+                        to="programs.cycle",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ROI target',
-                'verbose_name_plural': 'ROI targets',
+                "verbose_name": "ROI target",
+                "verbose_name_plural": "ROI targets",
             },
         ),
         migrations.CreateModel(
-            name='Segment',
+            name="Segment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('estimated_size', models.PositiveIntegerField(blank=True, help_text='Number of customers.', null=True, verbose_name='estimated size')),
-                ('estimated_value', models.DecimalField(blank=True, decimal_places=2, help_text='Revenue from the segment per year.', max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='estimated yearly value')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='segments', to='programs.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "estimated_size",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Number of customers.",
+                        null=True,
+                        verbose_name="estimated size",
+                    ),
+                ),
+                (
+                    "estimated_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Revenue from the segment per year.",
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="estimated yearly value",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="segments",
+                        to="programs.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'segment',
-                'verbose_name_plural': 'segments',
-                'ordering': ['name'],
+                "verbose_name": "segment",
+                "verbose_name_plural": "segments",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='kpi',
-            name='segments',
-            field=models.ManyToManyField(blank=True, related_name='kpis', to='kpis.segment', verbose_name='segments'),
+            model_name="kpi",
+            name="segments",
+            field=models.ManyToManyField(
+                blank=True, related_name="kpis", to="kpis.segment", verbose_name="segments"
+            ),
         ),
         migrations.AddField(
-            model_name='goal',
-            name='segments',
-            field=models.ManyToManyField(blank=True, related_name='goals', to='kpis.segment', verbose_name='segments'),
+            model_name="goal",
+            name="segments",
+            field=models.ManyToManyField(
+                blank=True, related_name="goals", to="kpis.segment", verbose_name="segments"
+            ),
         ),
         migrations.CreateModel(
-            name='SegmentCondition',
+            name="SegmentCondition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('operator', models.CharField(choices=[('is', 'is'), ('is_one_of', 'is_one_of'), ('at_least', 'at_least'), ('at_most', 'at_most'), ('between', 'between'), ('contains', 'contains'), ('is_true', 'is_true')], max_length=12)),
-                ('value', models.JSONField(blank=True, default=str)),
-                ('attribute', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='kpis.attribute')),
-                ('segment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conditions', to='kpis.segment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "operator",
+                    models.CharField(
+                        choices=[
+                            ("is", "is"),
+                            ("is_one_of", "is_one_of"),
+                            ("at_least", "at_least"),
+                            ("at_most", "at_most"),
+                            ("between", "between"),
+                            ("contains", "contains"),
+                            ("is_true", "is_true"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("value", models.JSONField(blank=True, default=str)),
+                (
+                    "attribute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="kpis.attribute",
+                    ),
+                ),
+                (
+                    "segment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conditions",
+                        to="kpis.segment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'segment condition',
-                'verbose_name_plural': 'segment conditions',
-                'ordering': ['pk'],
+                "verbose_name": "segment condition",
+                "verbose_name_plural": "segment conditions",
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='StrategicAnswer',
+            name="StrategicAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.CharField(choices=[('segments', 'Are we targeting the right audience segments?'), ('line', 'Should we focus on the top line or the bottom line?'), ('goals', 'Are these the right goals?'), ('roi', 'What return on investment is acceptable?'), ('competition', 'What does the competitive landscape look like?'), ('business_model', 'Does the plan fit our business model?'), ('terms', 'What are our short-term and long-term goals?'), ('resources', 'Which resources are committed?')], max_length=20)),
-                ('answer', models.TextField(blank=True, verbose_name='answer')),
-                ('confidence', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=6, verbose_name='confidence')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('cycle', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='strategic_answers', to='programs.cycle')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "question",
+                    models.CharField(
+                        choices=[
+                            ("segments", "Are we targeting the right audience segments?"),
+                            ("line", "Should we focus on the top line or the bottom line?"),
+                            ("goals", "Are these the right goals?"),
+                            ("roi", "What return on investment is acceptable?"),
+                            ("competition", "What does the competitive landscape look like?"),
+                            ("business_model", "Does the plan fit our business model?"),
+                            ("terms", "What are our short-term and long-term goals?"),
+                            ("resources", "Which resources are committed?"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("answer", models.TextField(blank=True, verbose_name="answer")),
+                (
+                    "confidence",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        max_length=6,
+                        verbose_name="confidence",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="strategic_answers",
+                        to="programs.cycle",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='attribute',
-            constraint=models.UniqueConstraint(fields=('organization', 'key'), name='attribute_key_unique_in_org'),
+            model_name="attribute",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "key"), name="attribute_key_unique_in_org"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attribute',
-            constraint=models.CheckConstraint(condition=models.Q(('type__in', ['boolean', 'number', 'category', 'text'])), name='attribute_type_known'),
+            model_name="attribute",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("type__in", ["boolean", "number", "category", "text"])),
+                name="attribute_type_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='kpiperiodtarget',
-            constraint=models.UniqueConstraint(fields=('kpi', 'period'), name='period_target_one_per_month'),
+            model_name="kpiperiodtarget",
+            constraint=models.UniqueConstraint(
+                fields=("kpi", "period"), name="period_target_one_per_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='kpiperiodtarget',
-            constraint=models.CheckConstraint(condition=models.Q(('period__day', 1)), name='period_target_is_a_month'),
+            model_name="kpiperiodtarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period__day", 1)), name="period_target_is_a_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roitarget',
-            constraint=models.CheckConstraint(condition=models.Q(('one_off_investment__gte', 0), ('running_cost_per_month__gte', 0)), name='roi_investment_not_negative'),
+            model_name="roitarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("one_off_investment__gte", 0), ("running_cost_per_month__gte", 0)
+                ),
+                name="roi_investment_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roitarget',
-            constraint=models.CheckConstraint(condition=models.Q(('horizon_months__gte', 1)), name='roi_horizon_positive'),
+            model_name="roitarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("horizon_months__gte", 1)), name="roi_horizon_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='segment',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), models.F('organization'), name='segment_name_unique_in_org', violation_error_message='There is already a segment with this name.'),
+            model_name="segment",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                models.F("organization"),
+                name="segment_name_unique_in_org",
+                violation_error_message="There is already a segment with this name.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='kpi',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='kpi_name_not_empty'),
+            model_name="kpi",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True), name="kpi_name_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='kpi',
-            constraint=models.CheckConstraint(condition=models.Q(('target_date__gt', models.F('baseline_date'))), name='kpi_target_after_baseline'),
+            model_name="kpi",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("target_date__gt", models.F("baseline_date"))),
+                name="kpi_target_after_baseline",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='kpi',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('direction', 'higher'), ('target__gt', models.F('baseline'))), models.Q(('direction', 'lower'), ('target__lt', models.F('baseline'))), _connector='OR'), name='kpi_target_better_than_baseline'),
+            model_name="kpi",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("direction", "higher"), ("target__gt", models.F("baseline"))),
+                    models.Q(("direction", "lower"), ("target__lt", models.F("baseline"))),
+                    _connector="OR",
+                ),
+                name="kpi_target_better_than_baseline",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='kpi',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('unit', 'currency'), _negated=True), models.Q(('currency_code', ''), _negated=True), _connector='OR'), name='kpi_currency_has_code'),
+            model_name="kpi",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("unit", "currency"), _negated=True),
+                    models.Q(("currency_code", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="kpi_currency_has_code",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goal',
-            constraint=models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='goal_title_not_empty'),
+            model_name="goal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("title", ""), _negated=True), name="goal_title_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='strategicanswer',
-            constraint=models.UniqueConstraint(fields=('cycle', 'question'), name='strategic_answer_one_per_question'),
+            model_name="strategicanswer",
+            constraint=models.UniqueConstraint(
+                fields=("cycle", "question"), name="strategic_answer_one_per_question"
+            ),
         ),
     ]

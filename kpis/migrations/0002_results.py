@@ -7,112 +7,296 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('django_celery_beat', '0019_alter_periodictasks_options'),
-        ('kpis', '0001_initial'),
-        ('programs', '0002_organization_overload_limit'),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+        ("kpis", "0001_initial"),
+        ("programs", "0002_organization_overload_limit"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('prefix', models.CharField(max_length=8)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to='programs.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                ("prefix", models.CharField(max_length=8)),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ResultSource',
+            name="ResultSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('kind', models.CharField(choices=[('upload', 'File upload'), ('http', 'HTTP pull'), ('sql', 'SQL pull'), ('push', 'Push API')], max_length=10, verbose_name='kind')),
-                ('mapping', models.JSONField(blank=True, default=dict, verbose_name='column mapping')),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='URL')),
-                ('headers', models.JSONField(blank=True, default=dict, verbose_name='request headers')),
-                ('dsn', models.CharField(blank=True, max_length=500, verbose_name='PostgreSQL DSN')),
-                ('query', models.TextField(blank=True, verbose_name='SQL query')),
-                ('schedule', models.CharField(blank=True, choices=[('', 'Not scheduled'), ('hourly', 'Every hour'), ('daily', 'Every day'), ('weekly', 'Every week')], max_length=10, verbose_name='schedule')),
-                ('schedule_time', models.TimeField(blank=True, help_text='For daily and weekly pulls (UTC).', null=True, verbose_name='at')),
-                ('paused', models.BooleanField(default=False, verbose_name='paused')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('periodic_task', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='django_celery_beat.periodictask')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='programs.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("upload", "File upload"),
+                            ("http", "HTTP pull"),
+                            ("sql", "SQL pull"),
+                            ("push", "Push API"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "mapping",
+                    models.JSONField(blank=True, default=dict, verbose_name="column mapping"),
+                ),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="URL")),
+                (
+                    "headers",
+                    models.JSONField(blank=True, default=dict, verbose_name="request headers"),
+                ),
+                (
+                    "dsn",
+                    models.CharField(blank=True, max_length=500, verbose_name="PostgreSQL DSN"),
+                ),
+                ("query", models.TextField(blank=True, verbose_name="SQL query")),
+                (
+                    "schedule",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not scheduled"),
+                            ("hourly", "Every hour"),
+                            ("daily", "Every day"),
+                            ("weekly", "Every week"),
+                        ],
+                        max_length=10,
+                        verbose_name="schedule",
+                    ),
+                ),
+                (
+                    "schedule_time",
+                    models.TimeField(
+                        blank=True,
+                        help_text="For daily and weekly pulls (UTC).",
+                        null=True,
+                        verbose_name="at",
+                    ),
+                ),
+                ("paused", models.BooleanField(default=False, verbose_name="paused")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "periodic_task",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="django_celery_beat.periodictask",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sources",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'result source',
-                'verbose_name_plural': 'result sources',
-                'ordering': ['name'],
+                "verbose_name": "result source",
+                "verbose_name_plural": "result sources",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Pull',
+            name="Pull",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('trigger', models.CharField(default='manual', max_length=20)),
-                ('file_name', models.CharField(blank=True, max_length=200)),
-                ('queued_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('rows_read', models.PositiveIntegerField(default=0)),
-                ('inserted', models.PositiveIntegerField(default=0)),
-                ('updated', models.PositiveIntegerField(default=0)),
-                ('unchanged', models.PositiveIntegerField(default=0)),
-                ('rejected', models.PositiveIntegerField(default=0)),
-                ('rejected_rows', models.JSONField(blank=True, default=list)),
-                ('error', models.TextField(blank=True)),
-                ('payload', models.BinaryField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pulls', to='kpis.resultsource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("trigger", models.CharField(default="manual", max_length=20)),
+                ("file_name", models.CharField(blank=True, max_length=200)),
+                ("queued_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                ("rows_read", models.PositiveIntegerField(default=0)),
+                ("inserted", models.PositiveIntegerField(default=0)),
+                ("updated", models.PositiveIntegerField(default=0)),
+                ("unchanged", models.PositiveIntegerField(default=0)),
+                ("rejected", models.PositiveIntegerField(default=0)),
+                ("rejected_rows", models.JSONField(blank=True, default=list)),
+                ("error", models.TextField(blank=True)),
+                ("payload", models.BinaryField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pulls",
+                        to="kpis.resultsource",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-queued_at'],
+                "ordering": ["-queued_at"],
             },
         ),
         migrations.CreateModel(
-            name='Measurement',
+            name="Measurement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_kind', models.CharField(choices=[('day', 'Day'), ('week', 'Week'), ('month', 'Month')], default='day', max_length=5)),
-                ('period_start', models.DateField()),
-                ('variant', models.CharField(blank=True, choices=[('', 'All traffic'), ('personalized', 'Personalized'), ('control', 'Control'), ('holdout', 'Holdout')], default='', max_length=12)),
-                ('value', models.DecimalField(decimal_places=6, max_digits=18)),
-                ('numerator', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True)),
-                ('denominator', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True)),
-                ('loaded_at', models.DateTimeField()),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measurements', to='kpis.kpi')),
-                ('segment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='kpis.segment')),
-                ('source', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='kpis.resultsource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "period_kind",
+                    models.CharField(
+                        choices=[("day", "Day"), ("week", "Week"), ("month", "Month")],
+                        default="day",
+                        max_length=5,
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                (
+                    "variant",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "All traffic"),
+                            ("personalized", "Personalized"),
+                            ("control", "Control"),
+                            ("holdout", "Holdout"),
+                        ],
+                        default="",
+                        max_length=12,
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=6, max_digits=18)),
+                (
+                    "numerator",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True),
+                ),
+                (
+                    "denominator",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True),
+                ),
+                ("loaded_at", models.DateTimeField()),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measurements",
+                        to="kpis.kpi",
+                    ),
+                ),
+                (
+                    "segment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="kpis.segment",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="kpis.resultsource",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kpi_id', 'period_start'],
+                "ordering": ["kpi_id", "period_start"],
             },
         ),
         migrations.AddConstraint(
-            model_name='resultsource',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), models.F('program'), name='source_name_unique_in_program', violation_error_message='This program already has a source with this name.'),
+            model_name="resultsource",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                models.F("program"),
+                name="source_name_unique_in_program",
+                violation_error_message="This program already has a source with this name.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pull',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'running')), fields=('source',), name='pull_one_running_per_source'),
+            model_name="pull",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "running")),
+                fields=("source",),
+                name="pull_one_running_per_source",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measurement',
-            constraint=models.UniqueConstraint(fields=('kpi', 'period_kind', 'period_start', 'segment', 'variant'), name='measurement_natural_key', nulls_distinct=False),
+            model_name="measurement",
+            constraint=models.UniqueConstraint(
+                fields=("kpi", "period_kind", "period_start", "segment", "variant"),
+                name="measurement_natural_key",
+                nulls_distinct=False,
+            ),
         ),
     ]

@@ -6,84 +6,205 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kpis', '0002_results'),
+        ("kpis", "0002_results"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalkpi',
-            name='alert_threshold',
-            field=models.DecimalField(blank=True, decimal_places=4, help_text='Managers get an e-mail when the trend crosses this value the wrong way (below it when higher is better, above it when lower is better).', max_digits=16, null=True, verbose_name='alert threshold'),
+            model_name="historicalkpi",
+            name="alert_threshold",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=4,
+                help_text="Managers get an e-mail when the trend crosses this value the wrong way (below it when higher is better, above it when lower is better).",
+                max_digits=16,
+                null=True,
+                verbose_name="alert threshold",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalroitarget',
-            name='attribution_kpi',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='A rate KPI with personalized and control results, e.g. conversion rate.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='kpis.kpi', verbose_name='return measured by KPI'),
+            model_name="historicalroitarget",
+            name="attribution_kpi",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="A rate KPI with personalized and control results, e.g. conversion rate.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="kpis.kpi",
+                verbose_name="return measured by KPI",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalroitarget',
-            name='value_per_conversion',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text="Revenue or margin (as above) one extra conversion brings, e.g. an order's margin.", max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='value per extra conversion'),
+            model_name="historicalroitarget",
+            name="value_per_conversion",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="Revenue or margin (as above) one extra conversion brings, e.g. an order's margin.",
+                max_digits=12,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(0)],
+                verbose_name="value per extra conversion",
+            ),
         ),
         migrations.AddField(
-            model_name='kpi',
-            name='alert_threshold',
-            field=models.DecimalField(blank=True, decimal_places=4, help_text='Managers get an e-mail when the trend crosses this value the wrong way (below it when higher is better, above it when lower is better).', max_digits=16, null=True, verbose_name='alert threshold'),
+            model_name="kpi",
+            name="alert_threshold",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=4,
+                help_text="Managers get an e-mail when the trend crosses this value the wrong way (below it when higher is better, above it when lower is better).",
+                max_digits=16,
+                null=True,
+                verbose_name="alert threshold",
+            ),
         ),
         migrations.AddField(
-            model_name='kpi',
-            name='updated_at',
+            model_name="kpi",
+            name="updated_at",
             field=models.DateTimeField(auto_now=True),
         ),
         migrations.AddField(
-            model_name='roitarget',
-            name='attribution_kpi',
-            field=models.ForeignKey(blank=True, help_text='A rate KPI with personalized and control results, e.g. conversion rate.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='kpis.kpi', verbose_name='return measured by KPI'),
+            model_name="roitarget",
+            name="attribution_kpi",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="A rate KPI with personalized and control results, e.g. conversion rate.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="kpis.kpi",
+                verbose_name="return measured by KPI",
+            ),
         ),
         migrations.AddField(
-            model_name='roitarget',
-            name='value_per_conversion',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text="Revenue or margin (as above) one extra conversion brings, e.g. an order's margin.", max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='value per extra conversion'),
+            model_name="roitarget",
+            name="value_per_conversion",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="Revenue or margin (as above) one extra conversion brings, e.g. an order's margin.",
+                max_digits=12,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(0)],
+                verbose_name="value per extra conversion",
+            ),
         ),
         migrations.CreateModel(
-            name='StatusChange',
+            name="StatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('before', models.CharField(choices=[('achieved', 'Achieved'), ('on_track', 'On track'), ('behind', 'Behind'), ('at_risk', 'At risk'), ('no_data', 'No data')], max_length=10)),
-                ('after', models.CharField(choices=[('achieved', 'Achieved'), ('on_track', 'On track'), ('behind', 'Behind'), ('at_risk', 'At risk'), ('no_data', 'No data')], max_length=10)),
-                ('trend', models.FloatField(null=True)),
-                ('threshold_crossed', models.BooleanField(default=False)),
-                ('changed_at', models.DateTimeField(db_index=True)),
-                ('notified', models.PositiveSmallIntegerField(default=0)),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='kpis.kpi')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "before",
+                    models.CharField(
+                        choices=[
+                            ("achieved", "Achieved"),
+                            ("on_track", "On track"),
+                            ("behind", "Behind"),
+                            ("at_risk", "At risk"),
+                            ("no_data", "No data"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "after",
+                    models.CharField(
+                        choices=[
+                            ("achieved", "Achieved"),
+                            ("on_track", "On track"),
+                            ("behind", "Behind"),
+                            ("at_risk", "At risk"),
+                            ("no_data", "No data"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("trend", models.FloatField(null=True)),
+                ("threshold_crossed", models.BooleanField(default=False)),
+                ("changed_at", models.DateTimeField(db_index=True)),
+                ("notified", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="status_changes",
+                        to="kpis.kpi",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-changed_at'],
+                "ordering": ["-changed_at"],
             },
         ),
         migrations.CreateModel(
-            name='KpiSnapshot',
+            name="KpiSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(blank=True, choices=[('achieved', 'Achieved'), ('on_track', 'On track'), ('behind', 'Behind'), ('at_risk', 'At risk'), ('no_data', 'No data')], max_length=10)),
-                ('actual', models.FloatField(null=True)),
-                ('actual_day', models.DateField(null=True)),
-                ('trend', models.FloatField(null=True)),
-                ('progress_pct', models.FloatField(null=True)),
-                ('expected_pct', models.FloatField(null=True)),
-                ('pace', models.FloatField(null=True)),
-                ('projected_day', models.DateField(null=True)),
-                ('trail', models.JSONField(default=list)),
-                ('trail_year', models.JSONField(default=list)),
-                ('lift', models.JSONField(null=True)),
-                ('computed_at', models.DateTimeField()),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='kpis.kpi')),
-                ('segment', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='kpis.segment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("achieved", "Achieved"),
+                            ("on_track", "On track"),
+                            ("behind", "Behind"),
+                            ("at_risk", "At risk"),
+                            ("no_data", "No data"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("actual", models.FloatField(null=True)),
+                ("actual_day", models.DateField(null=True)),
+                ("trend", models.FloatField(null=True)),
+                ("progress_pct", models.FloatField(null=True)),
+                ("expected_pct", models.FloatField(null=True)),
+                ("pace", models.FloatField(null=True)),
+                ("projected_day", models.DateField(null=True)),
+                ("trail", models.JSONField(default=list)),
+                ("trail_year", models.JSONField(default=list)),
+                ("lift", models.JSONField(null=True)),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="snapshots",
+                        to="kpis.kpi",
+                    ),
+                ),
+                (
+                    "segment",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="kpis.segment",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('kpi', 'segment'), name='kpi_snapshot_one_per_segment', nulls_distinct=False)],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kpi", "segment"),
+                        name="kpi_snapshot_one_per_segment",
+                        nulls_distinct=False,
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kpis', '0003_progress_snapshots_alerts_realized_roi'),
+        ("kpis", "0003_progress_snapshots_alerts_realized_roi"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pull',
-            name='skipped',
+            model_name="pull",
+            name="skipped",
             field=models.PositiveIntegerField(default=0),
         ),
     ]

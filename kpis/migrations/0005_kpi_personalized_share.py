@@ -6,20 +6,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kpis', '0004_pull_skipped'),
+        ("kpis", "0004_pull_skipped"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalkpi',
-            name='personalized_share',
-            field=models.DecimalField(decimal_places=3, default=Decimal('0.5'), help_text='For KPIs measured on personalized and control (or holdout) traffic: the split you planned, e.g. 0.9 for 90% personalized; a different split is flagged.', max_digits=4, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('0.99'))], verbose_name='planned share of personalized traffic'),
+            model_name="historicalkpi",
+            name="personalized_share",
+            field=models.DecimalField(
+                decimal_places=3,
+                default=Decimal("0.5"),
+                help_text="For KPIs measured on personalized and control (or holdout) traffic: the split you planned, e.g. 0.9 for 90% personalized; a different split is flagged.",
+                max_digits=4,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0.01")),
+                    django.core.validators.MaxValueValidator(Decimal("0.99")),
+                ],
+                verbose_name="planned share of personalized traffic",
+            ),
         ),
         migrations.AddField(
-            model_name='kpi',
-            name='personalized_share',
-            field=models.DecimalField(decimal_places=3, default=Decimal('0.5'), help_text='For KPIs measured on personalized and control (or holdout) traffic: the split you planned, e.g. 0.9 for 90% personalized; a different split is flagged.', max_digits=4, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('0.99'))], verbose_name='planned share of personalized traffic'),
+            model_name="kpi",
+            name="personalized_share",
+            field=models.DecimalField(
+                decimal_places=3,
+                default=Decimal("0.5"),
+                help_text="For KPIs measured on personalized and control (or holdout) traffic: the split you planned, e.g. 0.9 for 90% personalized; a different split is flagged.",
+                max_digits=4,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0.01")),
+                    django.core.validators.MaxValueValidator(Decimal("0.99")),
+                ],
+                verbose_name="planned share of personalized traffic",
+            ),
         ),
     ]

@@ -6,82 +6,143 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kpis', '0005_kpi_personalized_share'),
-        ('programs', '0004_cycle_review'),
+        ("kpis", "0005_kpi_personalized_share"),
+        ("programs", "0004_cycle_review"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='segment',
-            name='discovered_cluster',
+            model_name="segment",
+            name="discovered_cluster",
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='ClusterRun',
+            name="ClusterRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(editable=False)),
-                ('keys', models.JSONField(default=list)),
-                ('k', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('k_min', models.PositiveSmallIntegerField(default=2)),
-                ('k_max', models.PositiveSmallIntegerField(default=8)),
-                ('seed', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('step', models.CharField(blank=True, max_length=200)),
-                ('error', models.TextField(blank=True)),
-                ('result', models.JSONField(blank=True, default=dict)),
-                ('labels', models.FileField(blank=True, max_length=300, upload_to='cluster-labels/')),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(editable=False)),
+                ("keys", models.JSONField(default=list)),
+                ("k", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("k_min", models.PositiveSmallIntegerField(default=2)),
+                ("k_max", models.PositiveSmallIntegerField(default=8)),
+                ("seed", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("step", models.CharField(blank=True, max_length=200)),
+                ("error", models.TextField(blank=True)),
+                ("result", models.JSONField(blank=True, default=dict)),
+                (
+                    "labels",
+                    models.FileField(blank=True, max_length=300, upload_to="cluster-labels/"),
+                ),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cluster run',
-                'verbose_name_plural': 'cluster runs',
-                'ordering': ['-number'],
+                "verbose_name": "cluster run",
+                "verbose_name_plural": "cluster runs",
+                "ordering": ["-number"],
             },
         ),
         migrations.AddField(
-            model_name='segment',
-            name='discovered_in',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='segments', to='kpis.clusterrun'),
+            model_name="segment",
+            name="discovered_in",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="segments",
+                to="kpis.clusterrun",
+            ),
         ),
         migrations.CreateModel(
-            name='CustomerTable',
+            name="CustomerTable",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='file name')),
-                ('sha256', models.CharField(editable=False, max_length=64)),
-                ('rows', models.PositiveIntegerField()),
-                ('columns', models.JSONField(default=list)),
-                ('data', models.FileField(max_length=300, upload_to='customer-tables/')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='customer_tables', to='programs.organization')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="file name")),
+                ("sha256", models.CharField(editable=False, max_length=64)),
+                ("rows", models.PositiveIntegerField()),
+                ("columns", models.JSONField(default=list)),
+                ("data", models.FileField(max_length=300, upload_to="customer-tables/")),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="customer_tables",
+                        to="programs.organization",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'customer table',
-                'verbose_name_plural': 'customer tables',
-                'ordering': ['-uploaded_at', '-pk'],
+                "verbose_name": "customer table",
+                "verbose_name_plural": "customer tables",
+                "ordering": ["-uploaded_at", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='clusterrun',
-            name='table',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='kpis.customertable'),
+            model_name="clusterrun",
+            name="table",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="runs",
+                to="kpis.customertable",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='clusterrun',
-            constraint=models.UniqueConstraint(fields=('table', 'number'), name='cluster_run_number_unique'),
+            model_name="clusterrun",
+            constraint=models.UniqueConstraint(
+                fields=("table", "number"), name="cluster_run_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='clusterrun',
-            constraint=models.CheckConstraint(condition=models.Q(('k_min__lte', models.F('k_max'))), name='cluster_run_k_range'),
+            model_name="clusterrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("k_min__lte", models.F("k_max"))), name="cluster_run_k_range"
+            ),
         ),
     ]

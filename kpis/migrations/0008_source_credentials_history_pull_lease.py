@@ -30,104 +30,223 @@ def dsn_to_parts(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kpis', '0007_apitoken_expires_at'),
-        ('programs', '0004_cycle_review'),
+        ("kpis", "0007_apitoken_expires_at"),
+        ("programs", "0004_cycle_review"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pull',
-            name='lease_expires_at',
+            model_name="pull",
+            name="lease_expires_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='pull',
-            name='preview',
+            model_name="pull",
+            name="preview",
             field=models.JSONField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='pull',
-            name='stage',
-            field=models.CharField(blank=True, choices=[('reading', 'Reading the file'), ('mapping', 'Waiting for the column mapping'), ('loading', 'Loading')], max_length=10),
+            model_name="pull",
+            name="stage",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("reading", "Reading the file"),
+                    ("mapping", "Waiting for the column mapping"),
+                    ("loading", "Loading"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='resultsource',
-            name='db_host',
-            field=models.CharField(blank=True, max_length=255, verbose_name='database host'),
+            model_name="resultsource",
+            name="db_host",
+            field=models.CharField(blank=True, max_length=255, verbose_name="database host"),
         ),
         migrations.AddField(
-            model_name='resultsource',
-            name='db_name',
-            field=models.CharField(blank=True, max_length=63, verbose_name='database'),
+            model_name="resultsource",
+            name="db_name",
+            field=models.CharField(blank=True, max_length=63, verbose_name="database"),
         ),
         migrations.AddField(
-            model_name='resultsource',
-            name='db_password',
-            field=models.CharField(blank=True, max_length=200, verbose_name='password'),
+            model_name="resultsource",
+            name="db_password",
+            field=models.CharField(blank=True, max_length=200, verbose_name="password"),
         ),
         migrations.AddField(
-            model_name='resultsource',
-            name='db_port',
-            field=models.PositiveIntegerField(default=5432, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(65535)], verbose_name='port'),
+            model_name="resultsource",
+            name="db_port",
+            field=models.PositiveIntegerField(
+                default=5432,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(65535),
+                ],
+                verbose_name="port",
+            ),
         ),
         migrations.AddField(
-            model_name='resultsource',
-            name='db_user',
-            field=models.CharField(blank=True, max_length=63, verbose_name='user'),
+            model_name="resultsource",
+            name="db_user",
+            field=models.CharField(blank=True, max_length=63, verbose_name="user"),
         ),
         migrations.AddField(
-            model_name='resultsource',
-            name='secrets_changed_at',
+            model_name="resultsource",
+            name="secrets_changed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='resultsource',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="resultsource",
+            name="updated_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalResultSource',
+            name="HistoricalResultSource",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('kind', models.CharField(choices=[('upload', 'File upload'), ('http', 'HTTP pull'), ('sql', 'SQL pull'), ('push', 'Push API')], max_length=10, verbose_name='kind')),
-                ('mapping', models.JSONField(blank=True, default=dict, verbose_name='column mapping')),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='URL')),
-                ('db_host', models.CharField(blank=True, max_length=255, verbose_name='database host')),
-                ('db_port', models.PositiveIntegerField(default=5432, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(65535)], verbose_name='port')),
-                ('db_name', models.CharField(blank=True, max_length=63, verbose_name='database')),
-                ('db_user', models.CharField(blank=True, max_length=63, verbose_name='user')),
-                ('query', models.TextField(blank=True, verbose_name='SQL query')),
-                ('schedule', models.CharField(blank=True, choices=[('', 'Not scheduled'), ('hourly', 'Every hour'), ('daily', 'Every day'), ('weekly', 'Every week')], max_length=10, verbose_name='schedule')),
-                ('schedule_time', models.TimeField(blank=True, help_text='For daily and weekly pulls (UTC).', null=True, verbose_name='at')),
-                ('paused', models.BooleanField(default=False, verbose_name='paused')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('secrets_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.program')),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("upload", "File upload"),
+                            ("http", "HTTP pull"),
+                            ("sql", "SQL pull"),
+                            ("push", "Push API"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "mapping",
+                    models.JSONField(blank=True, default=dict, verbose_name="column mapping"),
+                ),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="URL")),
+                (
+                    "db_host",
+                    models.CharField(blank=True, max_length=255, verbose_name="database host"),
+                ),
+                (
+                    "db_port",
+                    models.PositiveIntegerField(
+                        default=5432,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(65535),
+                        ],
+                        verbose_name="port",
+                    ),
+                ),
+                ("db_name", models.CharField(blank=True, max_length=63, verbose_name="database")),
+                ("db_user", models.CharField(blank=True, max_length=63, verbose_name="user")),
+                ("query", models.TextField(blank=True, verbose_name="SQL query")),
+                (
+                    "schedule",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not scheduled"),
+                            ("hourly", "Every hour"),
+                            ("daily", "Every day"),
+                            ("weekly", "Every week"),
+                        ],
+                        max_length=10,
+                        verbose_name="schedule",
+                    ),
+                ),
+                (
+                    "schedule_time",
+                    models.TimeField(
+                        blank=True,
+                        help_text="For daily and weekly pulls (UTC).",
+                        null=True,
+                        verbose_name="at",
+                    ),
+                ),
+                ("paused", models.BooleanField(default=False, verbose_name="paused")),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("secrets_changed_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.program",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical result source',
-                'verbose_name_plural': 'historical result sources',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical result source",
+                "verbose_name_plural": "historical result sources",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='RefreshRequest',
+            name="RefreshRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested_at', models.DateTimeField()),
-                ('program', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requested_at", models.DateTimeField()),
+                (
+                    "program",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="programs.program",
+                    ),
+                ),
             ],
         ),
         # A DSN becomes its parts. One that left any out (libpq filled them in from the
@@ -135,7 +254,7 @@ class Migration(migrations.Migration):
         # password is entered again by an admin (it was part of a secret string).
         migrations.RunPython(dsn_to_parts, migrations.RunPython.noop),
         migrations.RemoveField(
-            model_name='resultsource',
-            name='dsn',
+            model_name="resultsource",
+            name="dsn",
         ),
     ]

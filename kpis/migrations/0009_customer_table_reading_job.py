@@ -5,47 +5,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kpis', '0008_source_credentials_history_pull_lease'),
-        ('programs', '0004_cycle_review'),
+        ("kpis", "0008_source_credentials_history_pull_lease"),
+        ("programs", "0004_cycle_review"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customertable',
-            name='error',
-            field=models.TextField(blank=True, verbose_name='error'),
+            model_name="customertable",
+            name="error",
+            field=models.TextField(blank=True, verbose_name="error"),
         ),
         # Tables uploaded before reading moved to a job were read in their request.
         migrations.AddField(
-            model_name='customertable',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='succeeded', max_length=10, verbose_name='status'),
+            model_name="customertable",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("running", "Running"),
+                    ("succeeded", "Succeeded"),
+                    ("failed", "Failed"),
+                ],
+                default="succeeded",
+                max_length=10,
+                verbose_name="status",
+            ),
         ),
         migrations.AlterField(
-            model_name='customertable',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='status'),
+            model_name="customertable",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("running", "Running"),
+                    ("succeeded", "Succeeded"),
+                    ("failed", "Failed"),
+                ],
+                default="queued",
+                max_length=10,
+                verbose_name="status",
+            ),
         ),
         migrations.AddField(
-            model_name='customertable',
-            name='upload',
-            field=models.FileField(blank=True, max_length=300, upload_to='customer-tables/uploads/'),
+            model_name="customertable",
+            name="upload",
+            field=models.FileField(
+                blank=True, max_length=300, upload_to="customer-tables/uploads/"
+            ),
         ),
         migrations.AlterField(
-            model_name='customertable',
-            name='data',
-            field=models.FileField(blank=True, max_length=300, upload_to='customer-tables/'),
+            model_name="customertable",
+            name="data",
+            field=models.FileField(blank=True, max_length=300, upload_to="customer-tables/"),
         ),
         migrations.AlterField(
-            model_name='customertable',
-            name='rows',
+            model_name="customertable",
+            name="rows",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddConstraint(
-            model_name='customertable',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'succeeded'), _negated=True), models.Q(('data', ''), _negated=True), _connector='OR'), name='customer_table_read_has_data'),
+            model_name="customertable",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "succeeded"), _negated=True),
+                    models.Q(("data", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="customer_table_read_has_data",
+            ),
         ),
     ]

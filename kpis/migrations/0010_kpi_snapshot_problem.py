@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kpis', '0009_customer_table_reading_job'),
+        ("kpis", "0009_customer_table_reading_job"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='kpisnapshot',
-            name='problem',
-            field=models.TextField(blank=True, default=''),
+            model_name="kpisnapshot",
+            name="problem",
+            field=models.TextField(blank=True, default=""),
         ),
     ]

@@ -3,8 +3,10 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext
 
+from programs.numbers import DASH, share
+
 register = template.Library()
-DASH = "\u2013"  # an en dash for "no value"
+register.filter("share", share)
 
 
 def _trim(value: Decimal, places: int) -> str:
@@ -98,15 +100,6 @@ def count(value) -> str:
     if value is None or value == "":
         return DASH
     return f"{int(value):,}"
-
-
-@register.filter
-def share(value) -> str:
-    """A fraction as a percentage: 0.273 → 27%; under 10% with one decimal (0.062 → 6.2%)."""
-    if value is None or value == "":
-        return DASH
-    percent = float(value) * 100
-    return f"{percent:.1f}%" if abs(percent) < 10 else f"{percent:.0f}%"
 
 
 @register.filter

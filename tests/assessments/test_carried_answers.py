@@ -10,7 +10,7 @@ from django.urls import reverse
 from assessments.models import MaturityScore
 from assessments.services import driver_delete, maturity_score_save
 from cycles.review import cycle_start_next, review_open
-from tests.programs.test_review import save
+from tests.cycles.test_review import save
 
 pytestmark = pytest.mark.django_db
 

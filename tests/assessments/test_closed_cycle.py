@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from assessments.services import maturity_score_save
 from cycles.review import cycle_start_next, review_open
-from tests.programs.test_review import save
+from tests.cycles.test_review import save
 
 pytestmark = pytest.mark.django_db
 

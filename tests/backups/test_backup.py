@@ -39,12 +39,12 @@ from kpis.models import (
     ResultSource,
     RoiTarget,
     Schedule,
-    Segment,
     SourceKind,
 )
 from programs.models import Cycle, Organization, Program, Role
 from programs.services import membership_add, organization_create
 from progress.models import SavedFilter
+from segments.models import Segment
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -542,8 +542,8 @@ def test_a_file_the_database_refuses_halfway_writes_nothing(world, small):
 
 
 def test_a_category_attribute_gains_the_values_the_file_uses(rich):
-    from kpis.models import Attribute
-    from kpis.services import attribute_save
+    from segments.models import Attribute
+    from segments.services import attribute_save
 
     other = organization_with_people(rich.document)
     attribute_save(
@@ -567,7 +567,7 @@ def test_a_category_attribute_gains_the_values_the_file_uses(rich):
 
 
 def test_an_attribute_of_another_type_stops_the_restore(rich):
-    from kpis.services import attribute_save
+    from segments.services import attribute_save
 
     other = organization_with_people(rich.document)
     attribute_save(

@@ -60,9 +60,10 @@ def _small_program():
     from cycles.review import cycle_start_next, review_open
     from initiatives.services import effect_add, initiative_save, plan_defaults_ensure
     from kpis import sources
-    from kpis.services import attribute_save, goal_save, kpi_save, segment_save
+    from kpis.services import goal_save, kpi_save
     from programs.services import program_create
-    from tests.programs.test_review import save
+    from segments.services import attribute_save, segment_save
+    from tests.cycles.test_review import save
 
     User = get_user_model()
     manager = User.objects.create_user("mia", "mia@acme.example", first_name="Mia")
@@ -138,7 +139,7 @@ def _small_program():
     )
     condition_add(offer=offer, sentence="cart value is at least 50", by=team)
 
-    class Cast:  # what tests.programs.test_review.save needs
+    class Cast:  # what tests.cycles.test_review.save needs
         def user(self, who):
             return manager
 

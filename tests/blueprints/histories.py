@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from blueprints import services
 from blueprints.history import NEW, RETURNING, TrueOffer, generate, to_csv
-from kpis.services import attribute_save
+from segments.services import attribute_save
 
 
 def cart(people):

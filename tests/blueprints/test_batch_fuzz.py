@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from blueprints import services
 from blueprints.models import SimulationBatch
 from blueprints.tasks import run_batch
-from kpis.services import attribute_save
 from programs import csvsafe
+from segments.services import attribute_save
 from tests.fuzzing import event, pages_answer, rolled_back
 
 pytestmark = pytest.mark.django_db

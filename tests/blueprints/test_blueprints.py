@@ -8,7 +8,7 @@ from django.urls import reverse
 from blueprints import services
 from blueprints.models import Blueprint, Offer, OfferCondition, SimulationBatch
 from blueprints.tasks import run_batch
-from kpis.services import attribute_save, segment_condition_add
+from segments.services import attribute_save, segment_condition_add
 
 pytestmark = pytest.mark.django_db
 
@@ -222,7 +222,7 @@ def test_the_simulator_shows_propensity_beating_first_match(shop, as_user):
 
 
 def test_the_simulator_starts_from_a_segment(shop, as_user):
-    from kpis.services import segment_save
+    from segments.services import segment_save
 
     segment = segment_save(organization=shop.acme, by=shop.user("manager"), name="Regulars")
     segment_condition_add(
@@ -244,7 +244,7 @@ def test_the_simulator_starts_from_a_segment(shop, as_user):
 
 
 def test_coverage_grid_shows_which_segments_each_stage_reaches(shop, as_user):
-    from kpis.services import segment_save
+    from segments.services import segment_save
 
     newbies = segment_save(organization=shop.acme, by=shop.user("manager"), name="Newbies")
     segment_condition_add(

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from blueprints.models import OfferCondition
-from kpis.services import segment_condition_add, segment_save
+from segments.services import segment_condition_add, segment_save
 from tests.blueprints.test_blueprints import shop, url  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
-from kpis.conditions import (
+from segments.conditions import (
     NEGATION_WORDS,
     OPERATOR_LABELS,
     PHRASES,

@@ -13,7 +13,7 @@ from blueprints.engine import (
     decide,
     decide_winners,
 )
-from kpis.conditions import (
+from segments.conditions import (
     Attribute,
     AttributeType,
     ConditionError,

@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 from blueprints import services
 from blueprints.models import Blueprint, Offer, OfferCondition, OfferKind, Stage
-from kpis.conditions import Operator
-from kpis.models import Attribute, Kpi
-from kpis.services import attribute_save
+from kpis.models import Kpi
+from segments.conditions import Operator
+from segments.models import Attribute
+from segments.services import attribute_save
 from tests.fuzzing import any_text as text
 from tests.fuzzing import json_values, pages_answer, rolled_back
 

@@ -23,7 +23,7 @@ from blueprints.models import PropensityModel, PropensityRun, TrainingStatus
 from blueprints.propensity import Columns
 from tests.blueprints.histories import history_form, make_shop
 from tests.fuzzing import rolled_back
-from tests.kpis.test_discovery_fuzz import (
+from tests.segments.test_discovery_fuzz import (
     COLUMN_NAMES,
     ENCODINGS,
     NASTY_CELLS,

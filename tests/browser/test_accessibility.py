@@ -58,8 +58,8 @@ def main_pages(program: Program) -> dict[str, str]:
         ),
         "sources": reverse("kpis:sources", kwargs={"pk": pk}),
         "measurements": reverse("kpis:measurements", kwargs={"pk": pk, "kpi_pk": kpi.pk}),
-        "segments": reverse("kpis:segments", kwargs={"org": org}),
-        "discovery": reverse("kpis:discovery", kwargs={"org": org}),
+        "segments": reverse("segments:segments", kwargs={"org": org}),
+        "discovery": reverse("segments:discovery", kwargs={"org": org}),
         "dashboard": reverse("progress:dashboard", kwargs={"pk": pk}),
         "portfolio": reverse("progress:portfolio", kwargs={"org": org}),
         "review": reverse("cycles:review", kwargs={"pk": pk}),
@@ -70,7 +70,7 @@ def main_pages(program: Program) -> dict[str, str]:
     }
     # Pages one level down, each with a chart or a table of its own.
     from blueprints.models import PropensityRun
-    from kpis.models import ClusterRun
+    from segments.models import ClusterRun
 
     run = ClusterRun.objects.filter(table__organization=program.organization).first()
     trained = PropensityRun.objects.filter(blueprint=blueprint).first()
@@ -87,13 +87,13 @@ def main_pages(program: Program) -> dict[str, str]:
             "kpis:source", kwargs={"pk": pk, "source_pk": program.sources.first().pk}
         ),
         "segment": reverse(
-            "kpis:segment",
+            "segments:segment",
             kwargs={"org": org, "segment_pk": program.organization.segments.first().pk},
         ),
         "customer table": reverse(
-            "kpis:customer_table", kwargs={"org": org, "table_pk": run.table.pk}
+            "segments:customer_table", kwargs={"org": org, "table_pk": run.table.pk}
         ),
-        "cluster run": reverse("kpis:cluster_run", kwargs={"org": org, "run_pk": run.pk}),
+        "cluster run": reverse("segments:cluster_run", kwargs={"org": org, "run_pk": run.pk}),
         "propensity": reverse(
             "blueprints:propensity", kwargs={"pk": pk, "blueprint_pk": blueprint.pk}
         ),

@@ -83,7 +83,7 @@ def test_carried_answers_are_confirmed_one_by_one_or_all_at_once(live_server, pa
     """Issue 18, item 12: the next cycle's assessment is not done on day one."""
     from assessments.services import driver_delete
     from cycles.review import cycle_start_next, review_open
-    from tests.programs.test_review import save
+    from tests.cycles.test_review import save
 
     cycle = world.program.cycles.get()
     driver_delete(driver=world.driver, by=world.user("manager"))

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from blueprints import services
-from kpis.services import attribute_save, segment_condition_add, segment_save
+from segments.services import attribute_save, segment_condition_add, segment_save
 from tests.browser.test_program_flow import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -4,10 +4,10 @@ segment whose conditions she then edits, watching whom they reach."""
 import pytest
 from playwright.sync_api import expect
 
-from kpis import discovery
-from kpis.tasks import read_customer_table
+from segments import discovery
+from segments.tasks import read_customer_table
 from tests.browser.test_program_flow import log_in
-from tests.kpis.test_discovery import planted
+from tests.segments.test_discovery import planted
 
 pytestmark = [
     pytest.mark.browser,

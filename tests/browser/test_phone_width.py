@@ -76,9 +76,11 @@ def main_pages(program: Program) -> list[MainPage]:
         MainPage("sources", reverse("kpis:sources", kwargs={"pk": pk})),
         MainPage("source", reverse("kpis:source", kwargs={"pk": pk, "source_pk": source.pk})),
         MainPage("measurements", reverse("kpis:measurements", kwargs={"pk": pk, "kpi_pk": kpi.pk})),
-        MainPage("segments", reverse("kpis:segments", kwargs={"org": org})),
-        MainPage("segment", reverse("kpis:segment", kwargs={"org": org, "segment_pk": segment.pk})),
-        MainPage("discovery", reverse("kpis:discovery", kwargs={"org": org})),
+        MainPage("segments", reverse("segments:segments", kwargs={"org": org})),
+        MainPage(
+            "segment", reverse("segments:segment", kwargs={"org": org, "segment_pk": segment.pk})
+        ),
+        MainPage("discovery", reverse("segments:discovery", kwargs={"org": org})),
         MainPage("dashboard", reverse("progress:dashboard", kwargs={"pk": pk})),
         MainPage("portfolio", reverse("progress:portfolio", kwargs={"org": org})),
         MainPage("review", reverse("cycles:review", kwargs={"pk": pk})),

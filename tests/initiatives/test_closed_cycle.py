@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from cycles.review import cycle_start_next, review_open
 from initiatives.services import initiative_save, plan_defaults_ensure
-from tests.programs.test_review import save
+from tests.cycles.test_review import save
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@
 import pytest
 from django.urls import reverse
 
-from kpis.services import segment_save
-from tests.kpis.test_segment_pages import text
+from segments.services import segment_save
+from tests.segments.test_segment_pages import text
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kpis import selectors, services
-from kpis.models import Goal, Kpi, KpiPeriodTarget, RoiTarget, SegmentCondition, StrategicAnswer
+from kpis.models import Goal, Kpi, KpiPeriodTarget, RoiTarget, StrategicAnswer
+from segments.models import SegmentCondition
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +100,7 @@ def test_a_driver_of_another_program_is_refused(world, as_user):
 
 
 def test_a_segment_of_another_organization_is_refused(world, as_user):
-    from kpis.services import segment_save
+    from segments.services import segment_save
 
     foreign = segment_save(organization=world.globex, by=world.user("outsider"), name="Theirs")
     response = as_user("manager").post(
@@ -246,7 +247,7 @@ def test_an_unknown_confidence_is_refused(world, as_user):
 
 
 def test_segment_conditions_are_checked_against_the_attribute_type(world, as_user):
-    from kpis.services import attribute_save
+    from segments.services import attribute_save
 
     cart = attribute_save(
         organization=world.acme,
@@ -257,7 +258,7 @@ def test_segment_conditions_are_checked_against_the_attribute_type(world, as_use
     )
     client = as_user("manager")
     segment_url = reverse(
-        "kpis:segment_condition_add", kwargs={"org": "acme", "segment_pk": world.segment.pk}
+        "segments:segment_condition_add", kwargs={"org": "acme", "segment_pk": world.segment.pk}
     )
     bad = client.post(segment_url, {"attribute": cart.pk, "operator": "at_least", "value": "lots"})
     assert bad.status_code == 422 and "needs a number" in bad.content.decode()
@@ -275,7 +276,7 @@ def test_segment_conditions_are_checked_against_the_attribute_type(world, as_use
 
 def test_a_category_attribute_needs_its_values(world, as_user):
     response = as_user("manager").post(
-        reverse("kpis:attributes", kwargs={"org": "acme"}),
+        reverse("segments:attributes", kwargs={"org": "acme"}),
         {"key": "visitor_type", "label": "Visitor type", "type": "category", "allowed_values": ""},
     )
     assert response.status_code == 422

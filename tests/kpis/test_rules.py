@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpis.conditions import Attribute, AttributeType, ConditionError, describe, normalize_value
 from kpis.roi import roi_figures
 from kpis.rules import fiscal_period, kpi_errors
+from segments.conditions import Attribute, AttributeType, ConditionError, describe, normalize_value
 
 D = datetime.date
 GOOD = {

@@ -20,8 +20,9 @@ from openpyxl import Workbook
 
 from kpis import ingest, sources
 from kpis.loading import measurements_load
-from kpis.models import Measurement, Segment, SourceKind
+from kpis.models import Measurement, SourceKind
 from kpis.services import kpi_save
+from segments.models import Segment
 from tests.fuzzing import event, readers_answer, rolled_back
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_run_now")]

@@ -4,7 +4,16 @@ from django.contrib import admin
 
 pytestmark = pytest.mark.django_db
 
-APPS = ("programs", "assessments", "kpis", "initiatives", "blueprints", "cycles")
+APPS = (
+    "programs",
+    "assessments",
+    "segments",
+    "kpis",
+    "initiatives",
+    "blueprints",
+    "progress",
+    "cycles",
+)
 
 
 def test_every_model_is_in_the_django_admin():

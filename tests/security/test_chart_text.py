@@ -27,9 +27,11 @@ from cycles.selectors import Comparison, CycleColumn
 from initiatives import services as initiative_services
 from kpis import charts as kpi_charts
 from kpis.progress import Plan, Point, progress
-from kpis.services import attribute_save, kpi_save
+from kpis.services import kpi_save
 from kpis.snapshots import progress_refresh
 from programs import plotly_text
+from segments import charts
+from segments.services import attribute_save
 from tests.browser.test_initiative_map import add_initiative
 from tests.browser.test_program_flow import log_in
 
@@ -162,7 +164,7 @@ def test_cluster_names_on_the_cluster_map_are_text():
         {"index": 1, "number": 2, "name": "spend < 50 %{x}"},
     ]
     chart = {"x": [0.1, 0.2], "y": [0.3, 0.4], "cluster": [0, 1], "centres": [[0, 0], [1, 1]]}
-    figure = kpi_charts.cluster_map(chart, clusters)
+    figure = charts.cluster_map(chart, clusters)
     assert_plain(figure, shows=f"1. {ESCAPED}")
     centre = figure["data"][3]
     # A name is data for the hover label, not part of its template: "%{x}" stays as typed.

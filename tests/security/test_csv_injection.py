@@ -23,8 +23,9 @@ from blueprints.tasks import run_batch
 from initiatives.models import Initiative
 from initiatives.services import plan_defaults_ensure
 from kpis import ingest, sources
-from kpis.services import attribute_save, kpi_save, segment_save
+from kpis.services import kpi_save
 from programs import csvsafe
+from segments.services import attribute_save, segment_save
 
 pytestmark = pytest.mark.django_db
 

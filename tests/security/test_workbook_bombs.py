@@ -28,10 +28,11 @@ from hypothesis import strategies as st
 
 from blueprints.models import PropensityRun
 from kpis import ingest, sources
-from kpis.models import CustomerTable, Measurement, Pull, RunStatus, SourceKind
+from kpis.models import Measurement, Pull, SourceKind
 from programs import tables, workbooks
 from programs.tables import TableError
 from programs.workbooks import WorkbookRefused, check_workbook
+from segments.models import CustomerTable, RunStatus
 from tests.blueprints.histories import history_form, make_shop
 from tests.security.workbooks import (
     Shared,
@@ -397,7 +398,7 @@ def test_measurements_past_the_row_cap_fail_their_load_with_the_cap_named(
 
 
 def discovery_url(world) -> str:
-    return reverse("kpis:discovery", kwargs={"org": world.acme.slug})
+    return reverse("segments:discovery", kwargs={"org": world.acme.slug})
 
 
 @pytest.mark.django_db

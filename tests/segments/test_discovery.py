@@ -13,12 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from sklearn.metrics import adjusted_rand_score
 
-from kpis import clustering, discovery
-from kpis.clustering import ClusteringError, Settings, TableCondition
-from kpis.models import Attribute, ClusterRun, CustomerTable, RunStatus, Segment
-from kpis.views_discovery import _reach_sentence
 from programs.tables import describe
-from tests.kpis.test_segment_pages import text
+from segments import clustering, discovery
+from segments.clustering import ClusteringError, Settings, TableCondition
+from segments.models import Attribute, ClusterRun, CustomerTable, RunStatus, Segment
+from segments.views import _reach_sentence
+from tests.segments.test_segment_pages import text
 
 pytestmark = pytest.mark.usefixtures("tasks_run_here")
 
@@ -163,7 +163,7 @@ def csv_upload(frame: pd.DataFrame, name: str = "customers.csv") -> SimpleUpload
 
 
 def url(name: str, world, **kwargs) -> str:
-    return reverse(f"kpis:{name}", kwargs={"org": world.acme.slug, **kwargs})
+    return reverse(f"segments:{name}", kwargs={"org": world.acme.slug, **kwargs})
 
 
 def uploaded(world, frame: pd.DataFrame) -> CustomerTable:
@@ -532,7 +532,7 @@ def test_deleting_a_table_keeps_its_segments(world, as_user):
 
 
 def test_a_cluster_column_clashing_with_an_attribute_is_refused(world):
-    from kpis.services import attribute_save
+    from segments.services import attribute_save
 
     attribute_save(
         organization=world.acme,
@@ -548,7 +548,7 @@ def test_a_cluster_column_clashing_with_an_attribute_is_refused(world):
 
 
 def test_a_segment_reaching_nobody_says_so_and_its_figures_sit_two_by_two(world, as_user):
-    from kpis.services import segment_condition_add
+    from segments.services import segment_condition_add
 
     run = clustered_on_cart_value(world)
     segment = discovery.segment_from_cluster(run=run, number=1, name="Low spend", by=None)

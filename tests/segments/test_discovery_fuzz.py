@@ -27,10 +27,17 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-from kpis import discovery
-from kpis.models import Attribute, ClusterRun, CustomerTable, RunStatus, Segment, SegmentCondition
+from segments import discovery
+from segments.models import (
+    Attribute,
+    ClusterRun,
+    CustomerTable,
+    RunStatus,
+    Segment,
+    SegmentCondition,
+)
 from tests.fuzzing import pages_answer, rolled_back
-from tests.kpis.test_discovery import planted, url
+from tests.segments.test_discovery import planted, url
 
 pytestmark = pytest.mark.django_db
 

@@ -13,16 +13,24 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from kpis import charts, discovery
-from kpis.clustering import column_label
-from kpis.conditions import Attribute as PlainAttribute
-from kpis.conditions import AttributeType, Operator, describe
-from kpis.discovery import ATTRIBUTE_TYPES
-from kpis.forms import ClusterRunForm, CustomerTableForm, SaveClusterForm
-from kpis.models import ClusterRun, CustomerTable, RunStatus, Segment
-from kpis.templatetags.kpi_format import share
 from programs.access import Need, membership_for
+from programs.forms import form_save
 from programs.http import HtmxHttpRequest
+from programs.numbers import share
+from segments import charts, discovery, selectors, services
+from segments.clustering import column_label
+from segments.conditions import Attribute as PlainAttribute
+from segments.conditions import AttributeType, Operator, describe
+from segments.discovery import ATTRIBUTE_TYPES
+from segments.forms import (
+    AttributeForm,
+    ClusterRunForm,
+    ConditionForm,
+    CustomerTableForm,
+    SaveClusterForm,
+    SegmentForm,
+)
+from segments.models import ClusterRun, CustomerTable, RunStatus, Segment, SegmentCondition
 
 
 def _context(membership, **extra) -> dict:
@@ -59,13 +67,13 @@ def table_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
                 stream=upload,
                 by=request.user,
             )
-            return redirect("kpis:customer_table", org=org, table_pk=table.pk)
+            return redirect("segments:customer_table", org=org, table_pk=table.pk)
     tables = membership.organization.customer_tables.select_related("uploaded_by").prefetch_related(
         "runs"
     )
     return render(
         request,
-        "kpis/discovery.html",
+        "segments/discovery.html",
         _context(membership, form=form, tables=tables),
         status=422 if form.errors else 200,
     )
@@ -84,15 +92,15 @@ def customer_table(request: HtmxHttpRequest, org: str, table_pk: int) -> HttpRes
         if table.reading:
             return render(
                 request,
-                "kpis/customer_table.html#table-reading",
+                "segments/customer_table.html#table-reading",
                 _context(membership, table=table),
             )
         return HttpResponseClientRefresh()  # read (or failed) while the page waited
     if not table.ready:
         if request.method == "POST":
             messages.error(request, table.not_clusterable_because)
-            return redirect("kpis:customer_table", org=org, table_pk=table.pk)
-        return render(request, "kpis/customer_table.html", _context(membership, table=table))
+            return redirect("segments:customer_table", org=org, table_pk=table.pk)
+        return render(request, "segments/customer_table.html", _context(membership, table=table))
     columns = discovery.stored_columns(table)
     form = ClusterRunForm(request.POST or None, columns=columns)
     if request.method == "POST" and form.is_valid():
@@ -110,10 +118,10 @@ def customer_table(request: HtmxHttpRequest, org: str, table_pk: int) -> HttpRes
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return redirect("kpis:cluster_run", org=org, run_pk=run.pk)
+            return redirect("segments:cluster_run", org=org, run_pk=run.pk)
     return render(
         request,
-        "kpis/customer_table.html",
+        "segments/customer_table.html",
         _context(
             membership,
             table=table,
@@ -132,7 +140,7 @@ def customer_table_delete(request: HtmxHttpRequest, org: str, table_pk: int) -> 
     table = _table(membership, table_pk)
     discovery.customer_table_delete(table=table)
     messages.success(request, _("The table and its runs are deleted; saved segments stay."))
-    return redirect("kpis:discovery", org=org)
+    return redirect("segments:discovery", org=org)
 
 
 def _sentences(columns, cluster: dict) -> list[str]:
@@ -194,7 +202,9 @@ def cluster_run(request: HtmxHttpRequest, org: str, run_pk: int) -> HttpResponse
     membership = membership_for(request.user, org)
     run = _run(membership, run_pk)
     if request.htmx and not run.finished:
-        return render(request, "kpis/cluster_run.html#run-status", _context(membership, run=run))
+        return render(
+            request, "segments/cluster_run.html#run-status", _context(membership, run=run)
+        )
     if request.htmx:
         # The job finished while the page watched: show the whole page.
         response = HttpResponse(status=204)
@@ -216,7 +226,7 @@ def cluster_run(request: HtmxHttpRequest, org: str, run_pk: int) -> HttpResponse
     succeeded = run.status == RunStatus.SUCCEEDED
     return render(
         request,
-        "kpis/cluster_run.html",
+        "segments/cluster_run.html",
         _context(
             membership,
             run=run,
@@ -242,20 +252,20 @@ def cluster_save(request: HtmxHttpRequest, org: str, run_pk: int, number: int) -
     form = SaveClusterForm(request.POST, prefix=f"cluster-{number}")
     if not form.is_valid():
         messages.error(request, _("Give the segment a name."))
-        return redirect("kpis:cluster_run", org=org, run_pk=run.pk)
+        return redirect("segments:cluster_run", org=org, run_pk=run.pk)
     try:
         segment = discovery.segment_from_cluster(
             run=run, number=number, name=form.cleaned_data["name"], by=request.user
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("kpis:cluster_run", org=org, run_pk=run.pk)
+        return redirect("segments:cluster_run", org=org, run_pk=run.pk)
     messages.success(
         request,
         _("Segment saved from cluster %(n)s. Edit its conditions and see whom they reach.")
         % {"n": number},
     )
-    return redirect("kpis:segment", org=org, segment_pk=segment.pk)
+    return redirect("segments:segment", org=org, segment_pk=segment.pk)
 
 
 @login_required
@@ -270,6 +280,139 @@ def segment_reach(request: HtmxHttpRequest, org: str, segment_pk: int) -> HttpRe
     )
     return render(
         request,
-        "kpis/_segment_reach.html",
+        "segments/_segment_reach.html",
         _context(membership, segment=segment, reach=discovery.segment_reach(segment)),
+    )
+
+
+def _org_context(membership, **extra) -> dict:
+    return {"membership": membership, "organization": membership.organization, **extra}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def segment_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    need = Need.MANAGE if request.method == "POST" else Need.VIEW
+    membership = membership_for(request.user, org, need=need)
+    organization = membership.organization
+    form = SegmentForm(request.POST or None, organization=organization)
+    if request.method == "POST" and form_save(
+        form,
+        lambda data: services.segment_save(organization=organization, by=request.user, **data),
+    ):
+        messages.success(request, _("Segment added. Define it with conditions below its name."))
+        return redirect("segments:segments", org=org)
+    return render(
+        request,
+        "segments/segment_list.html",
+        _org_context(
+            membership,
+            segments=selectors.segment_list(organization=organization),
+            form=form,
+            attributes=organization.attributes.all(),
+        ),
+        status=422 if form.errors else 200,
+    )
+
+
+def _segment(membership, segment_pk: int) -> Segment:
+    return get_object_or_404(Segment, pk=segment_pk, organization=membership.organization)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def segment_detail(request: HtmxHttpRequest, org: str, segment_pk: int) -> HttpResponse:
+    need = Need.MANAGE if request.method == "POST" else Need.VIEW
+    membership = membership_for(request.user, org, need=need)
+    segment = _segment(membership, segment_pk)
+    form = SegmentForm(request.POST or None, instance=segment, organization=membership.organization)
+    if request.method == "POST" and form_save(
+        form,
+        lambda data: services.segment_save(
+            organization=membership.organization, segment=segment, by=request.user, **data
+        ),
+    ):
+        messages.success(request, _("Segment saved."))
+        return redirect("segments:segment", org=org, segment_pk=segment.pk)
+    return _segment_page(request, membership, segment, form=form)
+
+
+def _segment_page(request, membership, segment, *, form=None, condition_form=None):
+    segment.refresh_from_db()
+    organization = membership.organization
+    return render(
+        request,
+        "segments/segment_detail.html",
+        _org_context(
+            membership,
+            segment=segment,
+            conditions=segment.conditions.select_related("attribute"),
+            form=form or SegmentForm(instance=segment, organization=organization),
+            condition_form=condition_form or ConditionForm(organization=organization),
+            attributes=organization.attributes.all(),
+            goals=segment.goals.select_related("cycle__program"),
+        ),
+        status=422 if (form and form.errors) or (condition_form and condition_form.errors) else 200,
+    )
+
+
+@login_required
+@require_POST
+def segment_condition_add(request: HtmxHttpRequest, org: str, segment_pk: int) -> HttpResponse:
+    membership = membership_for(request.user, org, need=Need.MANAGE)
+    segment = _segment(membership, segment_pk)
+    form = ConditionForm(request.POST, organization=membership.organization)
+    if form_save(
+        form,
+        lambda data: services.segment_condition_add(segment=segment, by=request.user, **data),
+    ):
+        messages.success(request, _("Condition added."))
+        return redirect("segments:segment", org=org, segment_pk=segment.pk)
+    return _segment_page(request, membership, segment, condition_form=form)
+
+
+@login_required
+@require_POST
+def segment_condition_delete(
+    request: HtmxHttpRequest, org: str, segment_pk: int, condition_pk: int
+) -> HttpResponse:
+    membership = membership_for(request.user, org, need=Need.MANAGE)
+    segment = _segment(membership, segment_pk)
+    condition = get_object_or_404(SegmentCondition, pk=condition_pk, segment=segment)
+    services.segment_condition_delete(condition=condition, by=request.user)
+    messages.success(request, _("Condition removed."))
+    return redirect("segments:segment", org=org, segment_pk=segment.pk)
+
+
+@login_required
+@require_POST
+def segment_delete(request: HtmxHttpRequest, org: str, segment_pk: int) -> HttpResponse:
+    membership = membership_for(request.user, org, need=Need.MANAGE)
+    segment = _segment(membership, segment_pk)
+    try:
+        services.segment_delete(segment=segment, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("segments:segment", org=org, segment_pk=segment.pk)
+    messages.success(request, _("Segment “%(name)s” deleted.") % {"name": segment.name})
+    return redirect("segments:segments", org=org)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attribute_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    need = Need.MANAGE if request.method == "POST" else Need.VIEW
+    membership = membership_for(request.user, org, need=need)
+    form = AttributeForm(request.POST or None)
+    if request.method == "POST" and form_save(
+        form,
+        lambda data: services.attribute_save(organization=membership.organization, **data),
+    ):
+        messages.success(request, _("Attribute added."))
+        return redirect("segments:attributes", org=org)
+    return render(
+        request,
+        "segments/attribute_list.html",
+        _org_context(membership, attributes=membership.organization.attributes.all(), form=form),
+        status=422 if form.errors else 200,
     )

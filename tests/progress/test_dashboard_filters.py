@@ -3,8 +3,8 @@ the page now names the filter, the value, and what it accepts."""
 
 import pytest
 
-from kpis.services import segment_save
-from tests.programs.test_dashboard_views import dashboard
+from segments.services import segment_save
+from tests.progress.test_dashboard_views import dashboard
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from cycles.models import KpiReview
 from cycles.review import cycle_start_next, review_open
 from programs.models import Cycle
 from programs.services import cycle_set_phase
-from tests.programs.test_review import save
+from tests.cycles.test_review import save
 
 pytestmark = pytest.mark.django_db
 

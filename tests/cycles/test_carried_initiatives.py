@@ -105,7 +105,7 @@ def test_the_review_proposes_the_dates_and_carrying_over_keeps_what_was_saved(
 
 
 def test_a_review_saved_without_dates_carries_them_moved_into_the_new_cycle(world, cycle):
-    from tests.programs.test_review import save
+    from tests.cycles.test_review import save
 
     save(review_open(cycle=cycle), world)
     following = cycle_start_next(cycle=cycle, by=world.user("manager"))

@@ -17,10 +17,14 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kpis import clustering
-from kpis.clustering import ClusteringError, StoredColumn, TableCondition
-from kpis.conditions import AttributeType, ConditionError, normalize_value
-from kpis.models import (
+from programs.limits import job_memory_limit
+from programs.models import Organization
+from programs.tables import TableError, describe, read_table
+from programs.tasks import enqueue_on_commit
+from segments import clustering
+from segments.clustering import ClusteringError, StoredColumn, TableCondition
+from segments.conditions import AttributeType, ConditionError, normalize_value
+from segments.models import (
     Attribute,
     ClusterRun,
     CustomerTable,
@@ -28,10 +32,6 @@ from kpis.models import (
     Segment,
     SegmentCondition,
 )
-from programs.limits import job_memory_limit
-from programs.models import Organization
-from programs.tables import TableError, describe, read_table
-from programs.tasks import enqueue_on_commit
 
 log = structlog.get_logger(__name__)
 
@@ -67,7 +67,7 @@ def customer_table_upload(*, organization: Organization, name: str, stream, by) 
     try:
         with transaction.atomic():
             table.save()
-            from kpis.tasks import read_customer_table
+            from segments.tasks import read_customer_table
 
             enqueue_on_commit(
                 read_customer_table, table_id=table.pk, on_failure=_table_not_queued(table.pk)
@@ -220,7 +220,7 @@ def cluster_run_queue(
 
 
 def _enqueue(run: ClusterRun) -> None:
-    from kpis.tasks import discover_segments
+    from segments.tasks import discover_segments
 
     try:
         result = discover_segments.delay(run_id=run.pk)

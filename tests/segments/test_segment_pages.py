@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from kpis.services import attribute_save, segment_condition_add, segment_save
+from segments.services import attribute_save, segment_condition_add, segment_save
 
 BLOCKS = "div|p|li|ul|ol|dl|dt|dd|td|th|tr|table|h[1-6]|br|section|fieldset|legend|form|nav|option"
 
@@ -23,7 +23,7 @@ def text(page) -> str:
 
 
 def url(name: str, world, **kwargs) -> str:
-    return reverse(f"kpis:{name}", kwargs={"org": world.acme.slug, **kwargs})
+    return reverse(f"segments:{name}", kwargs={"org": world.acme.slug, **kwargs})
 
 
 @pytest.fixture

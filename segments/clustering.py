@@ -23,8 +23,8 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 
-from kpis.conditions import Operator
 from programs.tables import Column
+from segments.conditions import Operator
 
 # Why these numbers: K-means on a 20,000-row sample finds the same centres as on a
 # million rows to well within a cluster's spread, at a fiftieth of the cost; silhouette
@@ -127,7 +127,7 @@ def store(frame: pd.DataFrame, described: Sequence[Column]) -> tuple[list[Stored
 
 @dataclass(frozen=True)
 class TableCondition:
-    """A condition on a stored column, in the stored form of kpis.conditions."""
+    """A condition on a stored column, in the stored form of segments.conditions."""
 
     key: str
     operator: str

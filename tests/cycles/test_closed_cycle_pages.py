@@ -13,7 +13,7 @@ from cycles.review import cycle_start_next, review_open
 from kpis.services import kpi_period_targets_save, roi_target_save
 from programs.models import Cycle
 from programs.services import cycle_set_phase
-from tests.programs.test_review import save
+from tests.cycles.test_review import save
 
 pytestmark = pytest.mark.django_db
 
