@@ -9,14 +9,17 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         post_save.connect(
-            _program_created, sender="programs.Program", dispatch_uid="assessments.program_created"
+            _organization_created,
+            sender="programs.Organization",
+            dispatch_uid="assessments.organization_created",
         )
 
 
-def _program_created(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    """A new program's organization gets the default maturity dimensions for question 1,
-    once (programs/ knows nothing of assessments; it only saves the program)."""
+def _organization_created(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    """A new organization gets the default maturity dimensions for question 1, once (it may
+    edit them after); programs/ knows nothing of assessments, it only saves the row. Pages
+    read them and never make them (GET never writes)."""
     if created and not raw:
         from assessments.services import dimensions_ensure_defaults
 
-        dimensions_ensure_defaults(organization=instance.organization)
+        dimensions_ensure_defaults(organization=instance)

@@ -43,7 +43,6 @@ def _refuse_closed(request: HtmxHttpRequest, error: ValidationError, program_pk:
 def summary(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     access = program_for(request.user, pk)
     cycle = cycle_for(access.program, request.GET.get("cycle"))
-    services.dimensions_ensure_defaults(organization=access.program.organization)
     rows = selectors.assessment_rows(cycle=cycle)
     drivers = selectors.driver_table(program=access.program)
     radar = selectors.radar_data(cycle=cycle, rows=rows)
@@ -71,7 +70,6 @@ def summary(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def assessment_form(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     access = program_for(request.user, pk)
     cycle = cycle_for(access.program, request.GET.get("cycle"))
-    services.dimensions_ensure_defaults(organization=access.program.organization)
     rows = selectors.assessment_rows(cycle=cycle)
     context = _base_context(access, cycle, _("Maturity assessment"))
     return render(
@@ -541,7 +539,6 @@ def gaps_regenerate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def dimension_list(request: HtmxHttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request.user, org, need=Need.ADMINISTER)
     organization = membership.organization
-    services.dimensions_ensure_defaults(organization=organization)
     form = DimensionForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():
         try:

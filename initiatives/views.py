@@ -70,7 +70,6 @@ def initiative_map(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     access = program_for(request.user, pk)
     cycle = cycle_for(access.program, request.GET.get("cycle"))
     organization = access.program.organization
-    services.plan_defaults_ensure(organization=organization)
     filters = selectors.Filters.from_query(request.GET)
     everything = selectors.initiative_list(cycle=cycle)
     shown = (
@@ -131,7 +130,6 @@ def initiative_map(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def backlog(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     access = program_for(request.user, pk)
     cycle = cycle_for(access.program, request.GET.get("cycle"))
-    services.plan_defaults_ensure(organization=access.program.organization)
     initiatives = selectors.initiative_list(cycle=cycle)
     shown = selectors.collisions(cycle=cycle, initiatives=initiatives)
     coverage = selectors.plan_coverage(cycle=cycle)
@@ -157,7 +155,6 @@ def initiative_form(
 ) -> HttpResponse:
     access = program_for(request.user, pk, need=Need.PLAN)
     cycle = cycle_for(access.program)
-    services.plan_defaults_ensure(organization=access.program.organization)
     initiative = _initiative(access, initiative_pk) if initiative_pk else None
     if initiative is not None and not initiative.cycle.is_open:
         # A closed cycle's initiatives are its record: no form that would be refused.
@@ -375,7 +372,6 @@ def import_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def plan_settings(request: HtmxHttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request.user, org, need=Need.ADMINISTER)
     organization = membership.organization
-    services.plan_defaults_ensure(organization=organization)
     form = VocabularyForm(request.POST if request.POST.get("action") == "add" else None)
     limit_form = OverloadForm(
         request.POST if request.POST.get("action") == "limit" else None,

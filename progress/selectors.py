@@ -1,10 +1,14 @@
+import datetime
+
 from django.db.models import Q
+from django.utils import timezone
 
 from initiatives.models import Status
 from kpis.models import KpiSnapshot, ProgressStatus, RoiTarget
 from kpis.selectors import roi_realized, status_counts
-from programs.models import Cycle, Organization
+from programs.models import Cycle, Organization, Program
 from programs.selectors import program_list
+from progress.models import DashboardVisit
 
 
 def portfolio(*, organization: Organization, today) -> list[dict]:
@@ -60,3 +64,16 @@ def portfolio(*, organization: Organization, today) -> list[dict]:
             }
         )
     return rows
+
+
+def dashboard_visit_since(*, user, program: Program) -> datetime.datetime | None:
+    """When the visit before this one began: the moment "what changed" counts from (None on
+    a first visit). Read only: the page records the visit with a POST once it has loaded
+    (dashboard_visit_record), and answers the same until then; visits closer together than
+    DashboardVisit.VISIT_GAP are one visit, so reloading keeps the list."""
+    visit = DashboardVisit.objects.filter(user=user, program=program).first()
+    if visit is None:
+        return None
+    if timezone.now() - visit.seen_at > DashboardVisit.VISIT_GAP:
+        return visit.seen_at
+    return visit.previous_seen_at

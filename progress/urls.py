@@ -8,6 +8,7 @@ urlpatterns = [
     path("o/<slug:org>/portfolio/", views.portfolio, name="portfolio"),
     path("o/<slug:org>/notifications/", views.notifications, name="notifications"),
     path("programs/<int:pk>/dashboard/", views.dashboard, name="dashboard"),
+    path("programs/<int:pk>/dashboard/seen/", views.dashboard_seen, name="dashboard_seen"),
     path("programs/<int:pk>/dashboard/chart/", views.dashboard_chart, name="dashboard_chart"),
     path(
         "programs/<int:pk>/dashboard/views/",

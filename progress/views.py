@@ -16,11 +16,10 @@ from kpis import charts as kpi_charts
 from kpis import selectors as kpi_selectors
 from kpis.models import ProgressStatus
 from kpis.snapshots import snapshots_ensure
-from programs import selectors
+from programs import selectors as program_selectors
 from programs.access import Need, membership_for, program_for
 from programs.http import HtmxHttpRequest
-from progress import selectors as progress_selectors
-from progress import services as progress_services
+from progress import selectors, services
 from progress.forms import DashboardFilterForm, NotificationsForm, SavedFilterForm
 
 
@@ -30,7 +29,7 @@ def dashboard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The executive's page: is every KPI on track, what does it return, what changed since
     the last visit; filtered by segment, goal and period in the URL, filters savable."""
     access = program_for(request.user, pk)
-    cycle = selectors.program_open_cycle(program=access.program)
+    cycle = program_selectors.program_open_cycle(program=access.program)
     if cycle is None:
         raise Http404
     today = timezone.localdate()
@@ -57,7 +56,7 @@ def dashboard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         return render(request, template + "#dashboard-body", context)
     roi = kpi_selectors.roi_target(cycle=cycle)
-    since = progress_services.dashboard_visit_record(user=request.user, program=access.program)
+    since = selectors.dashboard_visit_since(user=request.user, program=access.program)
     return render(
         request,
         template,
@@ -95,11 +94,21 @@ def _dashboard_plan_context(cycle) -> dict:
 
 
 @login_required
+@require_POST
+def dashboard_seen(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The dashboard, once loaded, records the visit: the next one shows what changed since
+    (a page that only reads never writes)."""
+    access = program_for(request.user, pk)
+    services.dashboard_visit_record(user=request.user, program=access.program)
+    return HttpResponse(status=204)
+
+
+@login_required
 @require_GET
 def dashboard_chart(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The dashboard's progress chart, loaded as a fragment after the page."""
     access = program_for(request.user, pk)
-    cycle = selectors.program_open_cycle(program=access.program)
+    cycle = program_selectors.program_open_cycle(program=access.program)
     if cycle is None:
         raise Http404
     chosen = DashboardFilterForm(request.GET, cycle=cycle).choices()
@@ -116,7 +125,7 @@ def dashboard_chart(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def dashboard_filter_save(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Keep the current filters under a name (any role: it changes nothing shared)."""
     access = program_for(request.user, pk)
-    cycle = selectors.program_open_cycle(program=access.program)
+    cycle = program_selectors.program_open_cycle(program=access.program)
     if cycle is None:
         raise Http404
     query = DashboardFilterForm(request.POST, cycle=cycle).query()
@@ -126,7 +135,7 @@ def dashboard_filter_save(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give the view a name of at most 80 characters."))
         return redirect(url)
     try:
-        progress_services.saved_filter_create(
+        services.saved_filter_create(
             user=request.user, program=access.program, name=form.cleaned_data["name"], query=query
         )
     except ValidationError as error:
@@ -141,7 +150,7 @@ def dashboard_filter_save(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def dashboard_filter_delete(request: HtmxHttpRequest, pk: int, filter_pk: int) -> HttpResponse:
     access = program_for(request.user, pk)
     saved = get_object_or_404(access.program.saved_filters, pk=filter_pk, user=request.user)
-    progress_services.saved_filter_delete(saved=saved)
+    services.saved_filter_delete(saved=saved)
     messages.success(request, _("View “%(name)s” removed.") % {"name": saved.name})
     return redirect("progress:dashboard", pk=pk)
 
@@ -151,9 +160,7 @@ def dashboard_filter_delete(request: HtmxHttpRequest, pk: int, filter_pk: int) -
 def portfolio(request: HtmxHttpRequest, org: str) -> HttpResponse:
     """Every program of the organization on one page, from the snapshots."""
     membership = membership_for(request.user, org)
-    rows = progress_selectors.portfolio(
-        organization=membership.organization, today=timezone.localdate()
-    )
+    rows = selectors.portfolio(organization=membership.organization, today=timezone.localdate())
     return render(
         request,
         "progress/portfolio.html",
@@ -172,7 +179,7 @@ def notifications(request: HtmxHttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request.user, org)
     form = NotificationsForm(request.POST or None, instance=membership)
     if request.method == "POST" and form.is_valid():
-        progress_services.notifications_save(
+        services.notifications_save(
             membership=membership,
             alert_emails=form.cleaned_data["alert_emails"],
             digest_emails=form.cleaned_data["digest_emails"],

@@ -501,6 +501,7 @@ def saved_filter(w: World) -> dict:
 MATRIX |= {
     "progress:portfolio": Rule(kwargs=org, allowed=EVERYONE),
     "progress:notifications": Rule(kwargs=org, allowed=EVERYONE),
+    "progress:dashboard_seen": Rule(kwargs=program, allowed=EVERYONE, method="post", ok=204),
     "progress:dashboard_chart": Rule(kwargs=program, allowed=EVERYONE),
     # Saving a view of the dashboard changes nothing shared: every role may.
     "progress:dashboard_filter_save": Rule(
