@@ -376,6 +376,45 @@ def blueprint_import(
     return blueprint
 
 
+@transaction.atomic
+def blueprints_carry_forward(
+    *, old_cycle: Cycle, new_cycle: Cycle, kpi_map: dict, by: AbstractBaseUser
+) -> list[Blueprint]:
+    """Each blueprint of `old_cycle` as a new version in `new_cycle`: its stages, and each
+    offer with its fields and conditions, serving the KPI that went on (`kpi_map`: old KPI
+    id -> new KPI), or none where its KPI was dropped."""
+    carried = []
+    blueprints = Blueprint.objects.filter(cycle=old_cycle).prefetch_related(
+        "stages__offers__conditions"
+    )
+    for old in blueprints.order_by("pk"):
+        stages = list(old.stages.all())
+        blueprint = blueprint_create(
+            cycle=new_cycle,
+            name=old.name,
+            context=old.context,
+            by=by,
+            stages=[stage.name for stage in stages],
+        )
+        for stage, old_stage in zip(blueprint.stages.all(), stages, strict=True):
+            for offer in old_stage.offers.all():
+                values = {name: getattr(offer, name) for name in OFFER_FIELDS}
+                values["kpi"] = kpi_map.get(offer.kpi_id)
+                copy = offer_save(stage=stage, by=by, **values)
+                OfferCondition.objects.bulk_create(
+                    OfferCondition(
+                        offer=copy,
+                        attribute_id=c.attribute_id,
+                        operator=c.operator,
+                        value=c.value,
+                    )
+                    for c in offer.conditions.all()
+                )
+        carried.append(blueprint)
+    log.info("blueprints_carried", cycle=new_cycle.pk, n=len(carried), by=by.pk)
+    return carried
+
+
 # --- Batch simulation -----------------------------------------------------------------
 
 

@@ -10,7 +10,6 @@ cycle changes.
 """
 
 import datetime
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,8 +22,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
 from assessments.services import assessment_copy_previous
-from blueprints.models import Blueprint
-from blueprints.services import blueprint_export, blueprint_import
+from blueprints.services import blueprints_carry_forward
 from cycles.models import (
     Countermeasure,
     CycleReview,
@@ -36,7 +34,8 @@ from cycles.models import (
 )
 from initiatives.models import Initiative, Status
 from initiatives.services import initiatives_carry_forward
-from kpis.models import Goal, Kpi, KpiSnapshot, RoiTarget, StrategicAnswer
+from kpis.models import Kpi, KpiSnapshot
+from kpis.services import goals_carry_forward
 from kpis.snapshots import snapshots_ensure
 from programs.models import Cycle, Membership, Phase, Role
 from programs.services import ensure_cycle_open
@@ -349,56 +348,15 @@ def cycle_start_next(
         )
         following.full_clean(validate_constraints=False)
         following.save()
-        kpi_map = _carry_goals(locked, following, carried, by)
+        kpi_map = goals_carry_forward(
+            old_cycle=locked,
+            new_cycle=following,
+            continuing=[(row.kpi, baseline, target) for row, baseline, target in carried],
+            by=by,
+        )
         _carry_plan(review, following, kpi_map, by)
     log.info("cycle_started", program=cycle.program_id, cycle=following.pk, by=by.pk)
     return following
-
-
-def _carry_goals(old: Cycle, new: Cycle, carried: list, by: AbstractBaseUser) -> dict:
-    """Goals with their carried KPIs, the ROI target and the strategic answers; returns
-    old KPI id -> new KPI."""
-
-    by_goal: dict[int, list] = {}
-    for row, baseline, target in carried:
-        by_goal.setdefault(row.kpi.goal_id, []).append((row.kpi, baseline, target))
-    kpi_map = {}
-    for goal in Goal.objects.filter(cycle=old).prefetch_related("segments"):
-        old_id, segments = goal.pk, list(goal.segments.all())
-        goal.pk, goal.cycle = None, new
-        goal._prefetched_objects_cache = {}  # else set() below compares with the old goal's
-        goal.save()
-        goal.segments.set(segments)
-        for kpi, baseline, target in by_goal.get(old_id, []):
-            old_kpi = kpi.pk  # (before the copy takes a new one)
-            kpi_map[old_kpi] = _carry_kpi(kpi, goal, new, baseline, target, by)
-    roi = RoiTarget.objects.filter(cycle=old).first()
-    if roi is not None:
-        attribution = roi.attribution_kpi_id
-        roi.pk, roi.cycle, roi.updated_by = None, new, by
-        roi.attribution_kpi = kpi_map.get(attribution)
-        roi._history_user = by
-        roi.save()
-    for answer in StrategicAnswer.objects.filter(cycle=old):
-        answer.pk, answer.cycle, answer.updated_by = None, new, by
-        answer._history_user = by
-        answer.save()
-    return kpi_map
-
-
-def _carry_kpi(kpi, goal, new: Cycle, baseline: Decimal, target: Decimal, by):
-    """The KPI in the new cycle: its latest actual as baseline, the decided target."""
-    segments, old_id = list(kpi.segments.all()), kpi.pk
-    kpi.pk, kpi.goal = None, goal
-    kpi.baseline, kpi.baseline_date = baseline, new.starts_on
-    kpi.target, kpi.target_date = target, new.ends_on
-    kpi.updated_by = by
-    kpi._history_user = by
-    kpi.full_clean(validate_constraints=False)
-    kpi.save()
-    kpi.segments.set(segments)
-    log.info("kpi_carried", kpi=kpi.pk, source=old_id)
-    return kpi
 
 
 def _carry_plan(review: CycleReview, new: Cycle, kpi_map: dict, by: AbstractBaseUser) -> None:
@@ -421,14 +379,7 @@ def _carry_plan(review: CycleReview, new: Cycle, kpi_map: dict, by: AbstractBase
             )
         continuing.append((row.initiative, starts_on, ends_on))
     initiatives_carry_forward(continuing=continuing, new_cycle=new, kpi_map=kpi_map, by=by)
-    names = {k.name for k in kpi_map.values()}
-    for blueprint in Blueprint.objects.filter(cycle=review.cycle):
-        doc = blueprint_export(blueprint=blueprint)
-        for stage in doc["stages"]:
-            for offer in stage["offers"]:
-                if offer.get("kpi") not in names:
-                    offer["kpi"] = None  # its KPI was dropped
-        blueprint_import(cycle=new, data=json.dumps(doc), by=by, name=blueprint.name)
+    blueprints_carry_forward(old_cycle=review.cycle, new_cycle=new, kpi_map=kpi_map, by=by)
 
     if Assessment.objects.filter(cycle__program=new.program).exists():
         assessment_copy_previous(cycle=new, by=by)  # the manager confirms what still holds

@@ -196,3 +196,56 @@ def strategic_answer_save(
     row._history_user = by
     row.save()
     return row
+
+
+@transaction.atomic
+def goals_carry_forward(
+    *,
+    old_cycle: Cycle,
+    new_cycle: Cycle,
+    continuing: list[tuple[Kpi, Decimal, Decimal]],
+    by: AbstractBaseUser,
+) -> dict[int, Kpi]:
+    """Question 2 into the next cycle: every goal with its segments; the KPIs that go on
+    (`continuing`: each with its new baseline, its latest actual, and its decided target),
+    dated by the new cycle; the ROI target, attributed to the KPI that went on; and the
+    strategic answers. Returns old KPI id -> new KPI."""
+    by_goal: dict[int, list] = {}
+    for kpi, baseline, target in continuing:
+        by_goal.setdefault(kpi.goal_id, []).append((kpi, baseline, target))
+    kpi_map = {}
+    for old in Goal.objects.filter(cycle=old_cycle).prefetch_related("segments").order_by("pk"):
+        goal = Goal.objects.get(pk=old.pk)
+        goal.pk, goal.cycle = None, new_cycle
+        goal.save()
+        goal.segments.set(old.segments.all())
+        for kpi, baseline, target in by_goal.get(old.pk, []):
+            kpi_map[kpi.pk] = _kpi_carry(kpi, goal, new_cycle, baseline, target, by)
+    roi = RoiTarget.objects.filter(cycle=old_cycle).first()
+    if roi is not None:
+        attribution = roi.attribution_kpi_id
+        roi.pk, roi.cycle, roi.updated_by = None, new_cycle, by
+        roi.attribution_kpi = kpi_map.get(attribution)
+        roi._history_user = by
+        roi.save()
+    for answer in StrategicAnswer.objects.filter(cycle=old_cycle):
+        answer.pk, answer.cycle, answer.updated_by = None, new_cycle, by
+        answer._history_user = by
+        answer.save()
+    log.info("goals_carried", cycle=new_cycle.pk, kpis=len(kpi_map), by=by.pk)
+    return kpi_map
+
+
+def _kpi_carry(kpi: Kpi, goal: Goal, new: Cycle, baseline: Decimal, target: Decimal, by) -> Kpi:
+    """A copy of `kpi` under `goal`: its latest actual as baseline, the decided target."""
+    copy = Kpi.objects.get(pk=kpi.pk)
+    copy.pk, copy.goal = None, goal
+    copy.baseline, copy.baseline_date = baseline, new.starts_on
+    copy.target, copy.target_date = target, new.ends_on
+    copy.updated_by = by
+    copy._history_user = by
+    copy.full_clean(validate_constraints=False)
+    copy.save()
+    copy.segments.set(kpi.segments.all())
+    log.info("kpi_carried", kpi=copy.pk, source=kpi.pk)
+    return copy

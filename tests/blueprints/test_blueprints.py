@@ -8,6 +8,7 @@ from django.urls import reverse
 from blueprints import services
 from blueprints.models import Blueprint, Offer, OfferCondition, SimulationBatch
 from blueprints.tasks import run_batch
+from kpis.models import Kpi
 from segments.services import attribute_save, segment_condition_add
 
 pytestmark = pytest.mark.django_db
@@ -389,3 +390,54 @@ def test_readers_see_no_edit_controls(shop, as_user):
     body = as_user("executive").get(url("blueprint", shop)).content.decode()
     assert "Add offer" not in body and "Add stage" not in body and 'name="sentence"' not in body
     assert "Decision simulator" in body
+
+
+def test_a_blueprint_carries_into_the_next_cycle_whole_with_the_kpi_that_went_on(shop):
+    """cycles/ starts the next cycle through blueprints' own service: stages, offers with
+    their fields and conditions, each offer serving the KPI that went on (issue 19, 4)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from programs.services import cycle_open
+
+    team, old_cycle = shop.user("team"), shop.program.cycles.get()
+    services.offer_save(stage=shop.bestsellers.stage, by=team, offer=shop.bestsellers, kpi=shop.kpi)
+    old_cycle.closed_at = timezone.now()
+    old_cycle.save(update_fields=["closed_at"])
+    starts_on = old_cycle.ends_on + datetime.timedelta(days=1)
+    new_cycle = cycle_open(
+        program=shop.program, starts_on=starts_on, ends_on=starts_on + datetime.timedelta(days=90)
+    )
+    new_kpi = Kpi.objects.get(pk=shop.kpi.pk)  # as the goals' own service would have made it
+
+    (carried,) = services.blueprints_carry_forward(
+        old_cycle=old_cycle, new_cycle=new_cycle, kpi_map={shop.kpi.pk: new_kpi}, by=team
+    )
+
+    def shape(blueprint):
+        return [
+            (
+                stage.name,
+                [
+                    (
+                        offer.name,
+                        offer.kind,
+                        offer.value,
+                        offer.propensity,
+                        offer.weight,
+                        offer.kpi_id,
+                        [(c.attribute_id, c.operator, c.value) for c in offer.conditions.all()],
+                    )
+                    for offer in stage.offers.all()
+                ],
+            )
+            for stage in blueprint.stages.all()
+        ]
+
+    assert (carried.cycle, carried.name) == (new_cycle, shop.blueprint.name)
+    assert carried.pk != shop.blueprint.pk
+    assert shape(carried) == shape(shop.blueprint)
+    assert Offer.objects.get(stage__blueprint=carried, name="Bestsellers").kpi == new_kpi
+    resume = Offer.objects.get(stage__blueprint=carried, name="Pick up where you left off")
+    assert resume.kpi is None and resume.conditions.get().value == "returning"
