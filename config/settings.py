@@ -6,60 +6,63 @@ names the variable, instead of running with a surprise.
 """
 
 import datetime
+import os
 from pathlib import Path
 
 import structlog
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from environs import Env, EnvError
+from environs import Env, EnvValidationError
 from marshmallow.validate import OneOf, Range, Regexp
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-env = Env()
+# Every variable is read once, and all are checked before any is used to stop start-up:
+# a bad value reads as None here, and stop_if_unusable() at the end of this file names
+# every bad value in one message (environs' deferred validation, and PROBLEMS for rules of
+# our own).
+env = Env(eager=False)
 env.read_env(BASE_DIR / ".env", recurse=False)
+PROBLEMS: list[str] = []
 
 
 def _read_settings() -> dict:
-    """Parse every variable at once so that one message names all bad values."""
-    try:
-        with env.prefixed("DJANGO_"):
-            values = {
-                "DEBUG": env.bool("DEBUG", default=False),
-                "SECRET_KEY": env.str("SECRET_KEY", default=""),
-                "ALLOWED_HOSTS": env.list("ALLOWED_HOSTS", default=[]),
-                "CSRF_TRUSTED_ORIGINS": env.list("CSRF_TRUSTED_ORIGINS", default=[]),
-                "SECURE_SSL_REDIRECT": env.bool("SECURE_SSL_REDIRECT", default=None),
-                "BEHIND_PROXY": env.bool("BEHIND_PROXY", default=False),
-                "LOG_FORMAT": env.str(
-                    "LOG_FORMAT", default="", validate=OneOf(["", "json", "console"])
-                ),
-                "DEFAULT_FROM_EMAIL": env.str("DEFAULT_FROM_EMAIL", default="fourfold@localhost"),
-            }
-        values["DATABASE"] = env.dj_db_url(
-            "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    """The variables the rest of this file builds on."""
+    with env.prefixed("DJANGO_"):
+        values = {
+            "DEBUG": env.bool("DEBUG", default=False),
+            "SECRET_KEY": env.str("SECRET_KEY", default=""),
+            "ALLOWED_HOSTS": env.list("ALLOWED_HOSTS", default=[]),
+            "CSRF_TRUSTED_ORIGINS": env.list("CSRF_TRUSTED_ORIGINS", default=[]),
+            "SECURE_SSL_REDIRECT": env.bool("SECURE_SSL_REDIRECT", default=None),
+            "BEHIND_PROXY": env.bool("BEHIND_PROXY", default=False),
+            "LOG_FORMAT": env.str(
+                "LOG_FORMAT", default="", validate=OneOf(["", "json", "console"])
+            ),
+            "DEFAULT_FROM_EMAIL": env.str("DEFAULT_FROM_EMAIL", default="fourfold@localhost"),
+        }
+    values["DATABASE"] = env.dj_db_url(
+        "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    )
+    values["CELERY_BROKER_URL"] = env.str("CELERY_BROKER_URL", default="filesystem://")
+    values["PULL_RETRY_BACKOFF"] = env.int("FOURFOLD_PULL_RETRY_BACKOFF", default=30)
+    values["PULL_MAX_RETRIES"] = env.int("FOURFOLD_PULL_MAX_RETRIES", default=5)
+    base_url = env.url(
+        "FOURFOLD_BASE_URL", default="http://127.0.0.1:8000", schemes=["http", "https"]
+    )  # a ParseResult when set (its str() is its repr), the default as written
+    if base_url is not None and not isinstance(base_url, str):
+        base_url = base_url.geturl()
+    values["BASE_URL"] = (base_url or "").rstrip("/")
+    # Uploaded customer tables and exposure histories; every web process and worker must
+    # see the same folder (a shared volume when they run on different machines).
+    values["MEDIA_ROOT"] = env.path("FOURFOLD_MEDIA_ROOT", default=VAR_DIR / "media")
+    values["EMAIL_URL"] = env.dj_email_url("EMAIL_URL", default="console://") or {}
+    if values["EMAIL_URL"] and "EMAIL_BACKEND" not in values["EMAIL_URL"]:
+        PROBLEMS.append(
+            "EMAIL_URL has an unknown scheme; use console://, smtp://, submission:// "
+            "(TLS on 587) or file://"
         )
-        values["CELERY_BROKER_URL"] = env.str("CELERY_BROKER_URL", default="filesystem://")
-        values["PULL_RETRY_BACKOFF"] = env.int("FOURFOLD_PULL_RETRY_BACKOFF", default=30)
-        values["PULL_MAX_RETRIES"] = env.int("FOURFOLD_PULL_MAX_RETRIES", default=5)
-        base_url = env.url(
-            "FOURFOLD_BASE_URL", default="http://127.0.0.1:8000", schemes=["http", "https"]
-        )  # a ParseResult when set (its str() is its repr), the default as written
-        if not isinstance(base_url, str):
-            base_url = base_url.geturl()
-        values["BASE_URL"] = base_url.rstrip("/")
-        # Uploaded customer tables and exposure histories; every web process and worker must
-        # see the same folder (a shared volume when they run on different machines).
-        values["MEDIA_ROOT"] = env.path("FOURFOLD_MEDIA_ROOT", default=VAR_DIR / "media")
-        values["EMAIL_URL"] = env.dj_email_url("EMAIL_URL", default="console://")
-        if "EMAIL_BACKEND" not in values["EMAIL_URL"]:
-            raise EnvError(
-                'Environment variable "EMAIL_URL" has an unknown scheme; use console://, '
-                "smtp://, submission:// (TLS on 587) or file://"
-            )
-    except EnvError as error:
-        raise ImproperlyConfigured(f"Fourfold cannot start: {error}") from error
     return values
 
 
@@ -70,22 +73,20 @@ DEBUG: bool = _values["DEBUG"]
 SECRET_KEY = _values["SECRET_KEY"]
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
-            "Fourfold cannot start: DJANGO_SECRET_KEY is not set. Set it to a long random "
-            "string (python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
-            "or set DJANGO_DEBUG=true for local development."
+        PROBLEMS.append(
+            "DJANGO_SECRET_KEY is not set. Set it to a long random string (python -c "
+            "'import secrets; print(secrets.token_urlsafe(50))'), or set DJANGO_DEBUG=true "
+            "for local development."
         )
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 (DEBUG only)
 elif not DEBUG and len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured(
-        "Fourfold cannot start: DJANGO_SECRET_KEY is shorter than 50 characters."
-    )
+    PROBLEMS.append("DJANGO_SECRET_KEY is shorter than 50 characters.")
 
 ALLOWED_HOSTS = _values["ALLOWED_HOSTS"] or (["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not ALLOWED_HOSTS:
-    raise ImproperlyConfigured(
-        "Fourfold cannot start: DJANGO_ALLOWED_HOSTS is empty. List the host names this "
-        "server answers to, separated by commas (e.g. fourfold.example.com)."
+    PROBLEMS.append(
+        "DJANGO_ALLOWED_HOSTS is empty. List the host names this server answers to, "
+        "separated by commas (e.g. fourfold.example.com)."
     )
 CSRF_TRUSTED_ORIGINS = _values["CSRF_TRUSTED_ORIGINS"]
 
@@ -177,8 +178,8 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": _values["DATABASE"]}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+DATABASES = {"default": _values["DATABASE"] or {}}  # (empty only if unusable: start-up stops)
+if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
     # Reused connections are ~5x the throughput of a connection per request here.
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -235,7 +236,7 @@ MEDIA_ROOT = _values["MEDIA_ROOT"]
 
 # EMAIL_URL (e.g. submission://user:password@smtp.example.com:587) sets EMAIL_BACKEND,
 # EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, ...
-globals().update(_values["EMAIL_URL"])
+globals().update(_values["EMAIL_URL"])  # EMAIL_BACKEND, EMAIL_HOST, …
 DEFAULT_FROM_EMAIL = _values["DEFAULT_FROM_EMAIL"]
 # Where e-mails sent by background jobs (alerts, digests) link to.
 FOURFOLD_BASE_URL = _values["BASE_URL"]
@@ -245,21 +246,18 @@ _RATE = Regexp(
     r"^\s*\d+\s*/\s*(second|minute|hour|day)\s*$",
     error="write a number of requests per second, minute, hour or day, e.g. 60/minute",
 )
-try:
-    with env.prefixed("DJANGO_"):
-        # How many proxies of yours (load balancer, nginx, ...) each append to
-        # X-Forwarded-For; read only with DJANGO_BEHIND_PROXY.
-        _proxy_count = env.int("PROXY_COUNT", default=1, validate=Range(min=1))
-    # Per client address (logins: this form and the admin's together; the push API) and
-    # per API token (pushes), in fixed windows (programs/ratelimit.py).
-    FOURFOLD_LOGIN_RATE = env.str("FOURFOLD_LOGIN_RATE", default="20/minute", validate=_RATE)
-    FOURFOLD_API_RATE = env.str("FOURFOLD_API_RATE", default="600/minute", validate=_RATE)
-    FOURFOLD_PUSH_RATE = env.str("FOURFOLD_PUSH_RATE", default="60/minute", validate=_RATE)
-    # /health/ and /health/worker/ name each check and its error only to staff users,
-    # unless this is on; everyone else gets "up" or "down" (and the status code).
-    FOURFOLD_HEALTH_DETAILS_PUBLIC = env.bool("FOURFOLD_HEALTH_DETAILS_PUBLIC", default=False)
-except EnvError as error:
-    raise ImproperlyConfigured(f"Fourfold cannot start: {error}") from error
+with env.prefixed("DJANGO_"):
+    # How many proxies of yours (load balancer, nginx, ...) each append to
+    # X-Forwarded-For; read only with DJANGO_BEHIND_PROXY.
+    _proxy_count = env.int("PROXY_COUNT", default=1, validate=Range(min=1))
+# Per client address (logins: this form and the admin's together; the push API) and
+# per API token (pushes), in fixed windows (programs/ratelimit.py).
+FOURFOLD_LOGIN_RATE = env.str("FOURFOLD_LOGIN_RATE", default="20/minute", validate=_RATE)
+FOURFOLD_API_RATE = env.str("FOURFOLD_API_RATE", default="600/minute", validate=_RATE)
+FOURFOLD_PUSH_RATE = env.str("FOURFOLD_PUSH_RATE", default="60/minute", validate=_RATE)
+# /health/ and /health/worker/ name each check and its error only to staff users,
+# unless this is on; everyone else gets "up" or "down" (and the status code).
+FOURFOLD_HEALTH_DETAILS_PUBLIC = env.bool("FOURFOLD_HEALTH_DETAILS_PUBLIC", default=False)
 
 # The client's address (programs.ratelimit.client_ip): REMOTE_ADDR, or behind the proxy the
 # X-Forwarded-For entry its outermost trusted proxy appended. 0: the header is ignored, so
@@ -321,12 +319,10 @@ if _values["BEHIND_PROXY"]:
 # every web process and host must share: Redis when FOURFOLD_CACHE_URL names one (both
 # caches then live there), else a table of the database (`manage.py createcachetable`
 # makes it; `make run` does; the test database gets it when it is created).
-try:
-    _cache_url = (
-        env.dj_cache_url("FOURFOLD_CACHE_URL") if env.str("FOURFOLD_CACHE_URL", "") else None
-    )
-except EnvError as error:
-    raise ImproperlyConfigured(f"Fourfold cannot start: {error}") from error
+# (Parsed only when set: an empty value is no cache URL, not a bad one.)
+_cache_url = (
+    env.dj_cache_url("FOURFOLD_CACHE_URL") if os.environ.get("FOURFOLD_CACHE_URL") else None
+)
 if _cache_url:
     CACHES = {
         "default": _cache_url,
@@ -423,10 +419,8 @@ LOGGING = {
 }
 
 # --- Result pulls ---------------------------------------------------------------------
-FOURFOLD_PULL_RETRY_BACKOFF = env.int(
-    "FOURFOLD_PULL_RETRY_BACKOFF", default=30
-)  # seconds, doubling
-FOURFOLD_PULL_MAX_RETRIES = env.int("FOURFOLD_PULL_MAX_RETRIES", default=5)
+FOURFOLD_PULL_RETRY_BACKOFF = _values["PULL_RETRY_BACKOFF"]  # seconds, doubling
+FOURFOLD_PULL_MAX_RETRIES = _values["PULL_MAX_RETRIES"]
 # A source must have answered in full within this many seconds (a slow one that keeps
 # sending a trickle would otherwise hold its run, and the source, for as long as it likes).
 FOURFOLD_PULL_DEADLINE = env.int("FOURFOLD_PULL_DEADLINE", default=300)
@@ -448,3 +442,19 @@ FOURFOLD_UPLOAD_PREVIEW_HOURS = env.int("FOURFOLD_UPLOAD_PREVIEW_HOURS", default
 # A push loads while its request waits; if the web process dies meanwhile, the push source
 # is free again after this many seconds.
 FOURFOLD_PUSH_LEASE_SECONDS = env.int("FOURFOLD_PUSH_LEASE_SECONDS", default=300)
+
+
+def stop_if_unusable() -> None:
+    """Stop start-up with one message that names every unusable value."""
+    try:
+        env.seal()
+    except EnvValidationError as error:
+        PROBLEMS[:0] = [
+            f"{name}: {' '.join(map(str, messages))}"
+            for name, messages in error.error_messages.items()
+        ]
+    if PROBLEMS:
+        raise ImproperlyConfigured("Fourfold cannot start: " + " · ".join(PROBLEMS))
+
+
+stop_if_unusable()

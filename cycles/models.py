@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kpis.models import ProgressStatus
 from programs.models import Cycle
 
 
@@ -61,7 +62,9 @@ class KpiReview(models.Model):
     baseline = models.DecimalField(max_digits=16, decimal_places=4)
     planned = models.DecimalField(_("planned"), max_digits=16, decimal_places=4)
     actual = models.DecimalField(_("actual"), max_digits=16, decimal_places=4, null=True)
-    status = models.CharField(max_length=10, blank=True)  # the progress status at the review
+    status = models.CharField(  # the KPI's progress status when the review was last opened
+        max_length=10, choices=ProgressStatus.choices, blank=True
+    )
     decision = models.CharField(
         _("decision"), max_length=6, choices=KpiDecision.choices, default=KpiDecision.KEEP
     )

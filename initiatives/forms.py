@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from initiatives.models import STAGES, Direction, Initiative
+from initiatives.models import STAGES, EffectDirection, Initiative
 from kpis.models import Kpi
 from programs.forms import StyledForm
 from programs.models import Cycle
@@ -58,7 +58,7 @@ class InitiativeForm(StyledForm, forms.ModelForm):
 
 class EffectForm(StyledForm, forms.Form):
     kpi = forms.ModelChoiceField(label=_("KPI"), queryset=Kpi.objects.none())
-    direction = forms.ChoiceField(label=_("Moves it"), choices=Direction.choices)
+    direction = forms.ChoiceField(label=_("Moves it"), choices=EffectDirection.choices)
     size = forms.CharField(label=_("By roughly"), required=False, max_length=60)
 
     def __init__(self, *args, cycle: Cycle, **kwargs):

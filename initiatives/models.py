@@ -164,7 +164,10 @@ class Initiative(models.Model):
         )
 
 
-class Direction(models.TextChoices):
+class EffectDirection(models.TextChoices):
+    """Which way an initiative is expected to move a KPI (not kpis.Direction, which says
+    whether higher or lower values of the KPI are better)."""
+
     UP = "up", _("Up")
     DOWN = "down", _("Down")
 
@@ -174,7 +177,7 @@ class ExpectedEffect(models.Model):
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="effects")
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="expected_effects")
-    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
+    direction = models.CharField(_("direction"), max_length=4, choices=EffectDirection.choices)
     size = models.CharField(
         _("by roughly"), max_length=60, blank=True, help_text=_("e.g. +0.2 points, 5%")
     )

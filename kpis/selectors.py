@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.rules import Completeness
 from kpis.models import Goal, Kpi, RoiTarget, StrategicAnswer, StrategicQuestion
@@ -346,8 +347,26 @@ def roi_realized(*, roi: RoiTarget, today: datetime.date, snapshot=None):
     )
 
 
-# A dashboard period: which snapshot trail it is cut from, and how many of its points.
-PERIODS = {"28": ("trail", 28), "91": ("trail", 91), "365": ("trail_year", 53)}
+@dataclass(frozen=True)
+class Period:
+    """A dashboard period, the one definition: its key in the URL, its name, and which
+    snapshot trail it is cut from with how many of its points."""
+
+    key: str
+    label: str
+    trail: str
+    points: int
+
+
+PERIODS = {
+    period.key: period
+    for period in (
+        Period("28", gettext_lazy("4 weeks"), "trail", 28),
+        Period("91", gettext_lazy("13 weeks"), "trail", 91),
+        Period("365", gettext_lazy("12 months"), "trail_year", 53),
+    )
+}
+DEFAULT_PERIOD = "91"
 
 
 @dataclass
@@ -373,7 +392,7 @@ def dashboard_cards(*, cycle: Cycle, period: str, segment=None, goal=None) -> li
     segment, only KPIs that target it or have results for it."""
     from kpis.models import KpiSnapshot
 
-    field, points = PERIODS[period]
+    field, points = PERIODS[period].trail, PERIODS[period].points
     unused = {"trail", "trail_year"} - {field}
     snapshots = KpiSnapshot.objects.filter(kpi__goal__cycle=cycle).order_by(
         "kpi__goal_id", "kpi_id"

@@ -32,6 +32,18 @@ def test_production_settings_pass_check_deploy():
     assert "System check identified no issues" in result.stdout
 
 
+def test_every_unusable_value_is_named_in_the_one_message():
+    """Settings are read once and checked together (issue 19, item 7): a deployment with
+    three mistakes learns of all three at its first start, not one per attempt."""
+    result = start(DJANGO_DEBUG="maybe", FOURFOLD_LOAD_MAX_ROWS="lots", FOURFOLD_PUSH_RATE="fast")
+    assert result.returncode != 0
+    line = [line for line in result.stderr.splitlines() if "Fourfold cannot start" in line][-1]
+    assert "DJANGO_DEBUG: Not a valid boolean." in line
+    assert "FOURFOLD_LOAD_MAX_ROWS: Not a valid integer." in line
+    assert "FOURFOLD_PUSH_RATE: write a number of requests per second" in line
+    assert "DJANGO_SECRET_KEY is not set" in line
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [

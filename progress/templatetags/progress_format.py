@@ -1,6 +1,6 @@
 from django import template
 
-from progress.forms import DashboardFilterForm
+from kpis.selectors import PERIODS
 
 register = template.Library()
 
@@ -8,4 +8,4 @@ register = template.Library()
 @register.filter
 def period_label(value: str) -> str:
     """A dashboard period ("91") in words ("13 weeks")."""
-    return str(dict(DashboardFilterForm.PERIODS).get(value, value))
+    return str(PERIODS[value].label) if value in PERIODS else value
