@@ -69,7 +69,6 @@ from blueprints.models import (
     PropensityModel,
     PropensityRun,
     Stage,
-    TrainingStatus,
 )
 from cycles.models import Countermeasure, CycleReview, InitiativeReview, KpiReview
 from initiatives.models import (
@@ -86,7 +85,6 @@ from kpis.models import (
     KpiPeriodTarget,
     Measurement,
     Pull,
-    PullStatus,
     ResultSource,
     RoiTarget,
     SourceKind,
@@ -95,6 +93,7 @@ from kpis.models import (
 )
 from kpis.snapshots import progress_refresh
 from kpis.sources import source_schedule_sync
+from programs.jobs import JobStatus
 from programs.models import Cycle, Organization, Program
 from progress.models import DashboardVisit, SavedFilter
 from segments.models import Attribute, Segment, SegmentCondition
@@ -331,7 +330,7 @@ PROGRAM_PARTS: tuple[Part, ...] = (
         Pull,
         "source__program",
         # A run still queued or running belongs to this database's job queue.
-        rows=Q(status__in=[PullStatus.SUCCEEDED, PullStatus.FAILED]),
+        rows=Q(status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED]),
         leave_out={
             "payload": "an uploaded file waiting for its load, cleared once loaded",
             "task_id": "the job of this database's queue that ran it",
@@ -351,7 +350,7 @@ PROGRAM_PARTS: tuple[Part, ...] = (
         PropensityRun,
         "blueprint__cycle__program",
         # A training still queued or running belongs to this database's job queue.
-        rows=Q(status__in=[TrainingStatus.SUCCEEDED, TrainingStatus.FAILED]),
+        rows=Q(status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED]),
         leave_out={
             "file": "the uploaded exposure history: customer-level data kept in the media "
             "storage it was uploaded to; a restored version keeps its models and figures",
@@ -361,7 +360,7 @@ PROGRAM_PARTS: tuple[Part, ...] = (
     Part(
         PropensityModel,
         "run__blueprint__cycle__program",
-        rows=Q(run__status__in=[TrainingStatus.SUCCEEDED, TrainingStatus.FAILED]),
+        rows=Q(run__status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED]),
     ),
     Part(CycleReview, "cycle__program"),
     Part(KpiReview, "review__cycle__program"),
@@ -857,7 +856,7 @@ def _parse(data: bytes | str) -> dict:
             ]
         )
     version = document.get("version")
-    if version not in READS:
+    if not any(version == known for known in READS):  # a list or an object is no version
         raise _refuse(
             [
                 f"The file is version {_shown(version)} of the backup format; this Fourfold reads "

@@ -486,6 +486,10 @@ BAD_FILES = {
         "The file is version 3 of the backup format; this Fourfold reads versions 1 and 2. "
         "Restore it with a newer Fourfold.",
     ),
+    "a version that is a list": (
+        lambda text: edited(text, lambda d: d.update(version=[1])),
+        "The file is version a list of the backup format; this Fourfold reads versions 1 and 2.",
+    ),
     "a ref to nothing": (
         lambda text: edited(text, lambda d: d["models"]["kpis.kpi"][0].update(goal=99)),
         "KPI 1 “Conversion rate”: its goal is goal 99, which is not in the file.",
