@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from kpis.models import Kpi
+from programs.jobs import JobStatus, job_status_constraint
 from programs.models import Cycle
 from segments.conditions import Operator, describe
 from segments.models import Attribute
@@ -192,20 +193,11 @@ class OfferCondition(models.Model):
         return describe(self.attribute.as_plain(), self.operator, self.value)
 
 
-class BatchStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")
-
-
 class SimulationBatch(models.Model):
     """A CSV of customer profiles decided in the background; the result is a CSV too."""
 
     blueprint = models.ForeignKey(Blueprint, on_delete=models.CASCADE, related_name="batches")
-    status = models.CharField(
-        max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED
-    )
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     file_name = models.CharField(max_length=200)
     profiles_csv = models.TextField()
     result_csv = models.TextField(blank=True)
@@ -221,6 +213,7 @@ class SimulationBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [job_status_constraint("simulation_batch_status_known")]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.status})"
@@ -231,14 +224,7 @@ class SimulationBatch(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (BatchStatus.SUCCEEDED, BatchStatus.FAILED)
-
-
-class TrainingStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Training")
-    SUCCEEDED = "succeeded", _("Trained")
-    FAILED = "failed", _("Failed")
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
 
 
 def _history_path(run: "PropensityRun", filename: str) -> str:
@@ -271,9 +257,7 @@ class PropensityRun(models.Model):
         help_text=_("Draws the held-out rows; recorded to reproduce.")
     )
     holdout = models.FloatField(default=0.25)
-    status = models.CharField(
-        max_length=10, choices=TrainingStatus.choices, default=TrainingStatus.QUEUED
-    )
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     offers_total = models.PositiveIntegerField(default=0)
     offers_done = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
@@ -288,6 +272,7 @@ class PropensityRun(models.Model):
     class Meta:
         ordering = ["-version"]
         constraints = [
+            job_status_constraint("propensity_run_status_known"),
             # The version is how people and offers name a run; it must never repeat.
             models.UniqueConstraint(
                 fields=["blueprint", "version"], name="propensity_run_version_unique"
@@ -311,15 +296,17 @@ class PropensityRun(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (TrainingStatus.SUCCEEDED, TrainingStatus.FAILED)
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
 
     @property
     def step(self) -> str:
         """What the job is doing, for the page that follows it: the file is read and checked
         first (rows unknown until then), then the offers are trained one by one."""
-        if self.status == TrainingStatus.RUNNING and self.rows is None:
+        if self.status == JobStatus.RUNNING and self.rows is None:
             return _("Reading the file")
-        return self.get_status_display()
+        # The one job vocabulary, in this job's own words where they differ.
+        words = {JobStatus.RUNNING: _("Training"), JobStatus.SUCCEEDED: _("Trained")}
+        return str(words.get(self.status, self.get_status_display()))
 
 
 class PropensityModel(models.Model):

@@ -13,8 +13,8 @@ from blueprints.models import (
     PropensityModel,
     PropensityRun,
     Stage,
-    TrainingStatus,
 )
+from programs.jobs import JobStatus
 from segments.conditions import contradiction, duplicates
 from segments.models import Segment, SegmentCondition
 
@@ -224,7 +224,7 @@ def latest_models(*, blueprint: Blueprint) -> dict[int, PropensityModel]:
     switches to. One query."""
     newest = (
         PropensityModel.objects.filter(
-            offer=OuterRef("offer"), auc__isnull=False, run__status=TrainingStatus.SUCCEEDED
+            offer=OuterRef("offer"), auc__isnull=False, run__status=JobStatus.SUCCEEDED
         )
         .order_by("-run__version")
         .values("pk")[:1]

@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from blueprints import propensity
 from blueprints.models import (
     DEFAULT_STAGES,
-    BatchStatus,
     Blueprint,
     Offer,
     OfferCondition,
@@ -31,14 +30,13 @@ from blueprints.models import (
     PropensityRun,
     SimulationBatch,
     Stage,
-    TrainingStatus,
 )
 from kpis.models import Kpi
 from programs import tables
+from programs.jobs import JobStatus, enqueue_on_commit, job_claim, job_fail, job_succeed
 from programs.limits import job_memory_limit
 from programs.models import Cycle
 from programs.services import ensure_cycle_open
-from programs.tasks import enqueue_on_commit
 from segments import conditions
 from segments.conditions import AttributeType
 from segments.models import Attribute
@@ -475,9 +473,11 @@ def batch_create(
     from blueprints.tasks import run_batch
 
     def not_queued(error) -> None:
-        SimulationBatch.objects.filter(pk=batch.pk).update(
-            status=BatchStatus.FAILED,
+        job_fail(
+            SimulationBatch.objects,
+            pk=batch.pk,
             error=_("The job queue could not be reached, so nothing ran. Try again shortly."),
+            statuses=[JobStatus.QUEUED],
         )
 
     enqueue_on_commit(run_batch, batch_id=batch.pk, on_failure=not_queued)
@@ -486,11 +486,7 @@ def batch_create(
 
 def batch_claim(*, batch_id: int) -> bool:
     """Only one worker runs a batch: the claim is a conditional update."""
-    return bool(
-        SimulationBatch.objects.filter(pk=batch_id, status=BatchStatus.QUEUED).update(
-            status=BatchStatus.RUNNING
-        )
-    )
+    return job_claim(SimulationBatch.objects, pk=batch_id)
 
 
 # --- Propensity from history ----------------------------------------------------------
@@ -655,20 +651,20 @@ def _run_claim(run_id: int, task_id: str) -> bool:
     """Take a queued run, or resume the one this very task was running when its worker
     died (acks_late re-delivers it; every result is an upsert, so training again ends in
     the same state)."""
-    mine = Q(status=TrainingStatus.QUEUED) | Q(status=TrainingStatus.RUNNING, task_id=task_id)
-    return bool(
-        PropensityRun.objects.filter(mine, pk=run_id).update(
-            status=TrainingStatus.RUNNING, started_at=timezone.now(), task_id=task_id
-        )
+    mine = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, task_id=task_id)
+    return job_claim(
+        PropensityRun.objects, pk=run_id, mine=mine, started_at=timezone.now(), task_id=task_id
     )
 
 
 def _run_not_queued(run_id: int) -> None:
     """The broker could not be reached: say so, unless the run was trained meanwhile by a
     direct call (the demo does that)."""
-    PropensityRun.objects.filter(pk=run_id, status=TrainingStatus.QUEUED).update(
-        status=TrainingStatus.FAILED,
+    job_fail(
+        PropensityRun.objects,
+        pk=run_id,
         error=_("The job queue could not be reached, so nothing ran. Upload the file again."),
+        statuses=[JobStatus.QUEUED],
         finished_at=timezone.now(),
     )
 
@@ -677,9 +673,7 @@ def _run_fail(run_id: int, message: str) -> None:
     """A failed run keeps no half of its models: none of them can be used."""
     with transaction.atomic():
         PropensityModel.objects.filter(run_id=run_id).delete()
-        PropensityRun.objects.filter(pk=run_id).update(
-            status=TrainingStatus.FAILED, error=message, finished_at=timezone.now()
-        )
+        job_fail(PropensityRun.objects, pk=run_id, error=message, finished_at=timezone.now())
     log.warning("propensity_run_failed", run=run_id, error=message)
 
 
@@ -716,8 +710,9 @@ def propensity_run_execute(*, run_id: int, task_id: str = "") -> None:
             )
             done += 1
             PropensityRun.objects.filter(pk=run.pk, offers_total__gte=done).update(offers_done=done)
-        PropensityRun.objects.filter(pk=run.pk).update(
-            status=TrainingStatus.SUCCEEDED,
+        job_succeed(
+            PropensityRun.objects,
+            pk=run.pk,
             offers_done=done,
             offers_total=done,
             error="",
@@ -744,9 +739,7 @@ def offer_propensity_use(
     estimated propensity again. Only a trained model of this very offer will do."""
     _open(offer.stage.blueprint)
     if model is not None and not (
-        model.offer_id == offer.pk
-        and model.is_trained
-        and model.run.status == TrainingStatus.SUCCEEDED
+        model.offer_id == offer.pk and model.is_trained and model.run.status == JobStatus.SUCCEEDED
     ):
         raise ValidationError(_("That model was not trained for this offer."))
     offer.learned_model = model

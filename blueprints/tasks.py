@@ -7,7 +7,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from blueprints import engine, selectors, services
-from blueprints.models import BatchStatus, SimulationBatch
+from blueprints.models import SimulationBatch
+from programs.jobs import job_fail, job_succeed
 
 log = structlog.get_logger(__name__)
 PROGRESS_EVERY = 5_000
@@ -41,8 +42,9 @@ def run_batch(*, batch_id: int) -> None:
             writer.writerow([*cells, *chosen])
             if done % PROGRESS_EVERY == 0:
                 SimulationBatch.objects.filter(pk=batch_id).update(rows_done=done)
-        SimulationBatch.objects.filter(pk=batch_id).update(
-            status=BatchStatus.SUCCEEDED,
+        job_succeed(
+            SimulationBatch.objects,
+            pk=batch_id,
             rows_done=batch.rows_total,
             result_csv=out.getvalue(),
             wins=dict(wins.most_common()),
@@ -50,8 +52,9 @@ def run_batch(*, batch_id: int) -> None:
         )
         log.info("batch_decided", batch=batch_id, rows=batch.rows_total)
     except Exception as error:
-        SimulationBatch.objects.filter(pk=batch_id).update(
-            status=BatchStatus.FAILED,
+        job_fail(
+            SimulationBatch.objects,
+            pk=batch_id,
             error=f"{type(error).__name__}: {error}",
             finished_at=timezone.now(),
         )

@@ -20,7 +20,6 @@ from kpis.models import (
     Kpi,
     Measurement,
     Pull,
-    PullStatus,
     ResultSource,
     Schedule,
     SourceKind,
@@ -28,6 +27,7 @@ from kpis.models import (
     StrategicQuestion,
 )
 from kpis.snapshots import progress_refresh
+from programs.jobs import JobStatus
 from programs.models import Phase, Program
 from programs.services import cycle_set_phase
 from progress.models import DashboardVisit
@@ -1013,7 +1013,7 @@ def seed_results(
         numbered = ((n, row) for n, row in enumerate(rows, start=2))
         sources._check_and_load(pull, archive, list(archive.mapping), numbered, archive.mapping)
         pull.refresh_from_db()
-        if pull.status != PullStatus.SUCCEEDED:
+        if pull.status != JobStatus.SUCCEEDED:
             raise RuntimeError(f"demo results did not load: {pull.error} {pull.rejected_rows[:3]}")
     if until < timezone.localdate() - datetime.timedelta(days=1):
         return

@@ -18,8 +18,9 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.security import HttpBearer
 
 from kpis import sources
-from kpis.models import ApiToken, PullStatus
+from kpis.models import ApiToken
 from programs import ratelimit
+from programs.jobs import JobStatus
 
 MAX_ITEMS = 50_000
 PREFIX = "/api/"  # where config/urls.py mounts the API
@@ -255,7 +256,7 @@ def push_measurements(request: HttpRequest, batch: Batch):
         return Status(
             409, {"detail": _("Another batch for this program is loading; try again in a moment.")}
         )
-    if pull.status != PullStatus.SUCCEEDED:
+    if pull.status != JobStatus.SUCCEEDED:
         return Status(
             400,
             {

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from assessments.models import MeasurementDriver
+from programs.jobs import JobStatus, job_status_constraint
 from programs.models import Cycle
 from segments.models import Segment
 
@@ -435,13 +436,6 @@ class ResultSource(models.Model):
         return [name for name, value in self.headers.items() if value]
 
 
-class PullStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")
-
-
 class UploadStage(models.TextChoices):
     READING = "reading", _("Reading the file")
     MAPPING = "mapping", _("Waiting for the column mapping")
@@ -452,7 +446,7 @@ class Pull(models.Model):
     """One run of a source: read, check every row, load all or nothing."""
 
     source = models.ForeignKey(ResultSource, on_delete=models.CASCADE, related_name="pulls")
-    status = models.CharField(max_length=10, choices=PullStatus.choices, default=PullStatus.QUEUED)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     trigger = models.CharField(max_length=20, default="manual")
     file_name = models.CharField(max_length=200, blank=True)
     queued_at = models.DateTimeField(auto_now_add=True)
@@ -486,6 +480,7 @@ class Pull(models.Model):
     class Meta:
         ordering = ["-queued_at"]
         constraints = [
+            job_status_constraint("pull_status_known"),
             # Two runs of one source never overlap.
             models.UniqueConstraint(
                 fields=["source"],
@@ -499,7 +494,7 @@ class Pull(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (PullStatus.SUCCEEDED, PullStatus.FAILED)
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
 
 
 class Measurement(models.Model):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from assessments.rules import Completeness
 from kpis.models import Goal, Kpi, RoiTarget, StrategicAnswer, StrategicQuestion
+from programs.jobs import JobStatus
 from programs.models import Cycle
 
 
@@ -450,10 +451,10 @@ def changes_since(*, cycle: Cycle, since: datetime.datetime) -> Changes:
     """Three queries: the loads, the status changes, the KPI history since `since`."""
     from django.db.models import Count, Sum
 
-    from kpis.models import Pull, PullStatus, StatusChange
+    from kpis.models import Pull, StatusChange
 
     loads = Pull.objects.filter(
-        source__program=cycle.program, status=PullStatus.SUCCEEDED, finished_at__gt=since
+        source__program=cycle.program, status=JobStatus.SUCCEEDED, finished_at__gt=since
     ).aggregate(n=Count("pk"), inserted=Sum("inserted"), updated=Sum("updated"))
     moved: dict[int, list] = {}
     for change in (

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from kpis.models import Kpi, KpiPeriodTarget, KpiSnapshot, Pull, StatusChange
 from kpis.progress import Point, progress
 from kpis.selectors import UNCOMPUTABLE, kpi_plan, lifts_isolated, series_by_kpi
+from programs.jobs import enqueue_on_commit
 from programs.models import Cycle
-from programs.tasks import enqueue_on_commit
 
 log = structlog.get_logger(__name__)
 

@@ -31,16 +31,15 @@ from kpis.models import (
     ApiToken,
     Kpi,
     Pull,
-    PullStatus,
     RefreshRequest,
     ResultSource,
     Schedule,
     SourceKind,
     UploadStage,
 )
+from programs.jobs import JobStatus, enqueue_on_commit, job_claim, job_fail
 from programs.limits import job_memory_limit
 from programs.models import Membership, Program, Role
-from programs.tasks import enqueue_on_commit
 
 log = structlog.get_logger(__name__)
 
@@ -271,14 +270,14 @@ def pull_queue(
     with transaction.atomic():
         # A run that showed its columns and still waits for their mapping is replaced by
         # the new one (which shows them again if the source has no mapping yet).
-        source.pulls.filter(status=PullStatus.QUEUED, stage=UploadStage.MAPPING).update(
-            status=PullStatus.FAILED,
+        source.pulls.filter(status=JobStatus.QUEUED, stage=UploadStage.MAPPING).update(
+            status=JobStatus.FAILED,
             finished_at=timezone.now(),
             preview=None,
             error=_("Replaced by a later run before its columns were mapped."),
         )
         busy = source.pulls.select_for_update().filter(
-            status__in=[PullStatus.QUEUED, PullStatus.RUNNING]
+            status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
         )
         if busy.exists():
             raise ValidationError(_("A pull of this source is already queued or running."))
@@ -303,21 +302,21 @@ def _claim(pull_id: int, task_id: str, lease: datetime.timedelta) -> bool:
     its lease ends; a run whose lease ended (its worker or web process died) no longer
     holds it: it is marked failed here, or by beat (pulls_expire)."""
     # An upload is taken once its mapping is chosen, never while it is read or waits.
-    mine = models.Q(status=PullStatus.QUEUED) & ~models.Q(
+    mine = models.Q(status=JobStatus.QUEUED) & ~models.Q(
         stage__in=[UploadStage.READING, UploadStage.MAPPING]
-    ) | models.Q(status=PullStatus.RUNNING, task_id=task_id)
+    ) | models.Q(status=JobStatus.RUNNING, task_id=task_id)
 
     def take() -> bool:
         now = timezone.now()
         with transaction.atomic():
-            return bool(
-                Pull.objects.filter(mine, pk=pull_id).update(
-                    status=PullStatus.RUNNING,
-                    started_at=now,
-                    lease_expires_at=now + lease,
-                    attempts=F("attempts") + 1,
-                    task_id=task_id,
-                )
+            return job_claim(
+                Pull.objects,
+                pk=pull_id,
+                mine=mine,
+                started_at=now,
+                lease_expires_at=now + lease,
+                attempts=F("attempts") + 1,
+                task_id=task_id,
             )
 
     try:
@@ -344,8 +343,8 @@ def pulls_expire(*, source_id: int | None = None) -> int:
     (its file is dropped). Returns how many runs it ended. Safe to run twice."""
     now = timezone.now()
     runs = Pull.objects.all() if source_id is None else Pull.objects.filter(source_id=source_id)
-    ended = runs.filter(status=PullStatus.RUNNING, lease_expires_at__lt=now).update(
-        status=PullStatus.FAILED,
+    ended = runs.filter(status=JobStatus.RUNNING, lease_expires_at__lt=now).update(
+        status=JobStatus.FAILED,
         finished_at=now,
         payload=None,
         error=_(
@@ -354,7 +353,7 @@ def pulls_expire(*, source_id: int | None = None) -> int:
         ),
     )
     waited = runs.filter(
-        status=PullStatus.QUEUED, stage=UploadStage.MAPPING, queued_at__lt=now - _preview_life()
+        status=JobStatus.QUEUED, stage=UploadStage.MAPPING, queued_at__lt=now - _preview_life()
     )
     for kinds, message in (
         (
@@ -373,13 +372,13 @@ def pulls_expire(*, source_id: int | None = None) -> int:
         ),
     ):
         ended += waited.filter(source__kind__in=kinds).update(
-            status=PullStatus.FAILED, finished_at=now, payload=None, preview=None, error=message
+            status=JobStatus.FAILED, finished_at=now, payload=None, preview=None, error=message
         )
     ended += (
-        runs.filter(status=PullStatus.QUEUED, queued_at__lt=now - QUEUED_LIFE)
+        runs.filter(status=JobStatus.QUEUED, queued_at__lt=now - QUEUED_LIFE)
         .exclude(stage=UploadStage.MAPPING)
         .update(
-            status=PullStatus.FAILED,
+            status=JobStatus.FAILED,
             finished_at=now,
             payload=None,
             error=_("The run never started (its job was lost); nothing was loaded. Try again."),
@@ -419,7 +418,7 @@ def pull_execute(*, pull_id: int, final_attempt: bool, task_id: str = "") -> Non
             _fail(pull, _("Gave up after %(n)s attempts: %(e)s") % {"n": pull.attempts, "e": error})
             return
         Pull.objects.filter(pk=pull.pk).update(
-            status=PullStatus.QUEUED,
+            status=JobStatus.QUEUED,
             lease_expires_at=None,
             error=_("Attempt %(n)s failed: %(e)s; trying again.")
             % {"n": pull.attempts, "e": error},
@@ -465,8 +464,8 @@ def _await_mapping(pull: Pull, header: list[str], rows) -> None:
     form an upload has) and frees its source meanwhile."""
     first = [row for _line, row in itertools.islice(rows, PREVIEW_ROWS)]
     preview = {"header": header, "rows": [[_cell(row.get(h)) for h in header] for row in first]}
-    Pull.objects.filter(pk=pull.pk, status=PullStatus.RUNNING).update(
-        status=PullStatus.QUEUED,
+    Pull.objects.filter(pk=pull.pk, status=JobStatus.RUNNING).update(
+        status=JobStatus.QUEUED,
         stage=UploadStage.MAPPING,
         preview=preview,
         lease_expires_at=None,
@@ -476,9 +475,7 @@ def _await_mapping(pull: Pull, header: list[str], rows) -> None:
 
 
 def _fail(pull: Pull, message: str) -> None:
-    Pull.objects.filter(pk=pull.pk).update(
-        status=PullStatus.FAILED, error=message, finished_at=timezone.now(), payload=None
-    )
+    job_fail(Pull.objects, pk=pull.pk, error=message, finished_at=timezone.now(), payload=None)
     log.warning("pull_failed", pull=pull.pk, error=message)
 
 
@@ -734,7 +731,7 @@ def _check_and_load(pull: Pull, source: ResultSource, header, rows, mapping) -> 
     bad_rows = len({e.line for e in checked.errors})  # a row may be wrong in several ways
     if not checked.ok:
         Pull.objects.filter(pk=pull.pk).update(
-            status=PullStatus.FAILED,
+            status=JobStatus.FAILED,
             finished_at=timezone.now(),
             rows_read=checked.rows_read,
             rejected=bad_rows,
@@ -750,7 +747,7 @@ def _check_and_load(pull: Pull, source: ResultSource, header, rows, mapping) -> 
     with transaction.atomic():
         counts = measurements_load(records=checked.records, source_id=source.pk)
         Pull.objects.filter(pk=pull.pk).update(
-            status=PullStatus.SUCCEEDED,
+            status=JobStatus.SUCCEEDED,
             finished_at=timezone.now(),
             rows_read=checked.rows_read,
             inserted=counts.inserted,
@@ -848,7 +845,7 @@ def upload_read(*, pull_id: int) -> None:
     """The job's work: header and first rows into the run's preview, or the run fails
     with what is wrong with the file. A run no longer being read is left alone."""
     pull = Pull.objects.filter(
-        pk=pull_id, status=PullStatus.QUEUED, stage=UploadStage.READING
+        pk=pull_id, status=JobStatus.QUEUED, stage=UploadStage.READING
     ).first()
     if pull is None:
         return
@@ -885,7 +882,7 @@ def upload_load(*, pull: Pull, mapping: dict[str, str], by: AbstractBaseUser) ->
     source = pull.source
     with transaction.atomic():
         if not Pull.objects.filter(
-            pk=pull.pk, status=PullStatus.QUEUED, stage=UploadStage.MAPPING
+            pk=pull.pk, status=JobStatus.QUEUED, stage=UploadStage.MAPPING
         ).update(stage=UploadStage.LOADING, preview=None):
             raise ValidationError(_("This upload is no longer waiting for its mapping."))
         source.mapping = {k: v for k, v in mapping.items() if v}

@@ -3,7 +3,8 @@ from celery import shared_task
 from django.conf import settings
 
 from kpis import sources
-from kpis.models import PullStatus, ResultSource, UploadStage
+from kpis.models import ResultSource, UploadStage
+from programs.jobs import JobStatus
 from programs.models import Cycle
 
 log = structlog.get_logger(__name__)
@@ -56,9 +57,9 @@ def pull_source(*, source_id: int) -> None:
     source = ResultSource.objects.filter(pk=source_id, paused=False).first()
     if source is None:
         return
-    busy = source.pulls.filter(status__in=[PullStatus.QUEUED, PullStatus.RUNNING])
+    busy = source.pulls.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
     if source.mapping:  # a Test left waiting for its mapping does not hold the schedule up
-        busy = busy.exclude(status=PullStatus.QUEUED, stage=UploadStage.MAPPING)
+        busy = busy.exclude(status=JobStatus.QUEUED, stage=UploadStage.MAPPING)
     if busy.exists():
         log.info("pull_skipped_busy", source=source_id)
         return

@@ -21,7 +21,6 @@ from kpis.models import (
     Kpi,
     Measurement,
     Pull,
-    PullStatus,
     ResultSource,
     UploadStage,
     Variant,
@@ -29,6 +28,7 @@ from kpis.models import (
 from programs import csvsafe
 from programs.access import Need, ProgramAccess, cycle_for, program_for
 from programs.http import HtmxHttpRequest
+from programs.jobs import JobStatus
 
 
 def _context(access: ProgramAccess, section: str) -> dict:
@@ -207,7 +207,7 @@ def upload_preview(request: HtmxHttpRequest, pk: int, source_pk: int, pull_pk: i
     access = program_for(request.user, pk, need=Need.MANAGE)
     source = _source(access, source_pk)
     pull = get_object_or_404(Pull.objects.defer("payload"), pk=pull_pk, source=source)
-    waiting = pull.status == PullStatus.QUEUED and pull.stage in (
+    waiting = pull.status == JobStatus.QUEUED and pull.stage in (
         UploadStage.READING,
         UploadStage.MAPPING,
     )

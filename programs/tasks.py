@@ -12,21 +12,3 @@ def record_heartbeat(*, hostname: str = "") -> None:
     WorkerHeartbeat.objects.update_or_create(
         hostname=hostname or socket.gethostname(), defaults={"seen_at": timezone.now()}
     )
-
-
-def enqueue_on_commit(task, *, on_failure, **kwargs) -> None:
-    """Send a task once the current transaction commits (so the worker sees its rows).
-
-    If the broker cannot be reached, `on_failure(error)` records that nothing will run,
-    instead of leaving work that looks queued forever.
-    """
-    from django.db import transaction
-    from kombu.exceptions import OperationalError
-
-    def send() -> None:
-        try:
-            task.delay(**kwargs)
-        except OperationalError as error:
-            on_failure(error)
-
-    transaction.on_commit(send)

@@ -13,14 +13,14 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from programs.jobs import ACTIVE, JobStatus, enqueue_on_commit, job_claim, job_fail, job_succeed
 from programs.limits import job_memory_limit
 from programs.models import Organization
 from programs.tables import TableError, describe, read_table
-from programs.tasks import enqueue_on_commit
 from segments import clustering
 from segments.clustering import ClusteringError, StoredColumn, TableCondition
 from segments.conditions import AttributeType, ConditionError, normalize_value
@@ -28,7 +28,6 @@ from segments.models import (
     Attribute,
     ClusterRun,
     CustomerTable,
-    RunStatus,
     Segment,
     SegmentCondition,
 )
@@ -60,7 +59,7 @@ def customer_table_upload(*, organization: Organization, name: str, stream, by) 
         organization=organization,
         name=name[:200],
         sha256=digest.hexdigest(),
-        status=RunStatus.QUEUED,
+        status=JobStatus.QUEUED,
         uploaded_by=by,
     )
     table.upload.save(f"{organization.slug}.upload", File(stream), save=False)
@@ -83,7 +82,7 @@ def _table_not_queued(table_id: int):
     return lambda error: _table_fail(
         table_id,
         _("The job queue could not be reached, so the file was not read. Upload it again."),
-        statuses=[RunStatus.QUEUED],
+        statuses=[JobStatus.QUEUED],
     )
 
 
@@ -91,10 +90,8 @@ def customer_table_read(*, table_id: int) -> None:
     """The job's work: read the kept upload into column arrays and mark the table read, or
     fail it with what is wrong with the file. The upload is deleted either way. A table
     already read or failed is left alone, so a job delivered twice reads once."""
-    claimed = CustomerTable.objects.filter(
-        pk=table_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
-    ).update(status=RunStatus.RUNNING)
-    if not claimed:
+    # A re-delivered job (its worker lost) reads again: reading writes only at the end.
+    if not job_claim(CustomerTable.objects, pk=table_id, mine=Q(status__in=ACTIVE)):
         return
     table = CustomerTable.objects.get(pk=table_id)
     try:
@@ -120,8 +117,9 @@ def customer_table_read(*, table_id: int) -> None:
         _table_fail(table_id, _("Reading stopped on an unexpected error; it is in the log."))
         raise
     table.data.save(f"{table.organization.slug}.npz", ContentFile(buffer.getvalue()), save=False)
-    read = CustomerTable.objects.filter(pk=table_id, status=RunStatus.RUNNING).update(
-        status=RunStatus.SUCCEEDED,
+    read = job_succeed(
+        CustomerTable.objects,
+        pk=table_id,
         data=table.data.name,
         rows=len(frame),
         columns=[c.as_dict() for c in columns],
@@ -135,17 +133,13 @@ def customer_table_read(*, table_id: int) -> None:
     log.info("customer_table_read", table=table_id, rows=len(frame))
 
 
-def _table_fail(
-    table_id: int, message: str, statuses=(RunStatus.QUEUED, RunStatus.RUNNING)
-) -> None:
+def _table_fail(table_id: int, message: str, statuses=ACTIVE) -> None:
     """Fail a table still waiting to be read, with the message its page shows, and delete
     its upload: nothing of a file that could not be read is kept."""
     table = CustomerTable.objects.filter(pk=table_id, status__in=statuses).first()
     if table is None:
         return
-    CustomerTable.objects.filter(pk=table_id, status__in=statuses).update(
-        status=RunStatus.FAILED, error=message, upload=""
-    )
+    job_fail(CustomerTable.objects, pk=table_id, error=message, statuses=statuses, upload="")
     if table.upload:
         table.upload.delete(save=False)
 
@@ -226,9 +220,11 @@ def _enqueue(run: ClusterRun) -> None:
         result = discover_segments.delay(run_id=run.pk)
     except Exception as error:  # the broker is down: say so on the run instead of a 500
         log.warning("cluster_run_not_queued", run=run.pk, error=str(error))
-        ClusterRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
-            status=RunStatus.FAILED,
+        job_fail(
+            ClusterRun.objects,
+            pk=run.pk,
             error="The job queue could not be reached, so the run did not start. Try again.",
+            statuses=[JobStatus.QUEUED],
             finished_at=timezone.now(),
         )
         return
@@ -238,9 +234,14 @@ def _enqueue(run: ClusterRun) -> None:
 def cluster_run_execute(*, run_id: int) -> None:
     """Run a queued cluster run. A run already finished is left alone, so a job delivered
     twice does the work once; one re-delivered after a lost worker starts again."""
-    claimed = ClusterRun.objects.filter(
-        pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
-    ).update(status=RunStatus.RUNNING, started_at=timezone.now(), progress=1, step="Reading")
+    claimed = job_claim(
+        ClusterRun.objects,
+        pk=run_id,
+        mine=Q(status__in=ACTIVE),
+        started_at=timezone.now(),
+        progress=1,
+        step="Reading",
+    )
     if not claimed:
         return
     run = ClusterRun.objects.select_related("table").get(pk=run_id)
@@ -271,7 +272,9 @@ def cluster_run_execute(*, run_id: int) -> None:
     if run.labels:
         run.labels.delete(save=False)
     run.labels.save(f"run-{run.pk}.npy", ContentFile(buffer.getvalue()), save=False)
-    ClusterRun.objects.filter(pk=run_id).update(
+    job_succeed(
+        ClusterRun.objects,
+        pk=run_id,
         labels=run.labels.name,
         result={
             "k": outcome.k,
@@ -279,7 +282,6 @@ def cluster_run_execute(*, run_id: int) -> None:
             "clusters": outcome.clusters,
             "chart": outcome.chart,
         },
-        status=RunStatus.SUCCEEDED,
         progress=100,
         step="",
         finished_at=timezone.now(),
@@ -288,9 +290,7 @@ def cluster_run_execute(*, run_id: int) -> None:
 
 
 def _fail(run_id: int, message: str) -> None:
-    ClusterRun.objects.filter(pk=run_id).update(
-        status=RunStatus.FAILED, error=message, finished_at=timezone.now(), progress=100
-    )
+    job_fail(ClusterRun.objects, pk=run_id, error=message, finished_at=timezone.now(), progress=100)
 
 
 def run_labels(run: ClusterRun) -> np.ndarray:
@@ -389,7 +389,7 @@ def segment_reach(segment: Segment) -> Reach | None:
     """The reach of the segment's current conditions in its discovery table, or None when
     the segment was not discovered (or its run has gone)."""
     run = segment.discovered_in
-    if run is None or run.status != RunStatus.SUCCEEDED or not run.labels:
+    if run is None or run.status != JobStatus.SUCCEEDED or not run.labels:
         return None
     cluster = next((c for c in run.clusters if c["number"] == segment.discovered_cluster), None)
     if cluster is None:

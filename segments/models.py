@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from programs.jobs import JobStatus, job_status_constraint
 from programs.models import Organization
 from segments.conditions import AttributeType, Operator
 
@@ -99,13 +100,6 @@ class Segment(models.Model):
         return self.name
 
 
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")
-
-
 class CustomerTable(models.Model):
     """An uploaded customer table segments are discovered in, stored as column arrays.
 
@@ -122,7 +116,7 @@ class CustomerTable(models.Model):
     name = models.CharField(_("file name"), max_length=200)
     sha256 = models.CharField(max_length=64, editable=False)
     status = models.CharField(
-        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
     error = models.TextField(_("error"), blank=True)
     upload = models.FileField(upload_to="customer-tables/uploads/", max_length=300, blank=True)
@@ -140,6 +134,7 @@ class CustomerTable(models.Model):
         verbose_name = _("customer table")
         verbose_name_plural = _("customer tables")
         constraints = [
+            job_status_constraint("customer_table_status_known"),
             # Runs and reach read the arrays of every table that says it is read.
             models.CheckConstraint(
                 condition=~models.Q(status="succeeded") | ~models.Q(data=""),
@@ -153,12 +148,12 @@ class CustomerTable(models.Model):
     @property
     def ready(self) -> bool:
         """Read, so its columns can be clustered."""
-        return self.status == RunStatus.SUCCEEDED
+        return self.status == JobStatus.SUCCEEDED
 
     @property
     def reading(self) -> bool:
         """Its job has yet to finish: the page waits for it."""
-        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
 
     @property
     def not_clusterable_because(self) -> str:
@@ -181,7 +176,7 @@ class ClusterRun(models.Model):
     k_min = models.PositiveSmallIntegerField(default=2)
     k_max = models.PositiveSmallIntegerField(default=8)
     seed = models.PositiveIntegerField()
-    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     step = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
@@ -201,6 +196,7 @@ class ClusterRun(models.Model):
         verbose_name = _("cluster run")
         verbose_name_plural = _("cluster runs")
         constraints = [
+            job_status_constraint("cluster_run_status_known"),
             # Runs are numbered per table, so "run 3" names one result.
             models.UniqueConstraint(fields=["table", "number"], name="cluster_run_number_unique"),
             models.CheckConstraint(
@@ -213,7 +209,7 @@ class ClusterRun(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (RunStatus.SUCCEEDED, RunStatus.FAILED)
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
 
     @property
     def clusters(self) -> list[dict]:

@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from programs.access import Need, membership_for
 from programs.forms import form_save
 from programs.http import HtmxHttpRequest
+from programs.jobs import JobStatus
 from programs.numbers import share
 from segments import charts, discovery, selectors, services
 from segments.clustering import column_label
@@ -30,7 +31,7 @@ from segments.forms import (
     SaveClusterForm,
     SegmentForm,
 )
-from segments.models import ClusterRun, CustomerTable, RunStatus, Segment, SegmentCondition
+from segments.models import ClusterRun, CustomerTable, Segment, SegmentCondition
 
 
 def _context(membership, **extra) -> dict:
@@ -223,7 +224,7 @@ def cluster_run(request: HtmxHttpRequest, org: str, run_pk: int) -> HttpResponse
         }
         for cluster in run.clusters
     ]
-    succeeded = run.status == RunStatus.SUCCEEDED
+    succeeded = run.status == JobStatus.SUCCEEDED
     return render(
         request,
         "segments/cluster_run.html",

@@ -12,7 +12,7 @@ import redis
 from django.urls import reverse
 
 from config.celery import app
-from kpis.models import PullStatus
+from programs.jobs import JobStatus
 from tests.kpis.test_results import http_source
 from tests.test_celery_worker import wait_for
 
@@ -100,13 +100,13 @@ def test_pull_now_with_the_broker_stopped_is_refused_then_queued_when_it_is_back
     assert "The job queue could not be reached, so nothing ran." in page
     assert time.monotonic() - started < 15  # the press does not hang on the dead broker
     refused = source.pulls.get()
-    assert refused.status == PullStatus.FAILED and refused.error
+    assert refused.status == JobStatus.FAILED and refused.error
 
     queue = broker()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(pull_now)
 
     queued = source.pulls.exclude(pk=refused.pk).get()
-    assert queued.status == PullStatus.QUEUED
+    assert queued.status == JobStatus.QUEUED
     messages = queue.lrange("celery", 0, -1)
     assert len(messages) == 1 and b"run_pull" in messages[0]

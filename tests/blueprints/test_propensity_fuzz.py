@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from blueprints import services
 from blueprints.history import NEW, RETURNING, TrueOffer, generate, to_csv
-from blueprints.models import PropensityModel, PropensityRun, TrainingStatus
+from blueprints.models import PropensityModel, PropensityRun
 from blueprints.propensity import Columns
+from programs.jobs import JobStatus
 from tests.blueprints.histories import history_form, make_shop
 from tests.fuzzing import rolled_back
 from tests.segments.test_discovery_fuzz import (
@@ -81,11 +82,11 @@ def create_or_refuse(world, name: str, data: bytes, columns: Columns) -> Propens
     counts, files = saved()
     assert counts == (before[0][0] + 1, before[0][1])
     assert files - before[1] == {media_files_path(run)}
-    assert (run.status, run.rows) == (TrainingStatus.QUEUED, None)  # the request read nothing
+    assert (run.status, run.rows) == (JobStatus.QUEUED, None)  # the request read nothing
     services.propensity_run_execute(run_id=run.pk)
     run.refresh_from_db()
-    assert run.status in (TrainingStatus.SUCCEEDED, TrainingStatus.FAILED)
-    if run.status == TrainingStatus.FAILED:
+    assert run.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+    if run.status == JobStatus.FAILED:
         clear(run.error)
         assert "unexpectedly" not in run.error, run.error
         assert not run.models.exists()
@@ -214,7 +215,7 @@ def test_near_valid_histories_train_or_are_refused_with_nothing_saved(shop, file
 def test_random_bytes_end_their_run_failed_with_a_message(shop, file):
     with rolled_back():
         run = create_or_refuse(shop, *file, Columns("offer", "converted", ()))
-        assert run is not None and run.status == TrainingStatus.FAILED
+        assert run is not None and run.status == JobStatus.FAILED
 
 
 @pytest.mark.queued_on_commit  # what the request stores before the training job runs
@@ -222,7 +223,7 @@ def test_the_valid_history_trains(shop):
     run = create_or_refuse(
         shop, "history.csv", BASE.to_csv(index=False).encode(), Columns("offer", "converted", ())
     )
-    assert run is not None and run.status == TrainingStatus.SUCCEEDED
+    assert run is not None and run.status == JobStatus.SUCCEEDED
     assert sorted(run.models.values_list("offer_name", flat=True)) == [
         "Bestsellers",
         "Free shipping",
@@ -250,5 +251,5 @@ def test_a_broken_upload_on_the_page_says_why_and_keeps_no_model(shop, as_user):
         page = client.get(response["Location"]).content.decode()
         page = page.replace("&ldquo;", "“").replace("&rdquo;", "”")
         assert "No model was trained." in page and message in page, message
-    assert set(PropensityRun.objects.values_list("status", flat=True)) == {TrainingStatus.FAILED}
+    assert set(PropensityRun.objects.values_list("status", flat=True)) == {JobStatus.FAILED}
     assert not PropensityModel.objects.exists()

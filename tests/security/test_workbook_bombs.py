@@ -30,9 +30,10 @@ from blueprints.models import PropensityRun
 from kpis import ingest, sources
 from kpis.models import Measurement, Pull, SourceKind
 from programs import tables, workbooks
+from programs.jobs import JobStatus
 from programs.tables import TableError
 from programs.workbooks import WorkbookRefused, check_workbook
-from segments.models import CustomerTable, RunStatus
+from segments.models import CustomerTable
 from tests.blueprints.histories import history_form, make_shop
 from tests.security.workbooks import (
     Shared,
@@ -412,11 +413,11 @@ def test_the_bomb_as_a_customer_table_is_refused_by_its_job_and_said_on_its_page
             discovery_url(world), {"file": SimpleUploadedFile("customers.xlsx", strings_bomb)}
         )
     table = CustomerTable.objects.get()
-    assert table.status == RunStatus.QUEUED  # the request did not open the workbook
+    assert table.status == JobStatus.QUEUED  # the request did not open the workbook
     assert "Reading the file" in page_text(team.get(response["Location"]))
     queued[0]()
     table.refresh_from_db()
-    assert table.status == RunStatus.FAILED and not table.upload and not table.data
+    assert table.status == JobStatus.FAILED and not table.upload and not table.data
     assert (
         "“customers.xlsx” cannot be read: The workbook's part xl/sharedStrings.xml unpacks to "
         "95 MB; " + STRINGS_LIMIT
@@ -435,7 +436,7 @@ def test_a_customer_table_longer_than_its_dimension_says_is_refused_on_the_page(
     assert "“customers.xlsx” has more than 100 rows; Excel files of more than 100 rows" in (
         page_text(team.get(response["Location"]))
     )
-    assert CustomerTable.objects.get().status == RunStatus.FAILED
+    assert CustomerTable.objects.get().status == JobStatus.FAILED
 
 
 @pytest.mark.django_db

@@ -13,10 +13,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from sklearn.metrics import adjusted_rand_score
 
+from programs.jobs import JobStatus
 from programs.tables import describe
 from segments import clustering, discovery
 from segments.clustering import ClusteringError, Settings, TableCondition
-from segments.models import Attribute, ClusterRun, CustomerTable, RunStatus, Segment
+from segments.models import Attribute, ClusterRun, CustomerTable, Segment
 from segments.views import _reach_sentence
 from tests.segments.test_segment_pages import text
 
@@ -201,7 +202,7 @@ def test_a_team_member_uploads_clusters_and_a_manager_saves_a_segment(
         )
     run = ClusterRun.objects.get()
     assert response["Location"] == url("cluster_run", world, run_pk=run.pk)
-    assert run.status == RunStatus.SUCCEEDED and run.result["k"] == 4 and run.seed == 5
+    assert run.status == JobStatus.SUCCEEDED and run.result["k"] == 4 and run.seed == 5
 
     page = as_user("executive").get(response["Location"]).content.decode()
     assert "Run 1: 4 clusters" in page
@@ -298,7 +299,7 @@ def test_bad_uploads_end_failed_with_their_reason_and_keep_no_file(
     ]:
         response = team.post(url("discovery", world), {"file": upload})
         table = CustomerTable.objects.latest("pk")
-        assert table.status == RunStatus.FAILED and message in table.error
+        assert table.status == JobStatus.FAILED and message in table.error
         assert not table.upload and not table.data and table.rows == 0
         page = shown(team.get(response["Location"]))
         assert "The file could not be read; nothing of it is kept." in page and message in page
@@ -341,7 +342,7 @@ def test_a_long_xlsx_table_is_refused_with_advice(world, as_user, jobs_run_now, 
     page = shown(team.get(response["Location"]))
     assert "has more than 100 rows; Excel files of more than 100 rows" in page
     assert "save it as CSV" in page
-    assert CustomerTable.objects.get().status == RunStatus.FAILED
+    assert CustomerTable.objects.get().status == JobStatus.FAILED
 
 
 def test_runs_that_cannot_be_done_are_refused_in_the_form(
@@ -377,7 +378,7 @@ def test_a_run_on_a_table_without_enough_distinct_rows_fails_visibly(
             {"keys": ["spend"], "k_mode": "fixed", "k": 3, "k_min": 2, "k_max": 8},
         )
     run = ClusterRun.objects.get()
-    assert run.status == RunStatus.FAILED and not run.labels
+    assert run.status == JobStatus.FAILED and not run.labels
     page = team.get(response["Location"]).content.decode()
     assert "fewer distinct rows than clusters" in page
 
@@ -395,7 +396,7 @@ def test_the_upload_request_only_keeps_the_file_and_the_page_waits_for_the_job(
         response = team.post(url("discovery", world), {"file": csv_upload(frame)})
     table = CustomerTable.objects.get()
     assert response["Location"] == url("customer_table", world, table_pk=table.pk)
-    assert table.status == RunStatus.QUEUED and table.reading and not table.ready
+    assert table.status == JobStatus.QUEUED and table.reading and not table.ready
     assert table.rows == 0 and table.columns == [] and not table.data
     assert Path(table.upload.path).read_bytes() == frame.to_csv(index=False).encode()
     assert len(queued) == 1
@@ -413,7 +414,7 @@ def test_the_upload_request_only_keeps_the_file_and_the_page_waits_for_the_job(
     upload = table.upload.path
     queued[0]()  # the worker's turn
     table.refresh_from_db()
-    assert table.status == RunStatus.SUCCEEDED and table.rows == 200 and not table.upload
+    assert table.status == JobStatus.SUCCEEDED and table.rows == 200 and not table.upload
     assert not Path(upload).exists()
     done = team.get(response["Location"], **poll)
     assert done["HX-Refresh"] == "true"
@@ -438,7 +439,7 @@ def test_clustering_is_refused_while_the_file_is_read(world, as_user):
         discovery.cluster_run_queue(
             table=table, keys=["cart_value"], k=2, k_range=(2, 8), seed=1, by=None
         )
-    CustomerTable.objects.filter(pk=table.pk).update(status=RunStatus.FAILED, error="Bad file.")
+    CustomerTable.objects.filter(pk=table.pk).update(status=JobStatus.FAILED, error="Bad file.")
     response = team.post(url("customer_table", world, table_pk=table.pk), chosen, follow=True)
     assert "This table could not be read, so it cannot be clustered." in text(response)
     assert "Bad file." in text(response)
@@ -463,7 +464,7 @@ def test_a_read_past_its_time_limit_or_memory_fails_and_keeps_no_file(world, mon
         upload = table.upload.path
         discovery.customer_table_read(table_id=table.pk)
         table.refresh_from_db()
-        assert table.status == RunStatus.FAILED and message in table.error
+        assert table.status == JobStatus.FAILED and message in table.error
         assert not table.upload and not Path(upload).exists()
 
 
@@ -496,7 +497,7 @@ def test_a_status_fragment_is_served_while_the_run_works(world, as_user):
     frame, _truth = planted(100)
     table = uploaded(world, frame)
     run = ClusterRun.objects.create(
-        table=table, number=1, keys=["cart_value"], seed=3, status=RunStatus.RUNNING, progress=40
+        table=table, number=1, keys=["cart_value"], seed=3, status=JobStatus.RUNNING, progress=40
     )
     run.step = "Trying 3 clusters"
     run.save()
@@ -504,7 +505,7 @@ def test_a_status_fragment_is_served_while_the_run_works(world, as_user):
     fragment = client.get(url("cluster_run", world, run_pk=run.pk), HTTP_HX_REQUEST="true")
     text = fragment.content.decode()
     assert "Trying 3 clusters" in text and "40%" in text and "<html" not in text
-    ClusterRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error="boom")
+    ClusterRun.objects.filter(pk=run.pk).update(status=JobStatus.FAILED, error="boom")
     done = client.get(url("cluster_run", world, run_pk=run.pk), HTTP_HX_REQUEST="true")
     assert done.status_code == 204 and done["HX-Refresh"] == "true"
 

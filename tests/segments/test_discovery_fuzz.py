@@ -27,12 +27,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
+from programs.jobs import JobStatus
 from segments import discovery
 from segments.models import (
     Attribute,
     ClusterRun,
     CustomerTable,
-    RunStatus,
     Segment,
     SegmentCondition,
 )
@@ -83,14 +83,14 @@ def upload_or_refuse(world, name: str, data: bytes) -> CustomerTable | None:
     table.refresh_from_db()
     counts, files = saved()
     assert counts[0] == before[0][0] + 1
-    if table.status == RunStatus.FAILED:
+    if table.status == JobStatus.FAILED:
         clear(table.error)
         assert "unexpected" not in table.error, table.error
         assert files == before[1] and not table.upload and not table.data
         note("refused", table.error[:50])
         return None
     note("kept")
-    assert table.status == RunStatus.SUCCEEDED and not table.upload
+    assert table.status == JobStatus.SUCCEEDED and not table.upload
     assert files - before[1] == {Path(table.data.path)}
     assert table.rows >= 1
     # Its readers open on it: the table's page, discovery and the segments (TESTING.md, 3).
@@ -145,8 +145,8 @@ def cluster_or_refuse(world, table: CustomerTable, keys: list[str], k: int | Non
         return
     discovery.cluster_run_execute(run_id=run.pk)  # an unexpected error is raised here
     run.refresh_from_db()
-    assert run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED)
-    if run.status == RunStatus.FAILED:
+    assert run.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+    if run.status == JobStatus.FAILED:
         clear(run.error)
         assert "unexpected" not in run.error, run.error
         note("run failed", run.error[:40])
@@ -413,7 +413,7 @@ def test_infinite_or_enormous_numbers_are_refused_at_upload(world, cell):
     )
     discovery.customer_table_read(table_id=table.pk)
     table.refresh_from_db()
-    assert table.status == RunStatus.FAILED
+    assert table.status == JobStatus.FAILED
     assert table.error.startswith("“c.csv”: “spend” holds ")
     assert "on line 5 (1 such numbers)" in table.error
     assert not table.upload and not table.data
@@ -428,7 +428,7 @@ def test_a_broken_upload_on_the_page_says_why_and_keeps_no_file(world, as_user, 
     ]:
         team = as_user("team")
         response = team.post(url("discovery", world), {"file": SimpleUploadedFile(name, data)})
-        assert CustomerTable.objects.latest("pk").status == RunStatus.FAILED
+        assert CustomerTable.objects.latest("pk").status == JobStatus.FAILED
         page = team.get(response["Location"]).content.decode()
         page = page.replace("&ldquo;", "“").replace("&rdquo;", "”")
         assert message in page, page
