@@ -1,4 +1,4 @@
-"""Segment discovery, the writes and reads around kpis.clustering: uploading a customer
+"""Segment discovery, the writes and reads around segments.clustering: uploading a customer
 table, queueing and running a cluster run, saving a cluster as a Segment, and measuring how
 many of the table's customers a segment's conditions reach."""
 
