@@ -1,4 +1,5 @@
-"""Act: the cycle review, starting the next cycle, and cycles compared."""
+"""The cycle as a whole: the program home with its wheel, the phase, the question pages,
+the review, starting the next cycle, and cycles compared."""
 
 import datetime
 

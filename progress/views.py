@@ -1,3 +1,6 @@
+"""What the results mean, for the people who check them: the dashboard (its chart,
+filters, saved views and the visit it records), the portfolio and the e-mail settings."""
+
 from collections import Counter
 
 from django.contrib import messages

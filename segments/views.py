@@ -1,4 +1,5 @@
-"""Segment discovery pages: upload a customer table, cluster it, save clusters as segments.
+"""Who the customers are: the segments and their conditions, the customer attributes, and
+segment discovery (upload a customer table, cluster it, save clusters as segments).
 
 Managers and team members upload and run; everyone in the organization reads the results;
 saving a cluster as a segment is a manager's, as every other change to segments is."""
