@@ -450,7 +450,7 @@ def stop_if_unusable() -> None:
         env.seal()
     except EnvValidationError as error:
         PROBLEMS[:0] = [
-            f"{name}: {' '.join(map(str, messages))}"
+            f'Environment variable "{name}" invalid: {" ".join(map(str, messages))}'
             for name, messages in error.error_messages.items()
         ]
     if PROBLEMS:

@@ -38,9 +38,9 @@ def test_every_unusable_value_is_named_in_the_one_message():
     result = start(DJANGO_DEBUG="maybe", FOURFOLD_LOAD_MAX_ROWS="lots", FOURFOLD_PUSH_RATE="fast")
     assert result.returncode != 0
     line = [line for line in result.stderr.splitlines() if "Fourfold cannot start" in line][-1]
-    assert "DJANGO_DEBUG: Not a valid boolean." in line
-    assert "FOURFOLD_LOAD_MAX_ROWS: Not a valid integer." in line
-    assert "FOURFOLD_PUSH_RATE: write a number of requests per second" in line
+    assert 'Environment variable "DJANGO_DEBUG" invalid: Not a valid boolean.' in line
+    assert 'Environment variable "FOURFOLD_LOAD_MAX_ROWS" invalid: Not a valid integer.' in line
+    assert 'Environment variable "FOURFOLD_PUSH_RATE" invalid: write a number of requests' in line
     assert "DJANGO_SECRET_KEY is not set" in line
 
 
