@@ -3,15 +3,12 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext
 
-from programs.numbers import DASH, share
+from programs.numbers import DASH, trim
+from programs.templatetags import numbers
 
 register = template.Library()
-register.filter("share", share)
-
-
-def _trim(value: Decimal, places: int) -> str:
-    text = f"{value:,.{places}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+# The plain numbers of any app's pages (programs' `numbers` library) come with this one.
+register.filters.update(numbers.register.filters)
 
 
 @register.filter
@@ -22,15 +19,15 @@ def kpi_value(value, kpi) -> str:
     value = Decimal(value)
     match kpi.unit:
         case "percent":
-            return f"{_trim(value, 2)}%"
+            return f"{trim(value, 2)}%"
         case "percent_change":
-            return f"{'+' if value > 0 else ''}{_trim(value, 2)}%"
+            return f"{'+' if value > 0 else ''}{trim(value, 2)}%"
         case "currency":
             return f"{kpi.currency_code} {value:,.2f}"
         case "duration":
-            return f"{_trim(value, 1)} s"
+            return f"{trim(value, 1)} s"
         case _:
-            return _trim(value, 2)
+            return trim(value, 2)
 
 
 @register.filter
@@ -52,14 +49,6 @@ def money(value, currency_code: str) -> str:
 
 
 @register.filter
-def number(value) -> str:
-    """A plain number without trailing zeros: 2.4000 → 2.4."""
-    if value is None or value == "":
-        return DASH
-    return _trim(Decimal(value), 4)
-
-
-@register.filter
 def signed(value, kpi) -> str:
     """A change of a KPI in its unit, with its sign: "+0.12 pts", "+EUR 1.20"."""
     if value is None:
@@ -69,13 +58,13 @@ def signed(value, kpi) -> str:
     size = abs(value)
     match kpi.unit:
         case "percent" | "percent_change":
-            return f"{sign}{_trim(size, 2)} pts"
+            return f"{sign}{trim(size, 2)} pts"
         case "currency":
             return f"{sign}{kpi.currency_code} {size:,.2f}"
         case "duration":
-            return f"{sign}{_trim(size, 1)} s"
+            return f"{sign}{trim(size, 1)} s"
         case _:
-            return f"{sign}{_trim(size, 2)}"
+            return f"{sign}{trim(size, 2)}"
 
 
 @register.filter
@@ -92,30 +81,6 @@ def status_label(value: str) -> str:
     from kpis.models import ProgressStatus
 
     return ProgressStatus(value).label if value in ProgressStatus.values else DASH
-
-
-@register.filter
-def count(value) -> str:
-    """A count with thousands separated: 1234567 → 1,234,567."""
-    if value is None or value == "":
-        return DASH
-    return f"{int(value):,}"
-
-
-@register.filter
-def number_short(value) -> str:
-    """A measured average, to three significant digits: 142.3561 → 142; 0.04567 → 0.0457."""
-    if value is None or value == "":
-        return DASH
-    value = float(value)
-    if value != value:  # NaN: no known values
-        return DASH
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
-
-
-@register.filter
-def get_item(mapping, key):
-    return mapping.get(key) if mapping else None
 
 
 @register.filter
