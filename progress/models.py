@@ -33,6 +33,11 @@ class DashboardVisit(models.Model):
     def __str__(self) -> str:
         return f"{self.user} saw {self.program} at {self.seen_at}"
 
+    def since(self, now: datetime.datetime) -> datetime.datetime | None:
+        """When the visit before one at `now` began: "what changed" counts from there. A
+        visit within VISIT_GAP of the last continues it, so it counts from the one before."""
+        return self.seen_at if now - self.seen_at > self.VISIT_GAP else self.previous_seen_at
+
 
 class SavedFilter(models.Model):
     """A named set of dashboard filters (segment, period, goal) a person keeps; the filters

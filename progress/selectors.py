@@ -72,8 +72,4 @@ def dashboard_visit_since(*, user, program: Program) -> datetime.datetime | None
     (dashboard_visit_record), and answers the same until then; visits closer together than
     DashboardVisit.VISIT_GAP are one visit, so reloading keeps the list."""
     visit = DashboardVisit.objects.filter(user=user, program=program).first()
-    if visit is None:
-        return None
-    if timezone.now() - visit.seen_at > DashboardVisit.VISIT_GAP:
-        return visit.seen_at
-    return visit.previous_seen_at
+    return visit.since(timezone.now()) if visit else None

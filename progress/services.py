@@ -22,9 +22,7 @@ def dashboard_visit_record(*, user: AbstractBaseUser, program: Program) -> datet
         )
         if created:
             return None
-        if now - visit.seen_at > DashboardVisit.VISIT_GAP:
-            visit.previous_seen_at = visit.seen_at
-        visit.seen_at = now
+        visit.previous_seen_at, visit.seen_at = visit.since(now), now
         visit.save(update_fields=["seen_at", "previous_seen_at"])
     return visit.previous_seen_at
 
