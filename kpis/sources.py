@@ -37,7 +37,7 @@ from kpis.models import (
     SourceKind,
     UploadStage,
 )
-from programs.jobs import JobStatus, enqueue_on_commit, job_claim, job_fail
+from programs.jobs import ACTIVE, JobStatus, enqueue_on_commit, job_claim, job_fail
 from programs.limits import job_memory_limit
 from programs.models import Membership, Program, Role
 
@@ -276,9 +276,7 @@ def pull_queue(
             preview=None,
             error=_("Replaced by a later run before its columns were mapped."),
         )
-        busy = source.pulls.select_for_update().filter(
-            status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
-        )
+        busy = source.pulls.select_for_update().filter(status__in=ACTIVE)
         if busy.exists():
             raise ValidationError(_("A pull of this source is already queued or running."))
         pull = Pull.objects.create(source=source, trigger=trigger, created_by=by)

@@ -4,7 +4,7 @@ from django.conf import settings
 
 from kpis import sources
 from kpis.models import ResultSource, UploadStage
-from programs.jobs import JobStatus
+from programs.jobs import ACTIVE, JobStatus
 from programs.models import Cycle
 
 log = structlog.get_logger(__name__)
@@ -57,7 +57,7 @@ def pull_source(*, source_id: int) -> None:
     source = ResultSource.objects.filter(pk=source_id, paused=False).first()
     if source is None:
         return
-    busy = source.pulls.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+    busy = source.pulls.filter(status__in=ACTIVE)
     if source.mapping:  # a Test left waiting for its mapping does not hold the schedule up
         busy = busy.exclude(status=JobStatus.QUEUED, stage=UploadStage.MAPPING)
     if busy.exists():

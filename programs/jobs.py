@@ -22,12 +22,6 @@ class JobStatus(models.TextChoices):
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)  # not finished: a page follows it
 
 
-def job_status_field(**options) -> models.CharField:
-    return models.CharField(
-        max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED, **options
-    )
-
-
 def job_status_constraint(name: str) -> models.CheckConstraint:
     """The database refuses a status outside the vocabulary, whoever writes it."""
     return models.CheckConstraint(condition=Q(status__in=JobStatus.values), name=name)

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from programs.jobs import JobStatus, job_status_constraint
+from programs.jobs import ACTIVE, JobStatus, job_status_constraint
 from programs.models import Organization
 from segments.conditions import AttributeType, Operator
 
@@ -153,7 +153,7 @@ class CustomerTable(models.Model):
     @property
     def reading(self) -> bool:
         """Its job has yet to finish: the page waits for it."""
-        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+        return self.status in ACTIVE
 
     @property
     def not_clusterable_because(self) -> str:
