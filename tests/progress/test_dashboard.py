@@ -74,3 +74,28 @@ def test_dashboard_queries_are_the_same_for_5_and_50_kpis(world, as_user):
     assert response.content.decode().count('data-testid="kpi-card"') == 51
     assert len(fifty) == len(five)
     assert len(fifty_cold) == len(five_cold)
+
+
+def test_the_dashboard_shows_where_the_cycle_stands_from_the_cycles_wheel(world, as_user):
+    """The plan panel's four questions come from cycles/ as a fragment (progress sits below
+    cycles); the page links to the program home for browsers without JS."""
+    import html
+    import re
+
+    from programs.models import Phase
+    from programs.services import cycle_set_phase
+
+    cycle = world.program.cycles.get()
+    cycle_set_phase(cycle=cycle, phase=Phase.HOW_DO_WE_GET_THERE, by=world.user("manager"))
+    client = as_user("executive")
+    page = client.get(reverse("progress:dashboard", kwargs={"pk": world.program.pk}))
+    body = page.content.decode()
+    slot = re.search(r'hx-get="([^"]+)"[^>]*data-testid="mini-wheel-slot"', body).group(1)
+    assert reverse("cycles:program_home", kwargs={"pk": world.program.pk}) in body
+
+    wheel = client.get(html.unescape(slot)).content.decode()
+
+    items = re.findall(r"<li class=\"is-(\w+)\">.*?</li>", wheel, re.S)
+    assert items == ["done", "done", "current", "upcoming"]
+    current = re.search(r'<li class="is-current">(.*?)</li>', wheel, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", current) == "3. How do we get there? · in progress"
