@@ -15,11 +15,16 @@ import grimp
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main() -> int:
+def layers() -> dict[str, int]:
+    """Each app's layer, from the layers contract in pyproject.toml (the bottom app is 1)."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
     contract = next(c for c in config["contracts"] if c["type"] == "layers")
     top_down = [[app.strip() for app in layer.split("|")] for layer in contract["layers"]]
-    level = {app: len(top_down) - n for n, apps in enumerate(top_down) for app in apps}
+    return {app: len(top_down) - n for n, apps in enumerate(top_down) for app in apps}
+
+
+def main() -> int:
+    level = layers()
     apps = sorted(level, key=lambda app: (level[app], app))
     sys.path.insert(0, str(ROOT))
     graph = grimp.build_graph(*apps)

@@ -3,20 +3,14 @@ tag libraries of its own layer's apps or below. import-linter sees Python import
 not `{% load %}`, so this test reads the templates."""
 
 import re
-import tomllib
 from pathlib import Path
 
 from django.template import engines
 
+from scripts.import_graph import layers
+
 ROOT = Path(__file__).resolve().parent.parent
 LOAD = re.compile(r"{%\s*load\s+([^%]+?)\s*%}")
-
-
-def layers() -> dict[str, int]:
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
-    contract = next(c for c in config["contracts"] if c["type"] == "layers")
-    top_down = [[app.strip() for app in layer.split("|")] for layer in contract["layers"]]
-    return {app: len(top_down) - n for n, apps in enumerate(top_down) for app in apps}
 
 
 def test_no_page_loads_a_tag_library_of_a_higher_app():
