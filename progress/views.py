@@ -6,6 +6,7 @@ from collections import Counter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -83,7 +84,6 @@ def _realized(roi, cards, today):
 
 def _dashboard_plan_context(cycle) -> dict:
     """Initiatives by status and open collisions (the wheel beside them is cycles/' fragment)."""
-    from django.db.models import Count
 
     counted = dict(
         cycle.initiatives.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
