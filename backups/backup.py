@@ -88,14 +88,13 @@ from kpis.models import (
     ResultSource,
     RoiTarget,
     SourceKind,
-    StatusChange,
     StrategicAnswer,
 )
-from kpis.snapshots import progress_refresh
 from kpis.sources import source_schedule_sync
 from programs.jobs import JobStatus
 from programs.models import Cycle, Organization, Program
-from progress.models import DashboardVisit, SavedFilter
+from progress.models import DashboardVisit, SavedFilter, StatusChange
+from progress.snapshots import progress_refresh
 from segments.models import Attribute, Segment, SegmentCondition
 
 log = structlog.get_logger(__name__)
@@ -123,6 +122,10 @@ MOVED = {
     **{
         f"kpis.{model}": f"segments.{model}"
         for model in ("attribute", "segment", "segmentcondition", "customertable", "clusterrun")
+    },
+    **{
+        f"kpis.{model}": f"progress.{model}"
+        for model in ("kpisnapshot", "statuschange", "refreshrequest")
     },
     "programs.savedfilter": "progress.savedfilter",
     "programs.dashboardvisit": "progress.dashboardvisit",
@@ -396,9 +399,9 @@ PARTS: tuple[Part, ...] = ORGANIZATION_PARTS + PROGRAM_PARTS + HISTORY_PARTS
 LEFT_OUT: dict[str, str] = {
     "kpis.apitoken": "Push API tokens: only a hash of each is kept, and it is a secret; "
     "create new tokens after restoring.",
-    "kpis.refreshrequest": "A progress refresh waiting in this database's job queue; the "
+    "progress.refreshrequest": "A progress refresh waiting in this database's job queue; the "
     "restore recomputes progress itself.",
-    "kpis.kpisnapshot": "Progress snapshots are derived: each cycle's are recomputed from "
+    "progress.kpisnapshot": "Progress snapshots are derived: each cycle's are recomputed from "
     "the measurements when the file is restored.",
     "blueprints.simulationbatch": "Decision simulations are working files of uploaded "
     "customer profiles, which may be personal data; run them again.",

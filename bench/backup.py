@@ -61,9 +61,9 @@ def main() -> None:
     from django.utils import timezone
 
     from backups import backup
-    from kpis.snapshots import progress_refresh
     from programs.models import Organization, Role
     from programs.services import membership_add
+    from progress.snapshots import progress_refresh
     from segments.services import segment_save
 
     call_command("migrate", verbosity=0)

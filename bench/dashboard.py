@@ -10,7 +10,7 @@ kpis_measurement (then VACUUM ANALYZEd, as autovacuum would):
     denominators on the last 90 days, so that lift is computed;
   100 x 1,095 + 100 x 5 x 880 + 5 x 2 x 90 = 550,400 rows.
 Then, in one run, it prints:
-  1. the time of the precompute job, kpis.snapshots.progress_refresh, over the cycle;
+  1. the time of the precompute job, progress.snapshots.progress_refresh, over the cycle;
   2. min, median and p90 of 20 requests (after one warm-up) and the query count of one request,
      as the executive (django.test.Client), of the dashboard, the dashboard filtered to a
      segment, the dashboard's chart fragment, a KPI page (a KPI with lift) and its chart;
@@ -309,11 +309,11 @@ def main() -> None:
     from django.utils import timezone
 
     from kpis.models import Kpi, Measurement, RoiTarget
-    from kpis.selectors import series_by_kpi
-    from kpis.snapshots import progress_refresh
     from programs.models import Organization, Role
     from programs.services import membership_add
     from progress.models import DashboardVisit
+    from progress.selectors import series_by_kpi
+    from progress.snapshots import progress_refresh
     from segments.services import segment_save
 
     call_command("migrate", verbosity=0)
@@ -399,7 +399,7 @@ def main() -> None:
             "dashboard ?segment=": f"{dashboard_url}?segment={segments[0].pk}",
             "dashboard chart": reverse("progress:dashboard_chart", kwargs={"pk": pk}),
             "KPI page": reverse("kpis:kpi", kwargs={"pk": pk, "kpi_pk": lift_kpi.pk}),
-            "KPI chart": reverse("kpis:kpi_chart", kwargs={"pk": pk, "kpi_pk": lift_kpi.pk}),
+            "KPI chart": reverse("progress:kpi_chart", kwargs={"pk": pk, "kpi_pk": lift_kpi.pk}),
         }
         figures = {name: measure(client, url, args.repeat) for name, url in pages.items()}
         # The first view after a refresh renders every card (later views reuse them).

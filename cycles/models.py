@@ -7,8 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kpis.models import ProgressStatus
 from programs.models import Cycle
+from progress.models import ProgressStatus
 
 
 class KpiDecision(models.TextChoices):

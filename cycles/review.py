@@ -34,11 +34,12 @@ from cycles.models import (
 )
 from initiatives.models import Initiative, Status
 from initiatives.services import initiatives_carry_forward
-from kpis.models import Kpi, KpiSnapshot
+from kpis.models import Kpi
 from kpis.services import goals_carry_forward
-from kpis.snapshots import snapshots_ensure
 from programs.models import Cycle, Membership, Phase, Role
 from programs.services import ensure_cycle_open
+from progress.models import KpiSnapshot
+from progress.snapshots import snapshots_ensure
 
 log = structlog.get_logger(__name__)
 

@@ -2,8 +2,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from assessments.models import MaturityScore
-from kpis.models import KpiSnapshot
 from programs.models import Cycle, Program
+from progress.models import KpiSnapshot
 
 
 @dataclass

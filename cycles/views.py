@@ -30,11 +30,11 @@ from cycles.wheel import QUESTIONS_BY_PHASE, wheel
 from initiatives.selectors import completeness as plan_completeness
 from initiatives.selectors import open_collision_count
 from kpis.selectors import completeness as goals_completeness
-from kpis.snapshots import snapshots_ensure
 from programs import selectors, services
 from programs.access import Need, cycle_for, program_for
 from programs.http import HtmxHttpRequest
 from programs.models import Phase
+from progress.snapshots import snapshots_ensure
 
 
 @login_required

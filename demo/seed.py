@@ -23,14 +23,13 @@ from kpis.models import (
     ResultSource,
     Schedule,
     SourceKind,
-    StatusChange,
     StrategicQuestion,
 )
-from kpis.snapshots import progress_refresh
 from programs.jobs import JobStatus
 from programs.models import Phase, Program
 from programs.services import cycle_set_phase
-from progress.models import DashboardVisit
+from progress.models import DashboardVisit, StatusChange
+from progress.snapshots import progress_refresh
 from segments import discovery, services
 from segments.models import Attribute, ClusterRun
 

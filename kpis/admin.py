@@ -6,16 +6,13 @@ from kpis.models import (
     Goal,
     Kpi,
     KpiPeriodTarget,
-    KpiSnapshot,
     Measurement,
     Pull,
-    RefreshRequest,
     ResultSource,
     RoiTarget,
-    StatusChange,
     StrategicAnswer,
 )
-from programs.admin import ClosedCycleReadOnly, ReadOnly
+from programs.admin import ClosedCycleReadOnly
 
 
 class KpiInline(admin.TabularInline):
@@ -94,37 +91,3 @@ class MeasurementAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "program", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "token_hash", "created_at", "last_used_at"]
-
-
-@admin.register(KpiSnapshot)
-class KpiSnapshotAdmin(admin.ModelAdmin):
-    """Computed by the refresh job; read here, never edited."""
-
-    list_display = ["kpi", "segment", "status", "trend", "progress_pct", "computed_at"]
-    list_filter = ["status"]
-    list_select_related = ["kpi", "segment"]
-    exclude = ["trail"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
-    list_display = ["kpi", "before", "after", "threshold_crossed", "changed_at", "notified"]
-    list_filter = ["after", "threshold_crossed"]
-    list_select_related = ["kpi"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(RefreshRequest)
-class RefreshRequestAdmin(ReadOnly):
-    list_display = ["program", "requested_at"]

@@ -27,16 +27,8 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from kpis import egress, ingest
 from kpis.loading import measurements_load
-from kpis.models import (
-    ApiToken,
-    Kpi,
-    Pull,
-    RefreshRequest,
-    ResultSource,
-    Schedule,
-    SourceKind,
-    UploadStage,
-)
+from kpis.models import ApiToken, Kpi, Pull, ResultSource, Schedule, SourceKind, UploadStage
+from kpis.signals import measurements_loaded
 from programs.jobs import ACTIVE, JobStatus, enqueue_on_commit, job_claim, job_fail
 from programs.limits import job_memory_limit
 from programs.models import Membership, Program, Role
@@ -757,7 +749,7 @@ def _check_and_load(pull: Pull, source: ResultSource, header, rows, mapping) -> 
             error="",
             payload=None,
         )
-    progress_refresh_request(program_id=source.program_id)
+    measurements_loaded.send(sender=ResultSource, program_id=source.program_id)
     log.info(
         "pull_loaded",
         pull=pull.pk,
@@ -783,32 +775,6 @@ def _counted(rows, pull: Pull):
         if n % PROGRESS_EVERY == 0:
             Pull.objects.filter(pk=pull.pk).update(rows_read=n)
         yield row
-
-
-# A queued refresh older than this is taken as lost (its worker died): the next load
-# queues a new one.
-REFRESH_LOST_AFTER = datetime.timedelta(minutes=15)
-
-
-def progress_refresh_request(*, program_id: int) -> None:
-    """Queue a refresh of the program's progress once this transaction commits, unless one
-    is already queued and not started: loads that finish meanwhile join it."""
-    from kpis.tasks import refresh_progress
-
-    now = timezone.now()
-    pending = RefreshRequest.objects.filter(program_id=program_id)
-    if not pending.filter(requested_at__lt=now - REFRESH_LOST_AFTER).update(requested_at=now):
-        try:
-            with transaction.atomic():
-                RefreshRequest.objects.create(program_id=program_id, requested_at=now)
-        except IntegrityError:
-            return  # one is queued: it will read these results too
-
-    def not_queued(error: Exception) -> None:
-        RefreshRequest.objects.filter(program_id=program_id).delete()
-        log.warning("progress_refresh_not_queued", error=str(error))
-
-    enqueue_on_commit(refresh_progress, program_id=program_id, on_failure=not_queued)
 
 
 # --- Uploads --------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from django.conf import settings
 from kpis import sources
 from kpis.models import ResultSource, UploadStage
 from programs.jobs import ACTIVE, JobStatus
-from programs.models import Cycle
 
 log = structlog.get_logger(__name__)
 
@@ -64,44 +63,3 @@ def pull_source(*, source_id: int) -> None:
         log.info("pull_skipped_busy", source=source_id)
         return
     sources.pull_queue(source=source, by=None, trigger="schedule")
-
-
-@shared_task(name="kpis.tasks.refresh_progress", ignore_result=True)
-def refresh_progress(*, program_id: int) -> None:
-    """Recompute the snapshots of the program's open cycle (after a load of results).
-    Loads that finish from here on queue the next refresh (their request is taken)."""
-    from kpis.models import RefreshRequest
-    from kpis.snapshots import progress_refresh
-
-    RefreshRequest.objects.filter(program_id=program_id).delete()
-
-    cycle = Cycle.objects.filter(program_id=program_id, closed_at__isnull=True).first()
-    if cycle is not None:
-        progress_refresh(cycle=cycle)
-
-
-@shared_task(name="kpis.tasks.refresh_all_progress", ignore_result=True)
-def refresh_all_progress() -> None:
-    """Beat's nightly entry: expected progress moves with the date, so every open cycle's
-    snapshots are recomputed even when no results arrived."""
-
-    for program_id in Cycle.objects.filter(closed_at__isnull=True).values_list(
-        "program_id", flat=True
-    ):
-        refresh_progress.delay(program_id=program_id)
-
-
-@shared_task(name="kpis.tasks.send_weekly_digest", ignore_result=True)
-def send_weekly_digest() -> None:
-    """Beat's Monday entry: the executives' digest."""
-    from kpis.alerts import weekly_digest_send
-
-    weekly_digest_send()
-
-
-@shared_task(name="kpis.tasks.send_status_alerts", ignore_result=True)
-def send_status_alerts(*, change_ids: list[int]) -> None:
-    """E-mail the managers about KPIs that worsened (each change once)."""
-    from kpis.alerts import status_alerts_send
-
-    status_alerts_send(change_ids=change_ids)

@@ -14,7 +14,6 @@ urlpatterns = [
     path(f"{P}goals/<int:goal_pk>/delete/", views.goal_delete, name="goal_delete"),
     path(f"{P}goals/<int:goal_pk>/kpis/new/", views.kpi_create, name="kpi_create"),
     path(f"{P}kpis/<int:kpi_pk>/", views.kpi_detail, name="kpi"),
-    path(f"{P}kpis/<int:kpi_pk>/chart/", views.kpi_chart, name="kpi_chart"),
     path(f"{P}kpis/<int:kpi_pk>/edit/", views.kpi_edit, name="kpi_edit"),
     path(f"{P}kpis/<int:kpi_pk>/delete/", views.kpi_delete, name="kpi_delete"),
     path(

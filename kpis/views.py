@@ -11,11 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kpis import charts, selectors, services
+from kpis import selectors, services
 from kpis.forms import GoalForm, KpiForm, RoiForm, StrategicAnswerForm
 from kpis.library import LIBRARY, LIBRARY_BY_KEY
 from kpis.models import Confidence, Goal, Kpi, StrategicQuestion
-from kpis.progress import progress
 from kpis.rules import fiscal_period
 from programs.access import Need, ProgramAccess, cycle_for, program_for
 from programs.forms import form_save
@@ -97,11 +96,7 @@ def goal_delete(request: HtmxHttpRequest, pk: int, goal_pk: int) -> HttpResponse
 
 
 def _kpi(access: ProgramAccess, kpi_pk: int) -> Kpi:
-    return get_object_or_404(
-        Kpi.objects.select_related("goal__cycle", "driver"),
-        pk=kpi_pk,
-        goal__cycle__program=access.program,
-    )
+    return selectors.kpi_of(program=access.program, pk=kpi_pk)
 
 
 @login_required
@@ -208,10 +203,8 @@ def _history_rows(kpi: Kpi) -> list[dict]:
 @login_required
 @require_GET
 def kpi_detail(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
-    """The KPI, its progress in words (from its snapshot), lift and segments; the chart
-    arrives as a fragment (kpi_chart) once the page is up."""
-    from kpis.snapshots import snapshots_ensure
-
+    """The KPI, its monthly targets and history; its progress, lift and chart arrive as
+    progress' fragment (progress:kpi_progress) once the page is up."""
     access = program_for(request.user, pk)
     kpi = _kpi(access, kpi_pk)
     cycle = kpi.goal.cycle
@@ -221,58 +214,18 @@ def kpi_detail(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
         (m, targets.get(m), fiscal_period(m, start_month=fiscal_start) if fiscal_start else "")
         for m in _months(kpi.baseline_date, kpi.target_date)
     ]
-    today = timezone.localdate()
-    snapshots_ensure(cycle=cycle, today=today)
-    snapshots = list(kpi.snapshots.select_related("segment").order_by("segment__name"))
     return render(
         request,
         "kpis/kpi_detail.html",
         {
             **_context(access, cycle, kpi.name),
             "kpi": kpi,
-            "result": next(s for s in snapshots if s.segment_id is None),
-            "lift": selectors.kpi_lift(kpi=kpi),
-            "segment_rows": [s for s in snapshots if s.segment_id is not None],
             "history": _history_rows(kpi),
             "months": months,
             "fiscal": bool(fiscal_start),
             "segments": kpi.segments.all(),
         },
     )
-
-
-@login_required
-@require_GET
-def kpi_chart(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
-    """The KPI's chart as a fragment: the whole series against baseline, expected path,
-    target and projection, with the driver's breaks in comparability."""
-    access = program_for(request.user, pk)
-    kpi = _kpi(access, kpi_pk)
-    targets = {t.period: float(t.target) for t in kpi.period_targets.all()}
-    today = timezone.localdate()
-    series = selectors.kpi_series(kpi=kpi)
-    plan = selectors.kpi_plan(kpi, targets)
-    changes = (
-        [
-            (c.changed_on, f"{c.get_kind_display()}: {c.description[:40]}")
-            for c in kpi.driver.changes.all()
-        ]
-        if kpi.driver
-        else []
-    )
-    chart = (
-        charts.kpi_progress(
-            series=series,
-            plan=plan,
-            result=progress(plan, series, today),
-            changes=changes,
-            today=today,
-            unit_suffix="%" if kpi.unit in ("percent", "percent_change") else "",
-        )
-        if series
-        else None
-    )
-    return render(request, "kpis/_kpi_chart.html", {"chart": chart})
 
 
 @login_required
@@ -338,10 +291,6 @@ def roi(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         access.program, None if request.method == "POST" else request.GET.get("cycle")
     )
     current = selectors.roi_target(cycle=cycle)
-    if current and current.attribution_kpi_id:
-        from kpis.snapshots import snapshots_ensure
-
-        snapshots_ensure(cycle=cycle, today=timezone.localdate())
     form = RoiForm(request.POST or None, instance=current, cycle=cycle)
     if request.method == "POST" and form_save(
         form, lambda data: services.roi_target_save(cycle=cycle, by=request.user, **data)
@@ -361,9 +310,6 @@ def roi(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "roi": current,
             "figures": current.figures() if current else None,
-            "realized": selectors.roi_realized(roi=current, today=timezone.localdate())
-            if current
-            else None,
             "history": history,
         },
         status=422 if form.errors else 200,

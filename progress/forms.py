@@ -1,18 +1,18 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kpis import selectors as kpi_selectors
-from kpis.selectors import DEFAULT_PERIOD
 from programs.forms import StyledForm
 from programs.models import (
     Membership,
 )
+from progress import selectors
+from progress.selectors import DEFAULT_PERIOD
 
 
 class DashboardFilterForm(StyledForm, forms.Form):
     """The dashboard's filters, read from the URL; a bad value is named and ignored."""
 
-    PERIODS = [(period.key, period.label) for period in kpi_selectors.PERIODS.values()]
+    PERIODS = [(period.key, period.label) for period in selectors.PERIODS.values()]
 
     segment = forms.ModelChoiceField(
         queryset=None, required=False, empty_label=_("All traffic"), label=_("Segment")

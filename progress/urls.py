@@ -4,6 +4,8 @@ from progress import views
 
 app_name = "progress"
 
+P = "programs/<int:pk>/where-are-we-going/"
+
 urlpatterns = [
     path("o/<slug:org>/portfolio/", views.portfolio, name="portfolio"),
     path("o/<slug:org>/notifications/", views.notifications, name="notifications"),
@@ -20,4 +22,8 @@ urlpatterns = [
         views.dashboard_filter_delete,
         name="dashboard_filter_delete",
     ),
+    # Question 2's KPI and ROI pages load these (the chart kept its path and name's place).
+    path(f"{P}kpis/<int:kpi_pk>/progress/", views.kpi_progress, name="kpi_progress"),
+    path(f"{P}kpis/<int:kpi_pk>/chart/", views.kpi_chart, name="kpi_chart"),
+    path(f"{P}roi/realized/", views.roi_realized, name="roi_realized"),
 ]

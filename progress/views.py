@@ -1,5 +1,6 @@
 """What the results mean, for the people who check them: the dashboard (its chart,
-filters, saved views and the visit it records), the portfolio and the e-mail settings."""
+filters, saved views and the visit it records), the portfolio, the e-mail settings, and the
+progress, chart and realized ROI that question 2's KPI and ROI pages load as fragments."""
 
 from collections import Counter
 
@@ -16,15 +17,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from initiatives.models import Status
 from initiatives.selectors import open_collision_count
-from kpis import charts as kpi_charts
 from kpis import selectors as kpi_selectors
-from kpis.models import ProgressStatus
-from kpis.snapshots import snapshots_ensure
 from programs import selectors as program_selectors
-from programs.access import Need, membership_for, program_for
+from programs.access import Need, cycle_for, membership_for, program_for
 from programs.http import HtmxHttpRequest
-from progress import selectors, services
+from progress import charts, selectors, services
 from progress.forms import DashboardFilterForm, NotificationsForm, SavedFilterForm
+from progress.models import ProgressStatus
+from progress.pace import progress
+from progress.snapshots import snapshots_ensure
 
 
 @login_required
@@ -40,7 +41,7 @@ def dashboard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     snapshots_ensure(cycle=cycle, today=today)
     filters = DashboardFilterForm(request.GET, cycle=cycle)
     chosen = filters.choices()
-    cards = kpi_selectors.dashboard_cards(
+    cards = selectors.dashboard_cards(
         cycle=cycle, period=chosen["period"], segment=chosen["segment"], goal=chosen["goal"]
     )
     statuses = Counter(card.overall.status for card in cards)
@@ -70,7 +71,7 @@ def dashboard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "roi": roi,
             "roi_figures": roi.figures() if roi else None,
             "realized": _realized(roi, cards, today),
-            "changes": kpi_selectors.changes_since(cycle=cycle, since=since) if since else None,
+            "changes": selectors.changes_since(cycle=cycle, since=since) if since else None,
         },
     )
 
@@ -79,7 +80,7 @@ def _realized(roi, cards, today):
     if roi is None:
         return None
     snapshot = next((c.overall for c in cards if c.kpi.pk == roi.attribution_kpi_id), None)
-    return kpi_selectors.roi_realized(roi=roi, today=today, snapshot=snapshot)
+    return selectors.roi_realized(roi=roi, today=today, snapshot=snapshot)
 
 
 def _dashboard_plan_context(cycle) -> dict:
@@ -115,11 +116,11 @@ def dashboard_chart(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if cycle is None:
         raise Http404
     chosen = DashboardFilterForm(request.GET, cycle=cycle).choices()
-    cards = kpi_selectors.dashboard_cards(cycle=cycle, period=chosen["period"], goal=chosen["goal"])
+    cards = selectors.dashboard_cards(cycle=cycle, period=chosen["period"], goal=chosen["goal"])
     return render(
         request,
         "progress/_dashboard_chart.html",
-        {"chart": kpi_charts.program_progress(cards=cards) if cards else None},
+        {"chart": charts.program_progress(cards=cards) if cards else None},
     )
 
 
@@ -193,4 +194,115 @@ def notifications(request: HtmxHttpRequest, org: str) -> HttpResponse:
         request,
         "progress/notifications.html",
         {"membership": membership, "organization": membership.organization, "form": form},
+    )
+
+
+# --- One KPI and the ROI target: the fragments question 2's pages load ------------------
+
+
+def _fragment(
+    request: HtmxHttpRequest,
+    access,
+    *,
+    cycle,
+    section: str,
+    back: str,
+    template: str,
+    context: dict,
+) -> HttpResponse:
+    """htmx gets the fragment; a browser without JavaScript (the slot's link) gets it as a
+    page of its own, with the program's header and a way back."""
+    if request.htmx:
+        return render(request, f"progress/{template}", context)
+    return render(
+        request,
+        "progress/fragment_page.html",
+        {
+            **access.page_context(cycle=cycle, section=section, edit=Need.VIEW),
+            **context,
+            "back": back,
+            "fragment": f"progress/{template}",
+        },
+    )
+
+
+@login_required
+@require_GET
+def kpi_progress(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
+    """The KPI page's progress in words (from its snapshots), by segment, and personalized
+    against control; its chart arrives as a fragment of its own (kpi_chart)."""
+    access = program_for(request.user, pk)
+    kpi = kpi_selectors.kpi_of(program=access.program, pk=kpi_pk)
+    snapshots_ensure(cycle=kpi.goal.cycle, today=timezone.localdate())
+    snapshots = list(kpi.snapshots.select_related("segment").order_by("segment__name"))
+    return _fragment(
+        request,
+        access,
+        cycle=kpi.goal.cycle,
+        section=kpi.name,
+        back=reverse("kpis:kpi", kwargs={"pk": pk, "kpi_pk": kpi.pk}),
+        template="_kpi_progress.html",
+        context={
+            "program": access.program,
+            "kpi": kpi,
+            "result": next(s for s in snapshots if s.segment_id is None),
+            "lift": selectors.kpi_lift(kpi=kpi),
+            "segment_rows": [s for s in snapshots if s.segment_id is not None],
+        },
+    )
+
+
+@login_required
+@require_GET
+def kpi_chart(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
+    """The KPI's chart as a fragment: the whole series against baseline, expected path,
+    target and projection, with the driver's breaks in comparability."""
+    access = program_for(request.user, pk)
+    kpi = kpi_selectors.kpi_of(program=access.program, pk=kpi_pk)
+    targets = {t.period: float(t.target) for t in kpi.period_targets.all()}
+    today = timezone.localdate()
+    series = selectors.kpi_series(kpi=kpi)
+    plan = selectors.kpi_plan(kpi, targets)
+    changes = (
+        [
+            (c.changed_on, f"{c.get_kind_display()}: {c.description[:40]}")
+            for c in kpi.driver.changes.all()
+        ]
+        if kpi.driver
+        else []
+    )
+    chart = (
+        charts.kpi_progress(
+            series=series,
+            plan=plan,
+            result=progress(plan, series, today),
+            changes=changes,
+            today=today,
+            unit_suffix="%" if kpi.unit in ("percent", "percent_change") else "",
+        )
+        if series
+        else None
+    )
+    return render(request, "progress/_kpi_chart.html", {"chart": chart})
+
+
+@login_required
+@require_GET
+def roi_realized(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The ROI page's "Realized so far": the attribution KPI's extra conversions since the
+    cycle began, against what was spent."""
+    access = program_for(request.user, pk)
+    cycle = cycle_for(access.program, request.GET.get("cycle"))
+    roi = kpi_selectors.roi_target(cycle=cycle)
+    if roi and roi.attribution_kpi_id:
+        snapshots_ensure(cycle=cycle, today=timezone.localdate())
+    realized = selectors.roi_realized(roi=roi, today=timezone.localdate()) if roi else None
+    return _fragment(
+        request,
+        access,
+        cycle=cycle,
+        section=_("ROI target"),
+        back=reverse("kpis:roi", kwargs={"pk": pk}) + f"?cycle={cycle.number}",
+        template="_roi_realized.html",
+        context={"roi": roi, "realized": realized},
     )

@@ -4,8 +4,10 @@ alice is admin, mia manager, tom team member, eve executive of Acme; oscar is ad
 Globex, another organization, and must never see Acme's data.
 """
 
+import html
 import logging
 import os
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -239,6 +241,25 @@ def client_for(world: World, who: str) -> Client:
     if who != "anonymous":
         client.force_login(world.user(who))
     return client
+
+
+LOADED_SLOT = re.compile(r'hx-get="([^"]+)"[^>]*hx-trigger="load"')
+
+
+def shown(client: Client, url: str) -> str:
+    """A page as a browser shows it once loaded: its text, then the text of every fragment
+    it loads (hx-trigger="load"), fetched as htmx fetches them, and theirs in turn."""
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return _with_fragments(client, response.content.decode(), depth=2)
+
+
+def _with_fragments(client: Client, text: str, *, depth: int) -> str:
+    for slot in LOADED_SLOT.findall(text) if depth else []:
+        fragment = client.get(html.unescape(slot), headers={"HX-Request": "true"})
+        assert fragment.status_code == 200, (slot, fragment.status_code)
+        text += _with_fragments(client, fragment.content.decode(), depth=depth - 1)
+    return text
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def readers_answer(program, user) -> None:
     from django.urls import reverse
 
     from kpis.models import Kpi
-    from kpis.snapshots import progress_refresh
+    from progress.snapshots import progress_refresh
 
     cycle = program.cycles.filter(closed_at__isnull=True).first()
     if cycle is not None:

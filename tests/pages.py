@@ -59,7 +59,12 @@ def program_pages(program: Program) -> list[str]:
     for driver in MeasurementDriver.objects.filter(program=program).order_by("pk"):
         urls.append(reverse("assessments:driver", kwargs={**pk, "driver_pk": driver.pk}))
     for kpi in Kpi.objects.filter(goal__cycle__program=program).order_by("pk"):
-        for name in ("kpis:kpi", "kpis:kpi_chart", "kpis:measurements"):
+        for name in (
+            "kpis:kpi",
+            "progress:kpi_progress",
+            "progress:kpi_chart",
+            "kpis:measurements",
+        ):
             urls.append(reverse(name, kwargs={**pk, "kpi_pk": kpi.pk}))
     for initiative in Initiative.objects.filter(cycle__program=program).order_by("pk"):
         urls.append(

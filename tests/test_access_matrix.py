@@ -514,9 +514,9 @@ MATRIX |= {
     "progress:dashboard_filter_delete": Rule(
         kwargs=saved_filter, allowed=frozenset({"executive"}), refused=404, method="post", ok=302
     ),
-    "kpis:kpi_chart": Rule(
-        kwargs=lambda w: {"pk": w.program.pk, "kpi_pk": w.kpi.pk}, allowed=EVERYONE
-    ),
+    "progress:kpi_chart": Rule(kwargs=kpi, allowed=EVERYONE),
+    "progress:kpi_progress": Rule(kwargs=kpi, allowed=EVERYONE),
+    "progress:roi_realized": Rule(kwargs=program, allowed=EVERYONE),
 }
 
 

@@ -28,7 +28,8 @@ REVIEW_ROWS = {
 STILL_WRITES = {  # URL name -> the tables it may still write (see above)
     "progress:dashboard": SNAPSHOTS,
     "progress:dashboard_chart": SNAPSHOTS,
-    "kpis:kpi": SNAPSHOTS,
+    "progress:kpi_progress": SNAPSHOTS,
+    "progress:roi_realized": SNAPSHOTS,
     "cycles:program_home": SNAPSHOTS,
     "cycles:cycle_compare": SNAPSHOTS,
     "cycles:review": SNAPSHOTS | REVIEW_ROWS,

@@ -200,7 +200,7 @@ def test_two_pulls_of_one_source_never_overlap(program):
 
 def test_a_pull_is_followed_by_a_refresh_of_the_kpis_progress(redis_worker, feed, program):  # noqa: F811
     """The worker that loads the results also recomputes the dashboard's snapshots."""
-    from kpis.models import KpiSnapshot
+    from progress.models import KpiSnapshot
 
     Feed.script = [(200, {"results": ROWS})]
     pull = sources.pull_queue(source=http_source(program, feed), by=program.user)

@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.translation import gettext
 
 from programs.numbers import DASH, trim
 from programs.templatetags import numbers
@@ -31,17 +30,6 @@ def kpi_value(value, kpi) -> str:
 
 
 @register.filter
-def p_value(value) -> str:
-    """A test's p-value to 4 places, or "< 0.0001" below them: plain text, so the page
-    escapes its "<" (a "<" written in the template itself would reach the HTML raw)."""
-    if value is None:
-        return DASH
-    if value < 0.0001:
-        return gettext("< 0.0001")
-    return f"{value:.4f}"
-
-
-@register.filter
 def money(value, currency_code: str) -> str:
     if value is None:
         return DASH
@@ -65,27 +53,3 @@ def signed(value, kpi) -> str:
             return f"{sign}{trim(size, 1)} s"
         case _:
             return f"{sign}{trim(size, 2)}"
-
-
-@register.filter
-def sparkline(values: list[float]) -> str:
-    """SVG polyline points of a trail (kpis.charts.sparkline)."""
-    from kpis.charts import sparkline as points
-
-    return points(values)
-
-
-@register.filter
-def status_label(value: str) -> str:
-    """A progress status in words: "on_track" → "On track"."""
-    from kpis.models import ProgressStatus
-
-    return ProgressStatus(value).label if value in ProgressStatus.values else DASH
-
-
-@register.filter
-def pct_points(value) -> str:
-    """A difference of two rates in percentage points, signed: 0.052 is "+5.2"."""
-    if value is None or value == "":
-        return DASH
-    return f"{float(value) * 100:+.1f}"

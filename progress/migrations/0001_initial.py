@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-MODELS = ['dashboardvisit', 'savedfilter']
+MODELS = ["dashboardvisit", "savedfilter"]
 
 
 def relabel(apps, schema_editor):
@@ -24,49 +24,108 @@ def unrelabel(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('programs', '0007_dashboard_views_move_to_progress'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("programs", "0007_dashboard_views_move_to_progress"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
-            migrations.CreateModel(
-                name='DashboardVisit',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('seen_at', models.DateTimeField()),
-                    ('previous_seen_at', models.DateTimeField(null=True)),
-                    ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.program')),
-                    ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ],
-                options={
-                    'db_table': 'programs_dashboardvisit',
-                    'constraints': [models.UniqueConstraint(fields=('user', 'program'), name='dashboard_visit_one_per_user')],
-                },
-            ),
-            migrations.CreateModel(
-                name='SavedFilter',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('name', models.CharField(max_length=80, verbose_name='name')),
-                    ('query', models.CharField(max_length=300)),
-                    ('created_at', models.DateTimeField(auto_now_add=True)),
-                    ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='saved_filters', to='programs.program')),
-                    ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ],
-                options={
-                    'db_table': 'programs_savedfilter',
-                    'ordering': ['name'],
-                    'constraints': [models.UniqueConstraint(models.F('user'), models.F('program'), django.db.models.functions.text.Lower('name'), name='saved_filter_name_unique', violation_error_message='You already have a saved filter with this name.'), models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='saved_filter_name_not_empty')],
-                },
-            ),
-                ],
+                migrations.CreateModel(
+                    name="DashboardVisit",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True,
+                                primary_key=True,
+                                serialize=False,
+                                verbose_name="ID",
+                            ),
+                        ),
+                        ("seen_at", models.DateTimeField()),
+                        ("previous_seen_at", models.DateTimeField(null=True)),
+                        (
+                            "program",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="+",
+                                to="programs.program",
+                            ),
+                        ),
+                        (
+                            "user",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
+                    ],
+                    options={
+                        "db_table": "programs_dashboardvisit",
+                        "constraints": [
+                            models.UniqueConstraint(
+                                fields=("user", "program"), name="dashboard_visit_one_per_user"
+                            )
+                        ],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="SavedFilter",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True,
+                                primary_key=True,
+                                serialize=False,
+                                verbose_name="ID",
+                            ),
+                        ),
+                        ("name", models.CharField(max_length=80, verbose_name="name")),
+                        ("query", models.CharField(max_length=300)),
+                        ("created_at", models.DateTimeField(auto_now_add=True)),
+                        (
+                            "program",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="saved_filters",
+                                to="programs.program",
+                            ),
+                        ),
+                        (
+                            "user",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
+                    ],
+                    options={
+                        "db_table": "programs_savedfilter",
+                        "ordering": ["name"],
+                        "constraints": [
+                            models.UniqueConstraint(
+                                models.F("user"),
+                                models.F("program"),
+                                django.db.models.functions.text.Lower("name"),
+                                name="saved_filter_name_unique",
+                                violation_error_message="You already have a saved filter with this name.",
+                            ),
+                            models.CheckConstraint(
+                                condition=models.Q(("name", ""), _negated=True),
+                                name="saved_filter_name_not_empty",
+                            ),
+                        ],
+                    },
+                ),
+            ],
             database_operations=[],
         ),
         migrations.RunPython(relabel, unrelabel),

@@ -33,7 +33,6 @@ from kpis.models import (
     ApiToken,
     Goal,
     Kpi,
-    KpiSnapshot,
     Measurement,
     Pull,
     ResultSource,
@@ -43,7 +42,7 @@ from kpis.models import (
 )
 from programs.models import Cycle, Organization, Program, Role
 from programs.services import membership_add, organization_create
-from progress.models import SavedFilter
+from progress.models import KpiSnapshot, SavedFilter
 from segments.models import Segment
 from tests.conftest import client_for
 
@@ -352,7 +351,7 @@ def test_a_backup_holds_no_secrets_and_says_what_it_leaves_out(rich):
     assert "db_password" not in source and "periodic_task" not in source
     assert "kpis.apitoken" not in document["models"]
     assert "blueprints.simulationbatch" not in document["models"]
-    assert "kpis.kpisnapshot" not in document["models"]
+    assert "progress.kpisnapshot" not in document["models"]
     # Runs that had not finished belong to the old job queue.
     assert {p["status"] for p in document["models"]["kpis.pull"]} == {"succeeded", "failed"}
     assert all("payload" not in p and "task_id" not in p for p in document["models"]["kpis.pull"])

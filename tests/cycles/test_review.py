@@ -28,6 +28,7 @@ from initiatives.models import Initiative
 from kpis.models import Goal, Kpi, RoiTarget, StrategicAnswer
 from kpis.services import kpi_save, roi_target_save, strategic_answer_save
 from programs.models import Cycle
+from tests.conftest import shown
 from tests.kpis.test_snapshots import daily, push
 
 pytestmark = pytest.mark.django_db
@@ -455,7 +456,7 @@ def test_results_go_to_the_open_cycles_kpis_only(world, cycle, second_kpi):
 
 
 def test_a_closed_cycles_progress_stays_as_it_was(world, cycle, as_user):
-    from kpis.models import KpiSnapshot, StatusChange
+    from progress.models import KpiSnapshot, StatusChange
 
     push(world, daily("Conversion rate", [2.3] * 7))
     save(review_open(cycle=cycle), world)
@@ -495,9 +496,8 @@ def test_the_kpi_page_states_a_p_value_that_is_not_tiny(world, as_user):
     from tests.kpis.test_goals import add_arms
 
     add_arms(world, 300, 300)  # 196 against 168 conversions: p about 0.13
-    body = (
-        as_user("executive")
-        .get(reverse("kpis:kpi", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk}))
-        .content.decode()
+    body = shown(
+        as_user("executive"),
+        reverse("kpis:kpi", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk}),
     )
     assert "p-value 0." in body

@@ -38,7 +38,7 @@ def test_seed_demo_is_safe_to_run_twice(tmp_path, monkeypatch, capsys):
         assert following.starts_on == closed.ends_on + datetime.timedelta(days=1)
         assert closed.phase == "review" and closed.days_early == 0
     # The open cycle's dashboard has its story: on track, behind and at risk.
-    from kpis.models import KpiSnapshot
+    from progress.models import KpiSnapshot
 
     statuses = sorted(
         KpiSnapshot.objects.filter(kpi__goal__cycle=cycles[2], segment__isnull=True).values_list(

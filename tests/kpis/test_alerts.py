@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.schedule import SCHEDULE
-from kpis.alerts import status_alerts_send, weekly_digest_send
-from kpis.models import KpiSnapshot, ProgressStatus, StatusChange
 from kpis.services import kpi_save
-from kpis.snapshots import progress_refresh
+from progress.alerts import status_alerts_send, weekly_digest_send
+from progress.models import KpiSnapshot, ProgressStatus, StatusChange
+from progress.snapshots import progress_refresh
 from tests.kpis.test_snapshots import daily, push
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_here")]
@@ -140,7 +140,7 @@ def test_beat_schedules_the_digest_and_the_nightly_refresh():
 
 
 def test_a_load_of_results_queues_a_refresh(world, django_capture_on_commit_callbacks, monkeypatch):
-    from kpis import tasks
+    from progress import tasks
 
     queued = []
     monkeypatch.setattr(tasks.refresh_progress, "delay", lambda **kwargs: queued.append(kwargs))

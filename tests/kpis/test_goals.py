@@ -10,6 +10,7 @@ from django.urls import reverse
 from kpis import selectors, services
 from kpis.models import Goal, Kpi, KpiPeriodTarget, RoiTarget, StrategicAnswer
 from segments.models import SegmentCondition
+from tests.conftest import shown
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +142,7 @@ def test_every_change_of_a_target_is_kept_with_who_and_the_old_value(world, as_u
     assert latest.target == Decimal("2.6")
     assert latest.prev_record.target == Decimal("2.4")
 
-    page = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
+    page = shown(as_user("executive"), url("kpi", world, kpi_pk=world.kpi.pk))
     assert "Target:" in page and "2.4000" in page and "2.6000" in page
 
 
@@ -351,7 +352,7 @@ def test_monthly_targets_are_named_in_the_drivers_fiscal_calendar(world, as_user
         fiscal_start_month=4,
     )
     Kpi.objects.filter(pk=world.kpi.pk).update(driver=revenue)
-    body = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
+    body = shown(as_user("executive"), url("kpi", world, kpi_pk=world.kpi.pk))
     assert "fiscal calendar of the KPI" in body and " P" in body and "FY" in body
 
 
@@ -378,11 +379,12 @@ def test_the_kpi_page_tells_its_progress_and_draws_it(world, as_user):
         by=world.user("manager"),
     )
     client = as_user("executive")
-    body = client.get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
+    body = shown(client, url("kpi", world, kpi_pk=world.kpi.pk))
     assert 'data-testid="status"' in body and 'data-testid="kpi-chart-slot"' in body
     assert "Latest 2.2%" in body
     body = client.get(
-        url("kpi_chart", world, kpi_pk=world.kpi.pk), headers={"HX-Request": "true"}
+        reverse("progress:kpi_chart", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk}),
+        headers={"HX-Request": "true"},
     ).content.decode()
     assert "<html" not in body  # a fragment, loaded into the page by htmx
     figure = json.loads(
@@ -403,7 +405,7 @@ def test_a_kpi_whose_change_history_is_missing_still_opens(world, as_user):
 
 
 def test_the_kpi_page_without_results_says_so(world, as_user):
-    body = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
+    body = shown(as_user("executive"), url("kpi", world, kpi_pk=world.kpi.pk))
     assert "No measurements yet" in body and 'data-testid="kpi-chart-slot"' not in body
 
 
@@ -431,14 +433,14 @@ def add_arms(world, personalized_visits, control_visits, days=28):
 
 def test_the_kpi_page_shows_the_lift_of_personalized_over_control(world, as_user):
     add_arms(world, 5000, 5000)
-    body = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
+    body = shown(as_user("executive"), url("kpi", world, kpi_pk=world.kpi.pk))
     assert "Personalized converts 20.0% better (95% CI" in body
     assert "The difference is significant." in body and 'data-testid="srm"' not in body
 
 
 def test_a_broken_traffic_split_is_flagged(world, as_user):
     add_arms(world, 5000, 5600)
-    body = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
+    body = shown(as_user("executive"), url("kpi", world, kpi_pk=world.kpi.pk))
     assert 'data-testid="srm"' in body and "Sample-ratio mismatch" in body
 
 
@@ -456,6 +458,6 @@ def test_the_kpi_page_breaks_results_down_by_segment(world, as_user):
             value=Decimal("2.6"),
             loaded_at=timezone.now(),
         )
-    body = as_user("executive").get(url("kpi", world, kpi_pk=world.kpi.pk)).content.decode()
+    body = shown(as_user("executive"), url("kpi", world, kpi_pk=world.kpi.pk))
     section = body[body.index('data-testid="segment-breakdown"') :]
     assert "Returning visitors" in section and "2.6%" in section and "at target" in section

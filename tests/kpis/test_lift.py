@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from kpis.lift import (
+from progress.lift import (
     mean_lift,
     normal_cdf,
     normal_quantile,

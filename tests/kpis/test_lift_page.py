@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from tests.conftest import shown
 from tests.kpis.test_results import push, token  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -30,11 +31,10 @@ def arms(token, personalized, control):  # noqa: F811
 
 
 def lift_card(world, as_user) -> str:
-    page = as_user("executive").get(
-        reverse("kpis:kpi", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk})
+    html = shown(
+        as_user("executive"),
+        reverse("kpis:kpi", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk}),
     )
-    assert page.status_code == 200
-    html = page.content.decode()
     start = html.index('data-testid="lift"')
     return " ".join(html[start : start + 3000].split())
 

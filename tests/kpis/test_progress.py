@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from kpis.progress import Plan, Point, expected_value, progress
+from progress.pace import Plan, Point, expected_value, progress
 
 D = datetime.date
 PLAN = Plan("higher", 2.0, D(2026, 1, 1), 3.0, D(2026, 12, 31))

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from kpis import tasks
 from kpis.models import Measurement, Pull, ResultSource
+from tests.conftest import shown
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_run_now")]
 
@@ -62,9 +63,11 @@ def page_url(name, world, **kwargs):
     return reverse(f"kpis:{name}", kwargs={"pk": world.program.pk, **kwargs})
 
 
-def text(response) -> str:
-    """The page's words, without tags, spaces folded: what a person reads."""
-    html = re.sub(r"</?(code|span|a|strong|b|em)\b[^>]*>", "", response.content.decode())
+def text(page) -> str:
+    """The page's words (a response, or a page as shown), without tags, spaces folded: what
+    a person reads."""
+    body = page if isinstance(page, str) else page.content.decode()
+    html = re.sub(r"</?(code|span|a|strong|b|em)\b[^>]*>", "", body)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
@@ -126,7 +129,7 @@ def press_then_map(client, world, source, *, button: dict, expect_columns: list[
 
 def kpi_page(client, world) -> str:
     return text(
-        client.get(reverse("kpis:kpi", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk}))
+        shown(client, reverse("kpis:kpi", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk}))
     )
 
 

@@ -8,12 +8,14 @@ import pytest
 from django.utils import timezone
 
 from kpis import sources
-from kpis.models import KpiSnapshot, Pull, StatusChange
-from kpis.roi import realized_roi
-from kpis.selectors import lift_by_kpi
+from kpis.models import Pull
 from kpis.services import kpi_save, roi_target_save
-from kpis.snapshots import LOAD_GRACE, progress_refresh, snapshots_stale, trail
 from programs.models import Cycle
+from progress.models import KpiSnapshot, StatusChange
+from progress.roi import realized_roi
+from progress.selectors import lift_by_kpi
+from progress.snapshots import LOAD_GRACE, progress_refresh, snapshots_stale, trail
+from tests.conftest import shown
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +45,7 @@ def daily(kpi_name, values, *, segment="", variant="", end=None, **extra):
 
 
 def test_trails_are_seven_day_means_daily_for_91_days_and_weekly_for_a_year():
-    from kpis.progress import Point
+    from progress.pace import Point
 
     day = datetime.date(2026, 1, 1)
     series = [Point(day + datetime.timedelta(days=n), float(n)) for n in range(400)]
@@ -253,7 +255,7 @@ def test_realized_roi_is_shown_on_the_roi_page_and_the_dashboard(world, as_user)
     arms(world, visits_p=1000, visits_c=1000, rate_p=0.03, rate_c=0.02)
     client = as_user("executive")
     for name in ("kpis:roi", "progress:dashboard"):
-        body = client.get(reverse(name, kwargs={"pk": world.program.pk})).content.decode()
+        body = shown(client, reverse(name, kwargs={"pk": world.program.pk}))
         assert 'data-testid="roi-realized"' in body
         # 28 days * 1000 visits * 1 point = 280 extra conversions at EUR 10.
         assert "280 extra conversions on Conversion rate" in body

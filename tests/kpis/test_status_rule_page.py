@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from kpis.models import Kpi
-from kpis.snapshots import progress_refresh
+from progress.snapshots import progress_refresh
+from tests.conftest import shown
 from tests.kpis.test_results import push, token  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -33,9 +34,12 @@ def load_rising(world, token, last_value, slope, days=28):  # noqa: F811
     progress_refresh(cycle=world.program.cycles.get())
 
 
-def text(response) -> str:
-    assert response.status_code == 200
-    return " ".join(response.content.decode().split())
+def text(page) -> str:
+    """A response's words, or a page's as shown, spaces folded."""
+    if not isinstance(page, str):
+        assert page.status_code == 200
+        page = page.content.decode()
+    return " ".join(page.split())
 
 
 def test_behind_the_straight_line_but_reaching_the_target_in_time_reads_on_track(
@@ -53,7 +57,7 @@ def test_behind_the_straight_line_but_reaching_the_target_in_time_reads_on_track
     assert "Behind" not in card
     assert f"reaches target {reached.strftime('%b %Y')}, by the target date {target}" in card
     page = text(
-        client.get(reverse("kpis:kpi", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk}))
+        shown(client, reverse("kpis:kpi", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk}))
     )
     assert ">On track<" in page
     assert f"the target is reached on {reached.strftime('%-d %b %Y')}, by the target date" in page
@@ -66,6 +70,6 @@ def test_a_flat_trend_says_its_status_comes_from_the_pace(world, token, as_user)
     card = text(client.get(reverse("progress:dashboard", kwargs={"pk": world.program.pk})))
     assert "not at this pace; status by pace (33% of the way expected by today)" in card
     page = text(
-        client.get(reverse("kpis:kpi", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk}))
+        shown(client, reverse("kpis:kpi", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk}))
     )
     assert "so the status follows the pace" in page

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from kpis.models import Pull
 from kpis.services import goal_save, kpi_save
-from kpis.snapshots import progress_refresh
 from progress.models import DashboardVisit, SavedFilter
+from progress.snapshots import progress_refresh
 from tests.kpis.test_snapshots import daily, push
 
 pytestmark = pytest.mark.django_db

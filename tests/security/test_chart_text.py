@@ -25,11 +25,11 @@ from blueprints.tasks import run_batch
 from cycles import charts as program_charts
 from cycles.selectors import Comparison, CycleColumn
 from initiatives import services as initiative_services
-from kpis import charts as kpi_charts
-from kpis.progress import Plan, Point, progress
 from kpis.services import kpi_save
-from kpis.snapshots import progress_refresh
 from programs import plotly_text
+from progress import charts as kpi_charts
+from progress.pace import Plan, Point, progress
+from progress.snapshots import progress_refresh
 from segments import charts
 from segments.services import attribute_save
 from tests.browser.test_initiative_map import add_initiative

@@ -19,7 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kpis import sources, tasks
-from kpis.models import Pull, RefreshRequest, SourceKind
+from kpis.models import Pull, SourceKind
+from progress import services as progress_services
+from progress import tasks as progress_tasks
+from progress.models import RefreshRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 YESTERDAY = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
@@ -173,7 +176,9 @@ def test_a_burst_of_pushes_queues_one_progress_refresh(world, client, settings, 
     settings.FOURFOLD_API_RATE = "1000/minute"
     queued = []
     monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
-    monkeypatch.setattr(tasks.refresh_progress, "delay", lambda **kwargs: queued.append(kwargs))
+    monkeypatch.setattr(
+        progress_tasks.refresh_progress, "delay", lambda **kwargs: queued.append(kwargs)
+    )
     _token, secret = sources.token_create(
         program=world.program, name="Shop", by=world.user("admin")
     )
@@ -185,7 +190,7 @@ def test_a_burst_of_pushes_queues_one_progress_refresh(world, client, settings, 
         assert answer.status_code == 200, answer.content
     assert queued == [{"program_id": world.program.pk}]
     # The refresh starts: results that arrive from then on queue the next one.
-    tasks.refresh_progress.run(program_id=world.program.pk)
+    progress_tasks.refresh_progress.run(program_id=world.program.pk)
     assert not RefreshRequest.objects.exists()
     push(client, secret, [{"kpi": "Conversion rate", "period": YESTERDAY, "value": 3}])
     assert len(queued) == 2
@@ -199,7 +204,7 @@ def test_a_refresh_whose_job_was_lost_does_not_block_the_next_forever(world):
     sent = []
     with (
         mock.patch("django.db.transaction.on_commit", lambda func, **kw: func()),
-        mock.patch.object(tasks.refresh_progress, "delay", lambda **kw: sent.append(kw)),
+        mock.patch.object(progress_tasks.refresh_progress, "delay", lambda **kw: sent.append(kw)),
     ):
-        sources.progress_refresh_request(program_id=world.program.pk)
+        progress_services.progress_refresh_request(program_id=world.program.pk)
     assert sent == [{"program_id": world.program.pk}]

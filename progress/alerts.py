@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kpis.models import KpiSnapshot, ProgressStatus, StatusChange
-from kpis.selectors import status_counts
 from programs.models import Cycle, Membership, Organization, Role
+from progress.models import KpiSnapshot, ProgressStatus, StatusChange
+from progress.selectors import status_counts
 
 log = structlog.get_logger(__name__)
 

@@ -15,11 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kpis.models import Kpi, KpiPeriodTarget, KpiSnapshot, Pull, StatusChange
-from kpis.progress import Point, progress
-from kpis.selectors import UNCOMPUTABLE, kpi_plan, lifts_isolated, series_by_kpi
+from kpis.models import Kpi, KpiPeriodTarget, Pull
 from programs.jobs import enqueue_on_commit
 from programs.models import Cycle
+from progress.models import KpiSnapshot, StatusChange
+from progress.pace import Point, progress
+from progress.selectors import UNCOMPUTABLE, kpi_plan, lifts_isolated, series_by_kpi
 
 log = structlog.get_logger(__name__)
 
@@ -134,7 +135,7 @@ def progress_refresh(
     StatusChange.objects.bulk_create(changes)
     log.info("progress_refreshed", cycle=cycle.pk, kpis=len(kpis), changes=len(changes))
     if any(c.worsened or c.threshold_crossed for c in changes):
-        from kpis.tasks import send_status_alerts
+        from progress.tasks import send_status_alerts
 
         # E-mail from the worker: a page that refreshes inline never waits on SMTP.
         enqueue_on_commit(

@@ -5,9 +5,9 @@ import json
 
 import plotly.graph_objects as go
 
-from kpis.models import ProgressStatus
-from kpis.progress import Plan, Point, Progress, expected_value
 from programs import chart_numbers, plotly_text
+from progress.models import ProgressStatus
+from progress.pace import Plan, Point, Progress, expected_value
 
 COLOURS = {"actual": "#3b7cf0", "expected": "#9aa5bd", "target": "#14956d", "projection": "#c77d0a"}
 

@@ -1,0 +1,44 @@
+from celery import shared_task
+
+from programs.models import Cycle
+
+
+@shared_task(name="kpis.tasks.refresh_progress", ignore_result=True)
+def refresh_progress(*, program_id: int) -> None:
+    """Recompute the snapshots of the program's open cycle (after a load of results).
+    Loads that finish from here on queue the next refresh (their request is taken)."""
+    from progress.models import RefreshRequest
+    from progress.snapshots import progress_refresh
+
+    RefreshRequest.objects.filter(program_id=program_id).delete()
+
+    cycle = Cycle.objects.filter(program_id=program_id, closed_at__isnull=True).first()
+    if cycle is not None:
+        progress_refresh(cycle=cycle)
+
+
+@shared_task(name="kpis.tasks.refresh_all_progress", ignore_result=True)
+def refresh_all_progress() -> None:
+    """Beat's nightly entry: expected progress moves with the date, so every open cycle's
+    snapshots are recomputed even when no results arrived."""
+
+    for program_id in Cycle.objects.filter(closed_at__isnull=True).values_list(
+        "program_id", flat=True
+    ):
+        refresh_progress.delay(program_id=program_id)
+
+
+@shared_task(name="kpis.tasks.send_weekly_digest", ignore_result=True)
+def send_weekly_digest() -> None:
+    """Beat's Monday entry: the executives' digest."""
+    from progress.alerts import weekly_digest_send
+
+    weekly_digest_send()
+
+
+@shared_task(name="kpis.tasks.send_status_alerts", ignore_result=True)
+def send_status_alerts(*, change_ids: list[int]) -> None:
+    """E-mail the managers about KPIs that worsened (each change once)."""
+    from progress.alerts import status_alerts_send
+
+    status_alerts_send(change_ids=change_ids)
