@@ -69,7 +69,7 @@ migration-check: install-dev
 
 # Static security check of our code: no high-severity finding (bandit). Runs in CI.
 security: install-dev
-	$(BIN)/bandit -r config programs assessments segments kpis initiatives blueprints progress cycles backups demo \
+	$(BIN)/bandit -r config programs assessments segments kpis initiatives blueprints results progress cycles backups demo \
 		-x "*/migrations/*" --severity-level high -q
 
 # Known vulnerabilities in the locked dependencies (pip-audit). Needs PyPI's JSON API for

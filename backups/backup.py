@@ -79,22 +79,13 @@ from initiatives.models import (
     Initiative,
     PieScore,
 )
-from kpis.models import (
-    Goal,
-    Kpi,
-    KpiPeriodTarget,
-    Measurement,
-    Pull,
-    ResultSource,
-    RoiTarget,
-    SourceKind,
-    StrategicAnswer,
-)
-from kpis.sources import source_schedule_sync
+from kpis.models import Goal, Kpi, KpiPeriodTarget, RoiTarget, StrategicAnswer
 from programs.jobs import JobStatus
 from programs.models import Cycle, Organization, Program
 from progress.models import DashboardVisit, SavedFilter, StatusChange
 from progress.snapshots import progress_refresh
+from results.models import Measurement, Pull, ResultSource, SourceKind
+from results.sources import source_schedule_sync
 from segments.models import Attribute, Segment, SegmentCondition
 
 log = structlog.get_logger(__name__)
@@ -126,6 +117,10 @@ MOVED = {
     **{
         f"kpis.{model}": f"progress.{model}"
         for model in ("kpisnapshot", "statuschange", "refreshrequest")
+    },
+    **{
+        f"kpis.{model}": f"results.{model}"
+        for model in ("resultsource", "historicalresultsource", "pull", "measurement", "apitoken")
     },
     "programs.savedfilter": "progress.savedfilter",
     "programs.dashboardvisit": "progress.dashboardvisit",
@@ -397,7 +392,7 @@ PARTS: tuple[Part, ...] = ORGANIZATION_PARTS + PROGRAM_PARTS + HISTORY_PARTS
 
 # Models under a program that are not in the file, and why (README: Backup and restore).
 LEFT_OUT: dict[str, str] = {
-    "kpis.apitoken": "Push API tokens: only a hash of each is kept, and it is a secret; "
+    "results.apitoken": "Push API tokens: only a hash of each is kept, and it is a secret; "
     "create new tokens after restoring.",
     "progress.refreshrequest": "A progress refresh waiting in this database's job queue; the "
     "restore recomputes progress itself.",

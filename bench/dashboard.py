@@ -308,12 +308,13 @@ def main() -> None:
     from django.urls import reverse
     from django.utils import timezone
 
-    from kpis.models import Kpi, Measurement, RoiTarget
+    from kpis.models import Kpi, RoiTarget
     from programs.models import Organization, Role
     from programs.services import membership_add
     from progress.models import DashboardVisit
     from progress.selectors import series_by_kpi
     from progress.snapshots import progress_refresh
+    from results.models import Measurement
     from segments.services import segment_save
 
     call_command("migrate", verbosity=0)

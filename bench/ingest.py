@@ -60,11 +60,11 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from kpis import ingest
-    from kpis.loading import measurements_load
     from kpis.services import goal_save, kpi_save
     from programs.models import Organization
     from programs.services import program_create
+    from results import ingest
+    from results.loading import measurements_load
 
     call_command("migrate", verbosity=0)
     organization = Organization.objects.create(name="Bench", slug=f"bench-{time.time_ns()}")
@@ -174,7 +174,7 @@ def main() -> None:
     )
 
     with transaction.atomic():
-        from kpis.models import Measurement
+        from results.models import Measurement
 
         Measurement.objects.filter(kpi__goal__cycle__program=program).delete()
         organization.delete()

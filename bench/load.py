@@ -89,7 +89,7 @@ SETUP = """
 import json
 from django.contrib.auth import get_user_model
 from kpis.models import Kpi
-from kpis.sources import token_create
+from results.sources import token_create
 from programs.models import Program
 from assessments.models import Dimension
 program = Program.objects.get(organization__slug="demo", name="Web shop")

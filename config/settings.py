@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "kpis",
     "initiatives",
     "blueprints",
+    "results",
     "progress",
     "cycles",
     "backups",
@@ -122,7 +123,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads a body: the push API's own body limit and JSON refusals.
-    "kpis.api.ApiRequestMiddleware",
+    "results.api.ApiRequestMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -432,7 +433,7 @@ FOURFOLD_SOURCE_ALLOWED_HOSTS = env.list("FOURFOLD_SOURCE_ALLOWED_HOSTS", defaul
 FOURFOLD_LOAD_MAX_ROWS = env.int("FOURFOLD_LOAD_MAX_ROWS", default=300_000)
 # The largest body the push API reads (its documented 50,000 measurements take about 8 MB,
 # 17 MB with the longest KPI and segment names). Only the push API's paths get it
-# (kpis.api.ApiRequestMiddleware): every other request keeps Django's
+# (results.api.ApiRequestMiddleware): every other request keeps Django's
 # DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
 FOURFOLD_PUSH_MAX_MB = env.int("FOURFOLD_PUSH_MAX_MB", default=20, validate=Range(min=1, max=200))
 # How much memory a job reading or loading a file may add, and how long an upload waits

@@ -4,10 +4,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from demo import views as demo_views
-from kpis.api import api
 from programs import views as program_views
 from programs.health import HealthView
 from programs.ratelimit import per_client
+from results.api import api
 
 # At most FOURFOLD_LOGIN_RATE login attempts per client address, on either login form
 # (beside django-axes' lock-out of a username after five wrong passwords).
@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("kpis.urls")),
     path("", include("initiatives.urls")),
     path("", include("blueprints.urls")),
+    path("", include("results.urls")),
     path("", include("progress.urls")),
     path("", include("cycles.urls")),
     path("", include("backups.urls")),

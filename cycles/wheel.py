@@ -64,7 +64,7 @@ QUESTIONS: tuple[Question, ...] = (
         phase=Phase.ARE_WE_GETTING_CLOSER,
         number=4,
         pdca=_("Check progress, then act"),
-        url_name="kpis:sources",
+        url_name="results:sources",
         summary=_("Load results, follow KPIs against their targets, and review the cycle."),
         parts=(
             _("Result sources and their pulls"),

@@ -15,21 +15,14 @@ from cycles.models import InitiativeDecision, InitiativeOutcome, KpiDecision
 from initiatives import services as plan_services
 from initiatives.models import Status
 from kpis import services as kpi_services
-from kpis import sources
-from kpis.models import (
-    Kpi,
-    Measurement,
-    Pull,
-    ResultSource,
-    Schedule,
-    SourceKind,
-    StrategicQuestion,
-)
+from kpis.models import Kpi, StrategicQuestion
 from programs.jobs import JobStatus
 from programs.models import Phase, Program
 from programs.services import cycle_set_phase
 from progress.models import DashboardVisit, StatusChange
 from progress.snapshots import progress_refresh
+from results import sources
+from results.models import Measurement, Pull, ResultSource, Schedule, SourceKind
 from segments import discovery, services
 from segments.models import Attribute, ClusterRun
 

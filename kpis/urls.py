@@ -1,11 +1,10 @@
 from django.urls import path
 
-from kpis import views, views_results
+from kpis import views
 
 app_name = "kpis"
 
 P = "programs/<int:pk>/where-are-we-going/"
-R = "programs/<int:pk>/are-we-getting-closer/"
 
 urlpatterns = [
     path(P, views.summary, name="summary"),
@@ -22,19 +21,4 @@ urlpatterns = [
     path(f"{P}roi/", views.roi, name="roi"),
     path(f"{P}questions/", views.questions, name="questions"),
     path(f"{P}questions/<slug:question>/", views.question_save, name="question_save"),
-    path(f"{R}sources/", views_results.source_list, name="sources"),
-    path(f"{R}sources/tokens/", views_results.token_create, name="token_create"),
-    path(
-        f"{R}sources/tokens/<int:token_pk>/revoke/", views_results.token_revoke, name="token_revoke"
-    ),
-    path(f"{R}sources/<int:source_pk>/", views_results.source_detail, name="source"),
-    path(f"{R}sources/<int:source_pk>/pull/", views_results.pull_now, name="pull_now"),
-    path(f"{R}sources/<int:source_pk>/upload/", views_results.upload, name="upload"),
-    path(
-        f"{R}sources/<int:source_pk>/upload/<int:pull_pk>/",
-        views_results.upload_preview,
-        name="upload_preview",
-    ),
-    path(f"{R}sources/<int:source_pk>/runs/<int:pull_pk>/", views_results.pull_detail, name="pull"),
-    path(f"{R}kpis/<int:kpi_pk>/measurements/", views_results.measurements, name="measurements"),
 ]

@@ -8,7 +8,7 @@ three minutes and added 470 MB of memory. `check_workbook` reads only the zip di
 unpacked. Python's zipfile stops inflating a part at the size its directory declares (a part
 that holds more fails its checksum), so the declared sizes bound the work that follows.
 
-Both the measurement upload (`kpis.ingest`) and the customer tables (`programs.tables`) call
+Both the measurement upload (`results.ingest`) and the customer tables (`programs.tables`) call
 it before openpyxl opens a workbook; they count rows and cells as they read them, since a
 sheet's declared dimension proves nothing either.
 """

@@ -2,8 +2,8 @@
 
 from django.dispatch import receiver
 
-from kpis.signals import measurements_loaded
 from progress.services import progress_refresh_request
+from results.signals import measurements_loaded
 
 
 @receiver(measurements_loaded, dispatch_uid="progress.refresh_on_measurements_loaded")

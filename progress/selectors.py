@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from initiatives.models import Status
-from kpis.models import Kpi, Measurement, Pull, RoiTarget, Variant
+from kpis.models import Kpi, RoiTarget
 from programs.jobs import JobStatus
 from programs.models import Cycle, Organization, Program
 from programs.selectors import program_list
@@ -17,6 +17,7 @@ from progress.lift import mean_lift, rate_lift, sample_ratio
 from progress.models import DashboardVisit, KpiSnapshot, ProgressStatus, StatusChange
 from progress.pace import Plan, Point
 from progress.roi import realized_roi
+from results.models import Measurement, Pull, Variant
 
 
 def portfolio(*, organization: Organization, today) -> list[dict]:

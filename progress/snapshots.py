@@ -15,12 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kpis.models import Kpi, KpiPeriodTarget, Pull
+from kpis.models import Kpi, KpiPeriodTarget
 from programs.jobs import enqueue_on_commit
 from programs.models import Cycle
 from progress.models import KpiSnapshot, StatusChange
 from progress.pace import Point, progress
 from progress.selectors import UNCOMPUTABLE, kpi_plan, lifts_isolated, series_by_kpi
+from results.models import Pull
 
 log = structlog.get_logger(__name__)
 

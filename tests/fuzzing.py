@@ -58,7 +58,7 @@ def readers_answer(program, user) -> None:
     urls.append(reverse("cycles:program_home", kwargs=pk))
     for kpi in kpis:
         urls.append(reverse("kpis:kpi", kwargs={**pk, "kpi_pk": kpi}))
-        urls.append(reverse("kpis:measurements", kwargs={**pk, "kpi_pk": kpi}) + "?format=csv")
+        urls.append(reverse("results:measurements", kwargs={**pk, "kpi_pk": kpi}) + "?format=csv")
     answers = {url: client.get(url).status_code for url in urls}
     assert {url: code for url, code in answers.items() if code != 200} == {}
 

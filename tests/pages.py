@@ -11,8 +11,9 @@ from django.urls import reverse
 from assessments.models import MeasurementDriver
 from blueprints.models import Blueprint, Offer, PropensityRun, SimulationBatch
 from initiatives.models import Initiative
-from kpis.models import Goal, Kpi, Pull, ResultSource
+from kpis.models import Goal, Kpi
 from programs.models import Phase, Program
+from results.models import Pull, ResultSource
 
 
 def program_pages(program: Program) -> list[str]:
@@ -53,7 +54,7 @@ def program_pages(program: Program) -> list[str]:
             "assessments:assessment_csv",
             "assessments:drivers_csv",
             "initiatives:export_csv",
-            "kpis:sources",
+            "results:sources",
         )
     ]
     for driver in MeasurementDriver.objects.filter(program=program).order_by("pk"):
@@ -63,7 +64,7 @@ def program_pages(program: Program) -> list[str]:
             "kpis:kpi",
             "progress:kpi_progress",
             "progress:kpi_chart",
-            "kpis:measurements",
+            "results:measurements",
         ):
             urls.append(reverse(name, kwargs={**pk, "kpi_pk": kpi.pk}))
     for initiative in Initiative.objects.filter(cycle__program=program).order_by("pk"):
@@ -89,9 +90,9 @@ def program_pages(program: Program) -> list[str]:
             urls.append(reverse("blueprints:batch", kwargs={**at, "batch_pk": batch}))
     for source in ResultSource.objects.filter(program=program).order_by("pk"):
         at = {**pk, "source_pk": source.pk}
-        urls.append(reverse("kpis:source", kwargs=at))
+        urls.append(reverse("results:source", kwargs=at))
         for pull in Pull.objects.filter(source=source).values_list("pk", flat=True):
-            urls.append(reverse("kpis:pull", kwargs={**at, "pull_pk": pull}))
+            urls.append(reverse("results:pull", kwargs={**at, "pull_pk": pull}))
     return urls
 
 

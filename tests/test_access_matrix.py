@@ -447,7 +447,7 @@ MATRIX |= {
 
 def source(w: World) -> dict:
     if not hasattr(w, "source"):
-        from kpis import sources
+        from results import sources
 
         w.source = sources.source_save(
             program=w.program,
@@ -463,25 +463,25 @@ def source(w: World) -> dict:
 
 
 MATRIX |= {
-    "kpis:sources": Rule(kwargs=program, allowed=EVERYONE),
-    "kpis:source": Rule(kwargs=source, allowed=EVERYONE),
-    "kpis:pull": Rule(kwargs=lambda w: {**source(w), "pull_pk": w.pull.pk}, allowed=EVERYONE),
-    "kpis:pull_now": Rule(kwargs=source, allowed=MANAGERS, method="post", ok=302),
-    "kpis:upload": Rule(kwargs=source, allowed=MANAGERS, method="post", ok=302),
+    "results:sources": Rule(kwargs=program, allowed=EVERYONE),
+    "results:source": Rule(kwargs=source, allowed=EVERYONE),
+    "results:pull": Rule(kwargs=lambda w: {**source(w), "pull_pk": w.pull.pk}, allowed=EVERYONE),
+    "results:pull_now": Rule(kwargs=source, allowed=MANAGERS, method="post", ok=302),
+    "results:upload": Rule(kwargs=source, allowed=MANAGERS, method="post", ok=302),
     # A finished run's preview sends the manager to the run's page.
-    "kpis:upload_preview": Rule(
+    "results:upload_preview": Rule(
         kwargs=lambda w: {**source(w), "pull_pk": w.pull.pk}, allowed=MANAGERS, ok=302
     ),
-    "kpis:token_create": Rule(
+    "results:token_create": Rule(
         kwargs=program, allowed=ADMINS, method="post", data=lambda w: {"name": "CI"}, ok=302
     ),
-    "kpis:token_revoke": Rule(
+    "results:token_revoke": Rule(
         kwargs=lambda w: {"pk": w.program.pk, "token_pk": (source(w), w.token)[1].pk},
         allowed=ADMINS,
         method="post",
         ok=302,
     ),
-    "kpis:measurements": Rule(
+    "results:measurements": Rule(
         kwargs=lambda w: {"pk": w.program.pk, "kpi_pk": w.kpi.pk}, allowed=EVERYONE
     ),
 }

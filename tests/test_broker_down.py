@@ -90,7 +90,7 @@ def test_pull_now_with_the_broker_stopped_is_refused_then_queued_when_it_is_back
 ):
     source = http_source(world)
     client = as_user("manager")
-    pull_now = reverse("kpis:pull_now", kwargs={"pk": world.program.pk, "source_pk": source.pk})
+    pull_now = reverse("results:pull_now", kwargs={"pk": world.program.pk, "source_pk": source.pk})
 
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from kpis import sources
-from kpis.models import Measurement, Pull, ResultSource, SourceKind
 from programs.services import program_create
+from results import sources
+from results.models import Measurement, Pull, ResultSource, SourceKind
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.test_celery_worker import redis_worker, wait_for  # noqa: F401 (fixture)
 

@@ -13,9 +13,9 @@ from django.urls import reverse
 from blueprints import services as blueprint_services
 from initiatives.models import Initiative
 from initiatives.services import initiatives_import_csv
-from kpis import ingest, sources
-from kpis.models import Measurement, SourceKind
 from programs import tables
+from results import ingest, sources
+from results.models import Measurement, SourceKind
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_a_measurement_row_with_another_number_of_values_is_refused_on_the_page(
     )
     client = as_user("manager")
     response = client.post(
-        reverse("kpis:upload", kwargs={"pk": world.program.pk, "source_pk": source.pk}),
+        reverse("results:upload", kwargs={"pk": world.program.pk, "source_pk": source.pk}),
         {"file": SimpleUploadedFile("results.csv", body.encode())},
     )
     page = client.get(response["Location"], follow=True).content.decode()

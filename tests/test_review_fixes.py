@@ -11,9 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from kpis import sources
-from kpis.ingest import KpiInfo, check_rows
-from kpis.models import Measurement, ResultSource, SourceKind
+from results import sources
+from results.ingest import KpiInfo, check_rows
+from results.models import Measurement, ResultSource, SourceKind
 
 pytestmark = pytest.mark.django_db
 YESTERDAY = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()

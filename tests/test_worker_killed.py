@@ -15,8 +15,8 @@ import pytest
 from django.db import connection
 
 from config.celery import app
-from kpis import sources
-from kpis.models import Measurement, Pull
+from results import sources
+from results.models import Measurement, Pull
 from tests.test_celery_worker import wait_for
 from tests.test_pulls_worker import ROWS, http_source, program  # noqa: F401 (fixture)
 

@@ -28,21 +28,12 @@ from django.urls import reverse
 from backups import backup
 from blueprints.models import Blueprint, Offer, SimulationBatch
 from initiatives.models import Initiative, PieScore
-from kpis import sources
-from kpis.models import (
-    ApiToken,
-    Goal,
-    Kpi,
-    Measurement,
-    Pull,
-    ResultSource,
-    RoiTarget,
-    Schedule,
-    SourceKind,
-)
+from kpis.models import Goal, Kpi, RoiTarget
 from programs.models import Cycle, Organization, Program, Role
 from programs.services import membership_add, organization_create
 from progress.models import KpiSnapshot, SavedFilter
+from results import sources
+from results.models import ApiToken, Measurement, Pull, ResultSource, Schedule, SourceKind
 from segments.models import Segment
 from tests.conftest import client_for
 
@@ -293,7 +284,7 @@ def body(document: dict) -> dict:
     restored without their secrets and HTTP sources are paused, the one difference a
     restore makes."""
     document = json.loads(json.dumps(document))
-    for source in document["models"]["kpis.resultsource"]:
+    for source in document["models"]["results.resultsource"]:
         if source["kind"] in ("sql", "http") or source["headers"]:
             source["paused"] = True
     return {key: document[key] for key in ("format", "version", "people", "models")}
@@ -346,15 +337,17 @@ def test_a_backup_holds_no_secrets_and_says_what_it_leaves_out(rich):
     for secret in (SECRET_HEADER, "secret-dsn-password", *rich.token):
         assert secret not in rich.text
     document = rich.document
-    source = next(s for s in document["models"]["kpis.resultsource"] if s["name"] == "Shop API")
+    source = next(s for s in document["models"]["results.resultsource"] if s["name"] == "Shop API")
     assert source["headers"] == {"Authorization": ""}  # the name, for the admin to refill
     assert "db_password" not in source and "periodic_task" not in source
-    assert "kpis.apitoken" not in document["models"]
+    assert "results.apitoken" not in document["models"]
     assert "blueprints.simulationbatch" not in document["models"]
     assert "progress.kpisnapshot" not in document["models"]
     # Runs that had not finished belong to the old job queue.
-    assert {p["status"] for p in document["models"]["kpis.pull"]} == {"succeeded", "failed"}
-    assert all("payload" not in p and "task_id" not in p for p in document["models"]["kpis.pull"])
+    assert {p["status"] for p in document["models"]["results.pull"]} == {"succeeded", "failed"}
+    assert all(
+        "payload" not in p and "task_id" not in p for p in document["models"]["results.pull"]
+    )
     assert "secrets" in " ".join(document["about"])
     # The rich program has rows of every part, so every part is exercised.
     assert [label for label, rows in document["models"].items() if not rows] == []

@@ -59,9 +59,9 @@ def _small_program():
     from blueprints.services import blueprint_create, condition_add, offer_save
     from cycles.review import cycle_start_next, review_open
     from initiatives.services import effect_add, initiative_save, plan_defaults_ensure
-    from kpis import sources
     from kpis.services import goal_save, kpi_save
     from programs.services import program_create
+    from results import sources
     from segments.services import attribute_save, segment_save
     from tests.cycles.test_review import save
 

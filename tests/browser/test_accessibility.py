@@ -56,8 +56,8 @@ def main_pages(program: Program) -> dict[str, str]:
         "simulator": reverse(
             "blueprints:simulator", kwargs={"pk": pk, "blueprint_pk": blueprint.pk}
         ),
-        "sources": reverse("kpis:sources", kwargs={"pk": pk}),
-        "measurements": reverse("kpis:measurements", kwargs={"pk": pk, "kpi_pk": kpi.pk}),
+        "sources": reverse("results:sources", kwargs={"pk": pk}),
+        "measurements": reverse("results:measurements", kwargs={"pk": pk, "kpi_pk": kpi.pk}),
         "segments": reverse("segments:segments", kwargs={"org": org}),
         "discovery": reverse("segments:discovery", kwargs={"org": org}),
         "dashboard": reverse("progress:dashboard", kwargs={"pk": pk}),
@@ -84,7 +84,7 @@ def main_pages(program: Program) -> dict[str, str]:
             "assessments:driver", kwargs={"pk": pk, "driver_pk": program.drivers.first().pk}
         ),
         "source": reverse(
-            "kpis:source", kwargs={"pk": pk, "source_pk": program.sources.first().pk}
+            "results:source", kwargs={"pk": pk, "source_pk": program.sources.first().pk}
         ),
         "segment": reverse(
             "segments:segment",

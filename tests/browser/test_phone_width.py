@@ -73,9 +73,11 @@ def main_pages(program: Program) -> list[MainPage]:
             "simulator",
             reverse("blueprints:simulator", kwargs={"pk": pk, "blueprint_pk": blueprint.pk}),
         ),
-        MainPage("sources", reverse("kpis:sources", kwargs={"pk": pk})),
-        MainPage("source", reverse("kpis:source", kwargs={"pk": pk, "source_pk": source.pk})),
-        MainPage("measurements", reverse("kpis:measurements", kwargs={"pk": pk, "kpi_pk": kpi.pk})),
+        MainPage("sources", reverse("results:sources", kwargs={"pk": pk})),
+        MainPage("source", reverse("results:source", kwargs={"pk": pk, "source_pk": source.pk})),
+        MainPage(
+            "measurements", reverse("results:measurements", kwargs={"pk": pk, "kpi_pk": kpi.pk})
+        ),
         MainPage("segments", reverse("segments:segments", kwargs={"org": org})),
         MainPage(
             "segment", reverse("segments:segment", kwargs={"org": org, "segment_pk": segment.pk})

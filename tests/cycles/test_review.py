@@ -321,7 +321,7 @@ def test_a_cycle_is_ready_once_every_kpi_has_results_through_its_target_date(wor
     end = cycle.ends_on
     cycle.ends_on = end + datetime.timedelta(days=30)
     cycle.save()
-    from kpis.models import Measurement
+    from results.models import Measurement
 
     Measurement.objects.create(
         kpi=world.kpi,
@@ -433,7 +433,7 @@ def test_the_admin_shows_a_closed_cycles_objects_read_only(world, cycle):
 
 
 def test_results_go_to_the_open_cycles_kpis_only(world, cycle, second_kpi):
-    from kpis import sources
+    from results import sources
 
     save(review_open(cycle=cycle), world, **{"Bounce rate": "drop"})
     following = cycle_start_next(cycle=cycle, by=world.user("manager"))

@@ -7,7 +7,7 @@ from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-from kpis.sources import token_create
+from results.sources import token_create
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
 

@@ -360,7 +360,7 @@ def test_the_kpi_page_tells_its_progress_and_draws_it(world, as_user):
     from django.utils import timezone
 
     from assessments.services import driver_change_add
-    from kpis.models import Measurement
+    from results.models import Measurement
 
     today = timezone.localdate()
     for back in range(1, 15):
@@ -412,7 +412,7 @@ def test_the_kpi_page_without_results_says_so(world, as_user):
 def add_arms(world, personalized_visits, control_visits, days=28):
     from django.utils import timezone
 
-    from kpis.models import Measurement
+    from results.models import Measurement
 
     today = timezone.localdate()
     for back in range(1, days + 1):
@@ -447,7 +447,7 @@ def test_a_broken_traffic_split_is_flagged(world, as_user):
 def test_the_kpi_page_breaks_results_down_by_segment(world, as_user):
     from django.utils import timezone
 
-    from kpis.models import Measurement
+    from results.models import Measurement
 
     today = timezone.localdate()
     for back in range(1, 10):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from kpis.ingest import FileProblem, KpiInfo, check_rows, guess_mapping, parse_period, read_csv
+from results.ingest import FileProblem, KpiInfo, check_rows, guess_mapping, parse_period, read_csv
 
 TODAY = datetime.date(2026, 11, 23)
 KPIS = {"conversion rate": KpiInfo(1, "percent"), "orders": KpiInfo(2, "count")}

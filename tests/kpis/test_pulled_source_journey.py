@@ -15,8 +15,8 @@ import threading
 import pytest
 from django.urls import reverse
 
-from kpis import tasks
-from kpis.models import Measurement, Pull, ResultSource
+from results import tasks
+from results.models import Measurement, Pull, ResultSource
 from tests.conftest import shown
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_run_now")]
@@ -60,7 +60,7 @@ def csv_server():
 
 
 def page_url(name, world, **kwargs):
-    return reverse(f"kpis:{name}", kwargs={"pk": world.program.pk, **kwargs})
+    return reverse(f"results:{name}", kwargs={"pk": world.program.pk, **kwargs})
 
 
 def text(page) -> str:

@@ -15,9 +15,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from kpis import sources
-from kpis.api import MAX_ITEMS
-from kpis.models import Measurement
+from results import sources
+from results.api import MAX_ITEMS
+from results.models import Measurement
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_run_now")]
 

@@ -6,8 +6,8 @@ import datetime
 
 import pytest
 
-from kpis import ingest
-from kpis.models import Measurement
+from results import ingest
+from results.models import Measurement
 from tests.kpis.test_results import push, token  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kpis.models import Measurement
 from kpis.services import kpi_save
 from progress.models import KpiSnapshot
 from progress.snapshots import progress_refresh
+from results.models import Measurement
 from tests.conftest import shown
 
 pytestmark = pytest.mark.django_db

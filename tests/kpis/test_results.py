@@ -12,8 +12,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpis import sources
-from kpis.models import Measurement, Pull, ResultSource, SourceKind
+from results import sources
+from results.models import Measurement, Pull, ResultSource, SourceKind
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_run_now")]
 
@@ -28,7 +28,7 @@ def upload_source(world):
 
 
 def url(name, world, **kwargs):
-    return reverse(f"kpis:{name}", kwargs={"pk": world.program.pk, **kwargs})
+    return reverse(f"results:{name}", kwargs={"pk": world.program.pk, **kwargs})
 
 
 def http_source(world, **settings) -> ResultSource:
@@ -372,8 +372,8 @@ def test_measurements_page_filters_and_exports(world, upload_source, as_user):
 
 def test_loading_uses_the_staging_copy_on_postgresql(world, upload_source):
     assert connection.vendor == "postgresql"
-    from kpis.ingest import Record
-    from kpis.loading import measurements_load
+    from results.ingest import Record
+    from results.loading import measurements_load
 
     record = Record(
         world.kpi.pk,
@@ -412,7 +412,7 @@ def test_pull_now_with_the_broker_down_says_nothing_ran(
 ):
     from kombu.exceptions import OperationalError
 
-    from kpis.tasks import run_pull
+    from results.tasks import run_pull
 
     def unreachable(**kwargs):
         raise OperationalError("Connection refused")
@@ -437,8 +437,8 @@ def test_a_token_pushes_only_into_its_own_programs_kpis(world, client):
     untouched."""
     import json as _json
 
-    from kpis.models import Measurement
-    from kpis.sources import token_create
+    from results.models import Measurement
+    from results.sources import token_create
 
     _token, secret = token_create(
         program=world.foreign_program, name="Globex CI", by=world.outsider.user

@@ -7,14 +7,14 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from kpis import sources
-from kpis.models import Pull
 from kpis.services import kpi_save, roi_target_save
 from programs.models import Cycle
 from progress.models import KpiSnapshot, StatusChange
 from progress.roi import realized_roi
 from progress.selectors import lift_by_kpi
 from progress.snapshots import LOAD_GRACE, progress_refresh, snapshots_stale, trail
+from results import sources
+from results.models import Pull
 from tests.conftest import shown
 
 pytestmark = pytest.mark.django_db

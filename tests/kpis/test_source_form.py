@@ -11,8 +11,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from kpis import sources
-from kpis.models import SourceKind
+from results import sources
+from results.models import SourceKind
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def shown_groups(html: str) -> dict[str, bool]:
 
 def source_page(client, world, source):
     return client.get(
-        reverse("kpis:source", kwargs={"pk": world.program.pk, "source_pk": source.pk})
+        reverse("results:source", kwargs={"pk": world.program.pk, "source_pk": source.pk})
     ).content.decode()
 
 
@@ -54,7 +54,7 @@ def test_an_http_sources_form_shows_its_url_and_schedule_but_no_sql(world, as_us
 
 
 def test_a_new_sources_form_works_without_javascript(world, as_user):
-    html = as_user("manager").get(reverse("kpis:sources", kwargs={"pk": world.program.pk}))
+    html = as_user("manager").get(reverse("results:sources", kwargs={"pk": world.program.pk}))
     html = html.content.decode()
     assert shown_groups(html) == {"http": True, "sql": True, "http sql": True}
     for legend in (
@@ -68,7 +68,7 @@ def test_a_new_sources_form_works_without_javascript(world, as_user):
 
 def test_a_form_sent_back_with_errors_shows_the_kind_it_was_sent_for(world, as_user):
     response = as_user("manager").post(
-        reverse("kpis:sources", kwargs={"pk": world.program.pk}),
+        reverse("results:sources", kwargs={"pk": world.program.pk}),
         {"name": "Warehouse", "kind": "sql", "query": "SELECT 1"},
     )
     assert response.status_code == 422

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from kpis import ingest, sources
-from kpis.loading import measurements_load
-from kpis.models import Measurement, SourceKind
 from kpis.services import kpi_save
+from results import ingest, sources
+from results.loading import measurements_load
+from results.models import Measurement, SourceKind
 from segments.models import Segment
 from tests.fuzzing import event, readers_answer, rolled_back
 

@@ -8,8 +8,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from blueprints.models import PropensityRun, SimulationBatch
-from kpis.models import Pull
 from programs.jobs import JobStatus, job_claim, job_fail, job_succeed
+from results.models import Pull
 from segments.models import ClusterRun, CustomerTable
 
 pytestmark = pytest.mark.django_db

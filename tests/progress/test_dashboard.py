@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kpis.models import Measurement
 from kpis.services import goal_save, kpi_save
+from results.models import Measurement
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kpis.models import Pull
 from kpis.services import goal_save, kpi_save
 from progress.models import DashboardVisit, SavedFilter
 from progress.snapshots import progress_refresh
+from results.models import Pull
 from tests.kpis.test_snapshots import daily, push
 
 pytestmark = pytest.mark.django_db

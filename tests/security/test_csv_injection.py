@@ -22,9 +22,9 @@ from blueprints import services as blueprint_services
 from blueprints.tasks import run_batch
 from initiatives.models import Initiative
 from initiatives.services import plan_defaults_ensure
-from kpis import ingest, sources
 from kpis.services import kpi_save
 from programs import csvsafe
+from results import ingest, sources
 from segments.services import attribute_save, segment_save
 
 pytestmark = pytest.mark.django_db
@@ -139,7 +139,7 @@ def test_the_measurements_export_neutralizes_names_and_keeps_negative_numbers(
 ):
     kpi, _segment = hostile_measurements
     response = as_user("executive").get(
-        reverse("kpis:measurements", kwargs={"pk": world.program.pk, "kpi_pk": kpi.pk}),
+        reverse("results:measurements", kwargs={"pk": world.program.pk, "kpi_pk": kpi.pk}),
         {"format": "csv"},
     )
     header, *rows = rows_of(response)
@@ -156,7 +156,7 @@ def test_the_measurements_export_reads_back_through_the_upload_as_it_was(
 ):
     kpi, segment = hostile_measurements
     body = as_user("manager").get(
-        reverse("kpis:measurements", kwargs={"pk": world.program.pk, "kpi_pk": kpi.pk}),
+        reverse("results:measurements", kwargs={"pk": world.program.pk, "kpi_pk": kpi.pk}),
         {"format": "csv"},
     )
     _header, rows = ingest.read_csv(body.content)

@@ -16,8 +16,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from kpis import sources
-from kpis.models import Pull, ResultSource, SourceKind
+from results import sources
+from results.models import Pull, ResultSource, SourceKind
 
 pytestmark = pytest.mark.django_db
 
@@ -281,7 +281,7 @@ def test_a_manager_who_moves_the_url_cannot_take_the_admins_token_along(
     settings.FOURFOLD_SOURCE_ALLOWED_HOSTS = ["127.0.0.0/8"]
     shop = servers("127.0.0.2")
     attacker = servers("127.0.0.3")
-    sources_url = reverse("kpis:sources", kwargs={"pk": world.program.pk})
+    sources_url = reverse("results:sources", kwargs={"pk": world.program.pk})
     response = as_user("admin").post(
         sources_url,
         source_form(url=f"{shop.url}/results", header_names="Authorization: Bearer admin-token"),
@@ -289,7 +289,7 @@ def test_a_manager_who_moves_the_url_cannot_take_the_admins_token_along(
     assert response.status_code == 302
     source = ResultSource.objects.get(name="Feed")
     assert source.headers == {"Authorization": "Bearer admin-token"}
-    page = reverse("kpis:source", kwargs={"pk": world.program.pk, "source_pk": source.pk})
+    page = reverse("results:source", kwargs={"pk": world.program.pk, "source_pk": source.pk})
     manager = as_user("manager")
     moved = manager.post(
         page, source_form(url=f"{attacker.url}/collect", header_names="Authorization:"), follow=True
@@ -307,7 +307,7 @@ def test_a_manager_who_moves_the_url_cannot_take_the_admins_token_along(
 
 def test_a_manager_cannot_enter_header_values(world, as_user):
     response = as_user("manager").post(
-        reverse("kpis:sources", kwargs={"pk": world.program.pk}),
+        reverse("results:sources", kwargs={"pk": world.program.pk}),
         source_form(url="https://feed.example/", header_names="Authorization: Bearer mine"),
     )
     assert response.status_code == 302  # the secrets field is the admin's: ignored
@@ -358,7 +358,7 @@ def test_a_manager_moves_a_sql_source_through_its_page_and_the_password_stays_be
     world, as_user
 ):
     source = warehouse_source(world)
-    url = reverse("kpis:source", kwargs={"pk": world.program.pk, "source_pk": source.pk})
+    url = reverse("results:source", kwargs={"pk": world.program.pk, "source_pk": source.pk})
     form = {
         "name": "Warehouse",
         "kind": "sql",

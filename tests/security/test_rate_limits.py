@@ -16,9 +16,9 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from kpis import sources
-from kpis.models import Measurement
 from programs import ratelimit
+from results import sources
+from results.models import Measurement
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

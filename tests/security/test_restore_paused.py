@@ -11,9 +11,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from kpis import sources
-from kpis.models import ResultSource, Schedule, SourceKind
 from programs.models import Program
+from results import sources
+from results.models import ResultSource, Schedule, SourceKind
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_a_restored_http_source_without_secrets_is_paused_and_its_schedule_is_of
     assert "Source “Feed” is paused" in page.replace("&ldquo;", "“").replace("&rdquo;", "”")
     # The source's page says so too, for whoever looks before resuming it.
     source_page = client_for(world, "outsider").get(
-        reverse("kpis:source", kwargs={"pk": program.pk, "source_pk": restored.pk})
+        reverse("results:source", kwargs={"pk": program.pk, "source_pk": restored.pk})
     )
     assert "paused" in source_page.content.decode()
     # The original keeps pulling.

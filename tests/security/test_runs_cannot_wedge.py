@@ -18,18 +18,18 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from kpis import sources, tasks
-from kpis.models import Pull, SourceKind
 from progress import services as progress_services
 from progress import tasks as progress_tasks
 from progress.models import RefreshRequest
+from results import sources, tasks
+from results.models import Pull, SourceKind
 
 ROOT = Path(__file__).resolve().parents[2]
 YESTERDAY = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
 
 
 def page(name, world, **kwargs):
-    return reverse(f"kpis:{name}", kwargs={"pk": world.program.pk, **kwargs})
+    return reverse(f"results:{name}", kwargs={"pk": world.program.pk, **kwargs})
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ def test_a_web_process_killed_in_the_middle_of_a_push_does_not_wedge_the_program
     }
     script = (
         "import django, sys; django.setup()\n"
-        "from kpis import sources; from kpis.models import ApiToken\n"
+        "from results import sources; from results.models import ApiToken\n"
         "items = [{'kpi': 'Conversion rate', 'period': f'2020-W{1 + n % 52:02d}',"
         " 'value': n % 90, 'segment': '', 'variant': '', 'numerator': '', 'denominator': ''}"
         " for n in range(400_000)]\n"

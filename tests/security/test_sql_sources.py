@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
-from kpis import egress, sources
-from kpis.models import Pull, ResultSource, SourceKind
+from results import egress, sources
+from results.models import Pull, ResultSource, SourceKind
 
 pytestmark = pytest.mark.django_db
 
@@ -212,7 +212,8 @@ def test_the_databases_error_text_is_not_shown(
     pull = run(source)
     page = as_user("manager").get(
         reverse(
-            "kpis:pull", kwargs={"pk": world.program.pk, "source_pk": source.pk, "pull_pk": pull.pk}
+            "results:pull",
+            kwargs={"pk": world.program.pk, "source_pk": source.pk, "pull_pk": pull.pk},
         )
     )
     text = page.content.decode()
@@ -259,7 +260,7 @@ def test_a_warehouse_source_made_in_the_page_loads(
             "('Conversion rate', current_date - 2, 2.5)"
         )
     response = as_user("admin").post(
-        reverse("kpis:sources", kwargs={"pk": world.program.pk}),
+        reverse("results:sources", kwargs={"pk": world.program.pk}),
         {
             "name": "Warehouse",
             "kind": "sql",
@@ -278,6 +279,6 @@ def test_a_warehouse_source_made_in_the_page_loads(
     pull = run(source)
     assert (pull.status, pull.inserted) == ("succeeded", 2), pull.error
     page = as_user("manager").get(
-        reverse("kpis:measurements", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk})
+        reverse("results:measurements", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk})
     )
     assert "2.75" in page.content.decode()

@@ -17,12 +17,12 @@ YESTERDAY = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
 
 
 def sources_url(world):
-    return reverse("kpis:sources", kwargs={"pk": world.program.pk})
+    return reverse("results:sources", kwargs={"pk": world.program.pk})
 
 
 def make_token(client, world, **fields) -> str:
     """Through the form, as an admin does; the secret as the page shows it once."""
-    url = reverse("kpis:token_create", kwargs={"pk": world.program.pk})
+    url = reverse("results:token_create", kwargs={"pk": world.program.pk})
     page = client.post(url, fields, follow=True).content.decode()
     return re.search(r'user-select-all">(ff_[^<]+)<', page)[1]
 
@@ -99,7 +99,7 @@ def test_a_token_without_a_day_does_not_expire(world, as_user, monkeypatch):
 
 def test_a_day_in_the_past_is_refused_with_a_message(world, as_user):
     admin = as_user("admin")
-    url = reverse("kpis:token_create", kwargs={"pk": world.program.pk})
+    url = reverse("results:token_create", kwargs={"pk": world.program.pk})
     response = admin.post(url, {"name": "Old", "expires_at": YESTERDAY}, follow=True)
     page = response.content.decode()
     assert "No token made. Valid until: Choose today or a later day." in page
@@ -118,6 +118,8 @@ def test_a_revoked_token_is_listed_as_revoked(world, as_user):
     admin = as_user("admin")
     make_token(admin, world, name="Old feed")
     token = world.program.api_tokens.get()
-    admin.post(reverse("kpis:token_revoke", kwargs={"pk": world.program.pk, "token_pk": token.pk}))
+    admin.post(
+        reverse("results:token_revoke", kwargs={"pk": world.program.pk, "token_pk": token.pk})
+    )
     (row,) = token_rows(admin.get(sources_url(world)).content.decode())
     assert "revoked" in row and "Revoke" not in row

@@ -5,7 +5,7 @@ the cap is read; valid workbooks under the limits read back cell for cell.
 A 208 KB workbook of 85 MB of shared strings held an upload 172 s and added 470 MB: openpyxl
 reads the shared strings whole even with read_only=True, and trusts the sheet's declared
 <dimension>. Each attack here builds the real hostile file, part by part, and sends it to
-both readers (`kpis.ingest.read_xlsx`, `programs.tables.read_table`) and through the pages a
+both readers (`results.ingest.read_xlsx`, `programs.tables.read_table`) and through the pages a
 person uses: the measurement upload, the customer table and the exposure history.
 """
 
@@ -27,12 +27,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blueprints.models import PropensityRun
-from kpis import ingest, sources
-from kpis.models import Measurement, Pull, SourceKind
 from programs import tables, workbooks
 from programs.jobs import JobStatus
 from programs.tables import TableError
 from programs.workbooks import WorkbookRefused, check_workbook
+from results import ingest, sources
+from results.models import Measurement, Pull, SourceKind
 from segments.models import CustomerTable
 from tests.blueprints.histories import history_form, make_shop
 from tests.security.workbooks import (
@@ -342,7 +342,7 @@ def upload_source(world):
 
 
 def results_url(name: str, world, **kwargs) -> str:
-    return reverse(f"kpis:{name}", kwargs={"pk": world.program.pk, **kwargs})
+    return reverse(f"results:{name}", kwargs={"pk": world.program.pk, **kwargs})
 
 
 def upload_measurements(client, world, source, data: bytes, capture) -> str:

@@ -1,6 +1,6 @@
 """Writes of question 4's data side: result sources, their pulls, uploads and pushes.
 
-Every way in ends in `_check_and_load`: read the rows, check every one (kpis.ingest),
+Every way in ends in `_check_and_load`: read the rows, check every one (results.ingest),
 and load all of them in one transaction, or none and say which rows are wrong.
 """
 
@@ -25,13 +25,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from kpis import egress, ingest
-from kpis.loading import measurements_load
-from kpis.models import ApiToken, Kpi, Pull, ResultSource, Schedule, SourceKind, UploadStage
-from kpis.signals import measurements_loaded
+from kpis.models import Kpi
 from programs.jobs import ACTIVE, JobStatus, enqueue_on_commit, job_claim, job_fail
 from programs.limits import job_memory_limit
 from programs.models import Membership, Program, Role
+from results import egress, ingest
+from results.loading import measurements_load
+from results.models import ApiToken, Pull, ResultSource, Schedule, SourceKind, UploadStage
+from results.signals import measurements_loaded
 
 log = structlog.get_logger(__name__)
 
@@ -272,7 +273,7 @@ def pull_queue(
         if busy.exists():
             raise ValidationError(_("A pull of this source is already queued or running."))
         pull = Pull.objects.create(source=source, trigger=trigger, created_by=by)
-        from kpis.tasks import run_pull
+        from results.tasks import run_pull
 
         enqueue_on_commit(
             run_pull,
@@ -799,7 +800,7 @@ def upload_receive(
             payload=data,
             created_by=by,
         )
-        from kpis.tasks import read_upload
+        from results.tasks import read_upload
 
         enqueue_on_commit(read_upload, pull_id=pull.pk, on_failure=_not_queued(pull))
     return pull
@@ -851,7 +852,7 @@ def upload_load(*, pull: Pull, mapping: dict[str, str], by: AbstractBaseUser) ->
             raise ValidationError(_("This upload is no longer waiting for its mapping."))
         source.mapping = {k: v for k, v in mapping.items() if v}
         source.save(update_fields=["mapping"])
-        from kpis.tasks import run_pull
+        from results.tasks import run_pull
 
         enqueue_on_commit(run_pull, pull_id=pull.pk, on_failure=_not_queued(pull))
     log.info("upload_queued", pull=pull.pk, source=source.pk, by=by.pk)

@@ -2,9 +2,9 @@ import structlog
 from celery import shared_task
 from django.conf import settings
 
-from kpis import sources
-from kpis.models import ResultSource, UploadStage
 from programs.jobs import ACTIVE, JobStatus
+from results import sources
+from results.models import ResultSource, UploadStage
 
 log = structlog.get_logger(__name__)
 

@@ -17,10 +17,10 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.security import HttpBearer
 
-from kpis import sources
-from kpis.models import ApiToken
 from programs import ratelimit
 from programs.jobs import JobStatus
+from results import sources
+from results.models import ApiToken
 
 MAX_ITEMS = 50_000
 PREFIX = "/api/"  # where config/urls.py mounts the API
@@ -219,6 +219,8 @@ class Invalid(Schema):
         429: Message,
     },
     summary="Load a batch of measurements, all or nothing",
+    # Kept from when this module was kpis/api.py: generated clients call it by this name.
+    operation_id="kpis_api_push_measurements",
     openapi_extra={
         "responses": {
             401: {"headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},

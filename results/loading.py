@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-from kpis.ingest import Record
-from kpis.models import Measurement
+from results.ingest import Record
+from results.models import Measurement
 
 
 @dataclass(frozen=True)

@@ -14,21 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
-from kpis import ingest, selectors, sources
-from kpis.forms import SourceForm, TokenForm, UploadForm
-from kpis.models import (
-    ApiToken,
-    Kpi,
-    Measurement,
-    Pull,
-    ResultSource,
-    UploadStage,
-    Variant,
-)
+from kpis.models import Kpi
 from programs import csvsafe
 from programs.access import Need, ProgramAccess, cycle_for, program_for
 from programs.http import HtmxHttpRequest
 from programs.jobs import JobStatus
+from results import ingest, selectors, sources
+from results.forms import SourceForm, TokenForm, UploadForm
+from results.models import ApiToken, Measurement, Pull, ResultSource, UploadStage, Variant
 
 
 def _context(access: ProgramAccess, section: str) -> dict:
@@ -65,7 +58,7 @@ def source_list(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("Source “%(name)s” connected.") % {"name": source.name})
-            return redirect("kpis:source", pk=pk, source_pk=source.pk)
+            return redirect("results:source", pk=pk, source_pk=source.pk)
     latest = Pull.objects.filter(source=OuterRef("pk")).order_by("-queued_at").values("pk")[:1]
     listed = list(
         access.program.sources.select_related("periodic_task__crontab")
@@ -76,7 +69,7 @@ def source_list(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     rows = [(s, last.get(s.last_pull_id), sources.next_run(s)) for s in listed]
     return render(
         request,
-        "kpis/source_list.html",
+        "results/source_list.html",
         {
             **_context(access, _("Result sources")),
             "rows": rows,
@@ -101,7 +94,7 @@ def source_detail(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResp
         messages.error(
             request, _("The push API source has no settings; manage its tokens instead.")
         )
-        return redirect("kpis:source", pk=pk, source_pk=source.pk)
+        return redirect("results:source", pk=pk, source_pk=source.pk)
     form = SourceForm(
         request.POST or None,
         instance=source,
@@ -129,11 +122,11 @@ def source_detail(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResp
                     )
                     % {"names": ", ".join(sorted(dropped))},
                 )
-            return redirect("kpis:source", pk=pk, source_pk=source.pk)
+            return redirect("results:source", pk=pk, source_pk=source.pk)
     source.refresh_from_db()
     return render(
         request,
-        "kpis/source_detail.html",
+        "results/source_detail.html",
         {
             **_context(access, source.name),
             "source": source,
@@ -158,9 +151,9 @@ def pull_now(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResponse:
         pull = sources.pull_queue(source=source, by=request.user, trigger=trigger)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("kpis:source", pk=pk, source_pk=source.pk)
+        return redirect("results:source", pk=pk, source_pk=source.pk)
     # If the broker cannot be reached, the run's page says that nothing ran.
-    return redirect("kpis:pull", pk=pk, source_pk=source.pk, pull_pk=pull.pk)
+    return redirect("results:pull", pk=pk, source_pk=source.pk, pull_pk=pull.pk)
 
 
 @login_required
@@ -169,7 +162,7 @@ def pull_detail(request: HtmxHttpRequest, pk: int, source_pk: int, pull_pk: int)
     access = program_for(request.user, pk)
     source = _source(access, source_pk)
     pull = get_object_or_404(Pull.objects.defer("payload"), pk=pull_pk, source=source)
-    template = "kpis/pull_detail.html"
+    template = "results/pull_detail.html"
     if request.htmx:
         template += "#pull-status"
     return render(request, template, {**_context(access, _("Run")), "source": source, "pull": pull})
@@ -183,19 +176,19 @@ def upload(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("file", [_("Choose a file.")])))
-        return redirect("kpis:source", pk=pk, source_pk=source.pk)
+        return redirect("results:source", pk=pk, source_pk=source.pk)
     file = form.cleaned_data["file"]
     if file.size > sources.MAX_BYTES:
         messages.error(request, _("The file is larger than 50 MB."))
-        return redirect("kpis:source", pk=pk, source_pk=source.pk)
+        return redirect("results:source", pk=pk, source_pk=source.pk)
     try:
         pull = sources.upload_receive(
             source=source, file_name=file.name, data=file.read(), by=request.user
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("kpis:source", pk=pk, source_pk=source.pk)
-    return redirect("kpis:upload_preview", pk=pk, source_pk=source.pk, pull_pk=pull.pk)
+        return redirect("results:source", pk=pk, source_pk=source.pk)
+    return redirect("results:upload_preview", pk=pk, source_pk=source.pk, pull_pk=pull.pk)
 
 
 @login_required
@@ -211,13 +204,15 @@ def upload_preview(request: HtmxHttpRequest, pk: int, source_pk: int, pull_pk: i
         UploadStage.READING,
         UploadStage.MAPPING,
     )
-    run_page = reverse("kpis:pull", kwargs={"pk": pk, "source_pk": source.pk, "pull_pk": pull.pk})
+    run_page = reverse(
+        "results:pull", kwargs={"pk": pk, "source_pk": source.pk, "pull_pk": pull.pk}
+    )
     if not waiting:  # read and failed, loading, or loaded: the run's page says which
         return HttpResponseClientRedirect(run_page) if request.htmx else redirect(run_page)
     if pull.stage == UploadStage.READING:
         if request.method == "POST":
             messages.error(request, _("The file is still being read; choose the mapping then."))
-        template = "kpis/upload_preview.html"
+        template = "results/upload_preview.html"
         if request.htmx:
             template += "#upload-reading"
         return render(
@@ -242,7 +237,7 @@ def upload_preview(request: HtmxHttpRequest, pk: int, source_pk: int, pull_pk: i
     }
     return render(
         request,
-        "kpis/upload_preview.html",
+        "results/upload_preview.html",
         {
             **_context(access, _("Map the columns") if source.is_pulled else _("Check the upload")),
             "source": source,
@@ -267,7 +262,7 @@ def token_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     else:
         problems = " ".join(f"{f.label}: {' '.join(f.errors)}" for f in form if f.errors)
         messages.error(request, _("No token made. %(problems)s") % {"problems": problems})
-    return redirect("kpis:sources", pk=pk)
+    return redirect("results:sources", pk=pk)
 
 
 @login_required
@@ -277,7 +272,7 @@ def token_revoke(request: HtmxHttpRequest, pk: int, token_pk: int) -> HttpRespon
     token = get_object_or_404(ApiToken, pk=token_pk, program=access.program)
     sources.token_revoke(token=token, by=request.user)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
-    return redirect("kpis:sources", pk=pk)
+    return redirect("results:sources", pk=pk)
 
 
 @login_required
@@ -347,7 +342,7 @@ def measurements(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,
-        "kpis/measurements.html",
+        "results/measurements.html",
         {
             **_context(access, kpi.name),
             "kpi": kpi,
