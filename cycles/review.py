@@ -39,7 +39,7 @@ from kpis.services import goals_carry_forward
 from programs.models import Cycle, Membership, Phase, Role
 from programs.services import ensure_cycle_open
 from progress.models import KpiSnapshot
-from progress.snapshots import snapshots_ensure
+from progress.snapshots import progress_refresh, snapshots_stale
 
 log = structlog.get_logger(__name__)
 
@@ -50,21 +50,25 @@ def _better(direction: str, a: Decimal, b: Decimal) -> bool:
 
 
 @transaction.atomic
-def review_open(*, cycle: Cycle) -> CycleReview:
+def review_open(*, cycle: Cycle, refresh: bool = True) -> CycleReview:
     """The cycle's review, with a row for every KPI and initiative (rows for ones added
     since are added). While the cycle is open each KPI's actual follows its progress: the
-    trend of its latest results, from the snapshots."""
+    trend of its latest results, from the snapshots, which are brought up to date first
+    when stale. A page that only shows the review passes `refresh=False`: it queued their
+    refresh itself and says the figures are being updated."""
     ensure_cycle_open(cycle)
     review, _created = CycleReview.objects.get_or_create(cycle=cycle)
+    today = timezone.localdate()
+    if refresh and snapshots_stale(cycle=cycle, today=today):
+        progress_refresh(cycle=cycle, today=today)
     _sync_rows(cycle, review)
     return review
 
 
 def _sync_rows(cycle: Cycle, review: CycleReview) -> None:
     """Bring the review's rows up to date with the cycle: every KPI with its target and
-    latest actual, every initiative (new ones with an outcome and a decision by status)."""
-
-    snapshots_ensure(cycle=cycle, today=timezone.localdate())
+    latest actual from the snapshots, every initiative (new ones with an outcome and a
+    decision by status)."""
     trends = {
         s.kpi_id: s
         for s in KpiSnapshot.objects.filter(kpi__goal__cycle=cycle, segment__isnull=True)

@@ -34,7 +34,7 @@ from programs import selectors, services
 from programs.access import Need, cycle_for, program_for
 from programs.http import HtmxHttpRequest
 from programs.models import Phase
-from progress.snapshots import snapshots_ensure
+from progress.snapshots import snapshots_refresh_if_stale
 
 
 @login_required
@@ -45,6 +45,8 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     access = program_for(request.user, pk, need=Need.MANAGE if posting else Need.VIEW)
     cycle = cycle_for(access.program, None if posting else request.GET.get("cycle"))
     can_edit = cycle.is_open and access.membership.can_manage
+    # The KPIs' actuals come from the snapshots: stale ones are queued for the worker.
+    updating = snapshots_refresh_if_stale(cycle=cycle, today=timezone.localdate())
     # ?close=1: the review was just saved by "Close cycle"; the page asks to confirm,
     # read-only, so that nothing typed on it can be lost by closing.
     closing, closing_error = None, None
@@ -53,7 +55,7 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             closing = act.close_plan(cycle=cycle)
         except ValidationError as error:
             closing_error = " ".join(error.messages)
-    current = act.review_open(cycle=cycle) if can_edit else None
+    current = act.review_open(cycle=cycle, refresh=posting) if can_edit else None
     current = current or CycleReview.objects.filter(cycle=cycle).first()
     if current is None:
         return render(
@@ -123,6 +125,7 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "cycles/review.html",
         {
             **context,
+            "updating": updating,
             "closing": closing,
             "closing_error": closing_error,
             "may_close": can_edit,
@@ -193,8 +196,9 @@ def cycle_compare(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Every cycle side by side: maturity, KPIs planned and reached, initiatives."""
     access = program_for(request.user, pk)
     current = selectors.program_open_cycle(program=access.program)
-    if current is not None:
-        snapshots_ensure(cycle=current, today=timezone.localdate())  # a new cycle's KPIs too
+    updating = current is not None and snapshots_refresh_if_stale(
+        cycle=current, today=timezone.localdate()
+    )
     comparison = cycles_selectors.cycle_comparison(program=access.program)
     return render(
         request,
@@ -205,6 +209,7 @@ def cycle_compare(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 section=_("Cycles compared"),
                 edit=Need.VIEW,
             ),
+            "updating": updating,
             "comparison": comparison,
             "radar": charts.maturity_by_cycle(comparison=comparison),
             "kpi_charts": charts.kpis_by_cycle(comparison=comparison),

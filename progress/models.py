@@ -126,7 +126,7 @@ class KpiSnapshot(models.Model):
     trail = models.JSONField(default=list)
     trail_year = models.JSONField(default=list)
     # Personalized against control, for KPIs with both (all traffic only): see
-    # kpis.selectors.lift_summary for the keys.
+    # progress.selectors.LiftSummary for the keys.
     lift = models.JSONField(null=True)
     # Why this KPI's progress could not be computed (its other figures are then empty):
     # one KPI's impossible results never stop the others' refresh.

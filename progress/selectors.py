@@ -1,3 +1,6 @@
+"""What progress reads: measured series, plans, lift, realized ROI, the dashboard's cards
+and changes, status counts and the portfolio, as plain data."""
+
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass

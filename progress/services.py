@@ -1,3 +1,6 @@
+"""What progress writes: the refresh requests that loads join, dashboard visits, saved views
+and each person's e-mail settings."""
+
 import datetime
 
 import structlog

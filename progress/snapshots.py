@@ -3,7 +3,8 @@
 The dashboards read KpiSnapshot rows instead of aggregating years of daily results per
 request. A refresh recomputes a whole cycle in a fixed number of queries; it runs as a
 Celery job after every load of results, every night (expected progress moves with the
-date), and inline when a dashboard finds a snapshot missing or older than its KPI.
+date), and when a page finds a snapshot missing or older than its KPI: the page then says
+its figures are being updated, and the worker refreshes them (a GET never writes).
 A refresh also records each KPI whose status changed or whose trend crossed its alert
 threshold (StatusChange), which the alert e-mails and "what changed" read.
 """
@@ -11,6 +12,7 @@ threshold (StatusChange), which the alert e-mails and "what changed" read.
 import datetime
 
 import structlog
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +23,7 @@ from programs.models import Cycle
 from progress.models import KpiSnapshot, StatusChange
 from progress.pace import Point, progress
 from progress.selectors import UNCOMPUTABLE, kpi_plan, lifts_isolated, series_by_kpi
+from progress.tasks import refresh_cycle
 from results.models import Pull
 
 log = structlog.get_logger(__name__)
@@ -184,12 +187,40 @@ def snapshots_stale(*, cycle: Cycle, today: datetime.date) -> bool:
     ).exists()
 
 
-def snapshots_ensure(*, cycle: Cycle, today: datetime.date) -> None:
-    """Refresh the cycle's snapshots here and now if they are stale: pages that read them
-    never show numbers older than the results (the job usually got there first). A closed
-    cycle's snapshots stay as they were when it closed; computed only if it has none."""
-    if not cycle.is_open:
-        progress_refresh(cycle=cycle)  # once, as of its closing day; then it stays
-        return
-    if snapshots_stale(cycle=cycle, today=today):
-        progress_refresh(cycle=cycle, today=today, wait=False)
+def _refresh_key(cycle_id: int) -> str:
+    return f"progress-refresh-queued:{cycle_id}"
+
+
+def snapshots_refresh_if_stale(*, cycle: Cycle, today: datetime.date) -> bool:
+    """Queue the cycle's refresh if its snapshots are stale (a closed cycle's: if it has
+    none), and say so: True while the page shows figures that are being updated. A page
+    only reads; the worker writes. One refresh is queued per cycle however many pages ask
+    until it has run (the cache remembers it, for LOAD_GRACE at most should the job be
+    lost), and a refresh the broker refused is asked again by the next page."""
+    if cycle.is_open:
+        stale = snapshots_stale(cycle=cycle, today=today)
+    else:
+        stale = (
+            Kpi.objects.filter(goal__cycle=cycle).exists()
+            and not KpiSnapshot.objects.filter(kpi__goal__cycle=cycle).exists()
+        )
+    if not stale:
+        return False
+    key = _refresh_key(cycle.pk)
+    if cache.add(key, True, timeout=LOAD_GRACE.total_seconds()):
+
+        def not_queued(error: Exception) -> None:
+            cache.delete(key)
+            log.warning("progress_refresh_not_queued", cycle=cycle.pk, error=str(error))
+
+        enqueue_on_commit(refresh_cycle, cycle_id=cycle.pk, on_failure=not_queued)
+    return True
+
+
+def page_refresh_run(*, cycle_id: int) -> None:
+    """The refresh a page queued (progress.tasks.refresh_cycle): an open cycle's snapshots
+    as of today, a closed one's as of its closing day; then pages may queue the next."""
+    cycle = Cycle.objects.filter(pk=cycle_id).first()
+    if cycle is not None:
+        progress_refresh(cycle=cycle)
+    cache.delete(_refresh_key(cycle_id))

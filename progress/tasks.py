@@ -1,3 +1,7 @@
+"""Progress' background jobs: the refresh after a load and every night, the alerts and the
+weekly digest. Their Celery names are the ones they had in kpis/tasks.py: beat's stored
+entries and queued messages name them so (ARCHITECTURE.md, moving a model)."""
+
 from celery import shared_task
 
 from programs.models import Cycle
@@ -15,6 +19,15 @@ def refresh_progress(*, program_id: int) -> None:
     cycle = Cycle.objects.filter(program_id=program_id, closed_at__isnull=True).first()
     if cycle is not None:
         progress_refresh(cycle=cycle)
+
+
+@shared_task(name="progress.tasks.refresh_cycle", ignore_result=True)
+def refresh_cycle(*, cycle_id: int) -> None:
+    """Recompute one cycle's snapshots that a page found stale (an open cycle's as of
+    today, a closed one's as of its closing day)."""
+    from progress.snapshots import page_refresh_run
+
+    page_refresh_run(cycle_id=cycle_id)
 
 
 @shared_task(name="kpis.tasks.refresh_all_progress", ignore_result=True)

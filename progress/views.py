@@ -25,7 +25,7 @@ from progress import charts, selectors, services
 from progress.forms import DashboardFilterForm, NotificationsForm, SavedFilterForm
 from progress.models import ProgressStatus
 from progress.pace import progress
-from progress.snapshots import snapshots_ensure
+from progress.snapshots import snapshots_refresh_if_stale
 
 
 @login_required
@@ -38,7 +38,7 @@ def dashboard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if cycle is None:
         raise Http404
     today = timezone.localdate()
-    snapshots_ensure(cycle=cycle, today=today)
+    updating = snapshots_refresh_if_stale(cycle=cycle, today=today)
     filters = DashboardFilterForm(request.GET, cycle=cycle)
     chosen = filters.choices()
     cards = selectors.dashboard_cards(
@@ -49,6 +49,7 @@ def dashboard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = {
         **access.page_context(cycle=cycle, section=_("Dashboard"), edit=Need.VIEW),
         "cards": cards,
+        "updating": updating,
         "statuses": [
             (s, ProgressStatus(s).label, statuses[s]) for s in ProgressStatus if statuses[s]
         ],
@@ -233,7 +234,7 @@ def kpi_progress(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse
     against control; its chart arrives as a fragment of its own (kpi_chart)."""
     access = program_for(request.user, pk)
     kpi = kpi_selectors.kpi_of(program=access.program, pk=kpi_pk)
-    snapshots_ensure(cycle=kpi.goal.cycle, today=timezone.localdate())
+    updating = snapshots_refresh_if_stale(cycle=kpi.goal.cycle, today=timezone.localdate())
     snapshots = list(kpi.snapshots.select_related("segment").order_by("segment__name"))
     return _fragment(
         request,
@@ -245,7 +246,9 @@ def kpi_progress(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse
         context={
             "program": access.program,
             "kpi": kpi,
-            "result": next(s for s in snapshots if s.segment_id is None),
+            "updating": updating,
+            # None until the worker's first refresh of a new KPI (the page says updating)
+            "result": next((s for s in snapshots if s.segment_id is None), None),
             "lift": selectors.kpi_lift(kpi=kpi),
             "segment_rows": [s for s in snapshots if s.segment_id is not None],
         },
@@ -294,8 +297,9 @@ def roi_realized(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     access = program_for(request.user, pk)
     cycle = cycle_for(access.program, request.GET.get("cycle"))
     roi = kpi_selectors.roi_target(cycle=cycle)
-    if roi and roi.attribution_kpi_id:
-        snapshots_ensure(cycle=cycle, today=timezone.localdate())
+    updating = bool(roi and roi.attribution_kpi_id) and snapshots_refresh_if_stale(
+        cycle=cycle, today=timezone.localdate()
+    )
     realized = selectors.roi_realized(roi=roi, today=timezone.localdate()) if roi else None
     return _fragment(
         request,
@@ -304,5 +308,5 @@ def roi_realized(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         section=_("ROI target"),
         back=reverse("kpis:roi", kwargs={"pk": pk}) + f"?cycle={cycle.number}",
         template="_roi_realized.html",
-        context={"roi": roi, "realized": realized},
+        context={"roi": roi, "realized": realized, "updating": updating},
     )

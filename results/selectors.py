@@ -1,3 +1,5 @@
+"""What the result pages read: a source's change history."""
+
 import datetime
 import itertools
 from dataclasses import dataclass

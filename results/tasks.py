@@ -1,3 +1,7 @@
+"""The jobs that bring results in: a pull, an upload's reading, scheduled pulls, expiring
+stuck runs. Their Celery names are the ones they had in kpis/tasks.py: the periodic tasks
+users scheduled are stored under them."""
+
 import structlog
 from celery import shared_task
 from django.conf import settings

@@ -535,7 +535,7 @@ MATRIX |= {
 
 MATRIX |= {
     # The push API answers to a program's token, never to a session: a logged-in member,
-    # an outsider and an anonymous caller alike get 401 (tokens: tests/kpis/test_results.py).
+    # an outsider and an anonymous caller alike get 401 (tokens: tests/results/test_results.py).
     "api:push_measurements": Rule(
         kwargs=lambda w: {},
         allowed=frozenset(),

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from config.celery import app
 from programs.jobs import JobStatus
-from tests.kpis.test_results import http_source
+from tests.results.test_results import http_source
 from tests.test_celery_worker import wait_for
 
 pytestmark = [

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_program_flow import log_in
-from tests.kpis.test_pulled_source_journey import CsvServer
+from tests.results.test_pulled_source_journey import CsvServer
 
 pytestmark = [
     pytest.mark.browser,

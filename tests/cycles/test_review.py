@@ -29,7 +29,7 @@ from kpis.models import Goal, Kpi, RoiTarget, StrategicAnswer
 from kpis.services import kpi_save, roi_target_save, strategic_answer_save
 from programs.models import Cycle
 from tests.conftest import shown
-from tests.kpis.test_snapshots import daily, push
+from tests.progress.test_snapshots import daily, push
 
 pytestmark = pytest.mark.django_db
 

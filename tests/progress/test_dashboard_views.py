@@ -14,7 +14,7 @@ from kpis.services import goal_save, kpi_save
 from progress.models import DashboardVisit, SavedFilter
 from progress.snapshots import progress_refresh
 from results.models import Pull
-from tests.kpis.test_snapshots import daily, push
+from tests.progress.test_snapshots import daily, push
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 
 from results import ingest
 from results.models import Measurement
-from tests.kpis.test_results import push, token  # noqa: F401 (fixture)
+from tests.results.test_results import push, token  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 

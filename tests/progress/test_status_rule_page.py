@@ -9,7 +9,7 @@ from django.urls import reverse
 from kpis.models import Kpi
 from progress.snapshots import progress_refresh
 from tests.conftest import shown
-from tests.kpis.test_results import push, token  # noqa: F401 (fixture)
+from tests.results.test_results import push, token  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 

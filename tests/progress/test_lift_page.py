@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import shown
-from tests.kpis.test_results import push, token  # noqa: F401 (fixture)
+from tests.results.test_results import push, token  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from kpis.services import kpi_save
 from progress.alerts import status_alerts_send, weekly_digest_send
 from progress.models import KpiSnapshot, ProgressStatus, StatusChange
 from progress.snapshots import progress_refresh
-from tests.kpis.test_snapshots import daily, push
+from tests.progress.test_snapshots import daily, push
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_run_here")]
 
