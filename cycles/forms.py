@@ -48,9 +48,28 @@ class CountermeasureForm(StyledForm, forms.ModelForm):
         }
 
 
-KpiReviewFormSet = forms.modelformset_factory(KpiReview, form=KpiReviewForm, extra=0)
+class RowForms:
+    """One form per review row, each named after its KPI or initiative (kpi-12-decision),
+    so the page can show rows not saved yet and the save finds each row's answers."""
+
+    def __init__(self, form_class, data, rows, *, prefix: str, key: str):
+        self.forms = [
+            form_class(data, instance=row, prefix=f"{prefix}-{getattr(row, key)}") for row in rows
+        ]
+
+    def __iter__(self):
+        return iter(self.forms)
+
+    def __len__(self) -> int:
+        return len(self.forms)
+
+    def is_valid(self) -> bool:
+        return all([f.is_valid() for f in self.forms])
 
 
-InitiativeReviewFormSet = forms.modelformset_factory(
-    InitiativeReview, form=InitiativeReviewForm, extra=0
-)
+def kpi_review_forms(data, rows) -> RowForms:
+    return RowForms(KpiReviewForm, data, rows, prefix="kpi", key="kpi_id")
+
+
+def initiative_review_forms(data, rows) -> RowForms:
+    return RowForms(InitiativeReviewForm, data, rows, prefix="initiative", key="initiative_id")

@@ -49,65 +49,102 @@ def _better(direction: str, a: Decimal, b: Decimal) -> bool:
     return a > b if direction == "higher" else a < b
 
 
+@dataclass
+class ReviewRows:
+    """A cycle's review with a row for every KPI and initiative, each row's baseline,
+    target and actual as of now; rows and review not saved yet have no pk."""
+
+    review: CycleReview
+    kpis: list[KpiReview]
+    initiatives: list[InitiativeReview]
+
+
+def review_draft(*, cycle: Cycle) -> ReviewRows:
+    """The review as its page shows it before anyone saved it: the saved rows brought up
+    to date in memory, and new rows for KPIs and initiatives added since. Writes nothing
+    (GET never writes); the first save makes them (review_open)."""
+    review = CycleReview.objects.filter(cycle=cycle).first() or CycleReview(cycle=cycle)
+    return _rows(cycle, review)
+
+
 @transaction.atomic
 def review_open(*, cycle: Cycle, refresh: bool = True) -> CycleReview:
-    """The cycle's review, with a row for every KPI and initiative (rows for ones added
-    since are added). While the cycle is open each KPI's actual follows its progress: the
-    trend of its latest results, from the snapshots, which are brought up to date first
-    when stale. A page that only shows the review passes `refresh=False`: it queued their
-    refresh itself and says the figures are being updated."""
+    """The cycle's review, saved, with a row for every KPI and initiative (rows for ones
+    added since are added). While the cycle is open each KPI's actual follows its progress:
+    the trend of its latest results, from the snapshots, which are brought up to date first
+    when stale (`refresh=False` reads them as they are)."""
     ensure_cycle_open(cycle)
     review, _created = CycleReview.objects.get_or_create(cycle=cycle)
     today = timezone.localdate()
     if refresh and snapshots_stale(cycle=cycle, today=today):
         progress_refresh(cycle=cycle, today=today)
-    _sync_rows(cycle, review)
+    _rows_save(cycle, review)
     return review
 
 
-def _sync_rows(cycle: Cycle, review: CycleReview) -> None:
-    """Bring the review's rows up to date with the cycle: every KPI with its target and
-    latest actual from the snapshots, every initiative (new ones with an outcome and a
-    decision by status)."""
+def _rows_save(cycle: Cycle, review: CycleReview) -> None:
+    rows = _rows(cycle, review)
+    KpiReview.objects.bulk_create([r for r in rows.kpis if r.pk is None])
+    KpiReview.objects.bulk_update(
+        [r for r in rows.kpis if r.pk is not None], ["baseline", "planned", "actual", "status"]
+    )
+    InitiativeReview.objects.bulk_create([r for r in rows.initiatives if r.pk is None])
+
+
+def review_rows(*, review: CycleReview) -> ReviewRows:
+    """A saved review with its saved rows, as they are (a closed cycle's, or after
+    review_open)."""
+    return ReviewRows(
+        review=review,
+        kpis=list(review.kpis.select_related("kpi__goal")),
+        initiatives=list(review.initiatives.select_related("initiative")),
+    )
+
+
+def _rows(cycle: Cycle, review: CycleReview) -> ReviewRows:
+    """Every KPI's row with its target and latest actual from the snapshots, every
+    initiative's (new ones with an outcome and a decision by status), in the page's
+    order; nothing is saved here."""
     trends = {
         s.kpi_id: s
         for s in KpiSnapshot.objects.filter(kpi__goal__cycle=cycle, segment__isnull=True)
     }
-    rows = {r.kpi_id: r for r in review.kpis.all()}
-    fresh, changed = [], []
-    for kpi in Kpi.objects.filter(goal__cycle=cycle):
+    saved = review.pk is not None
+    rows = {r.kpi_id: r for r in review.kpis.select_related("kpi__goal")} if saved else {}
+    kpi_rows = []
+    for kpi in Kpi.objects.filter(goal__cycle=cycle).select_related("goal"):
         snapshot = trends.get(kpi.pk)
         actual = (
             Decimal(str(round(snapshot.trend, 4)))
             if snapshot and snapshot.trend is not None
             else None
         )
-        row = rows.get(kpi.pk)
-        if row is None:
-            row = KpiReview(review=review, kpi=kpi)
-            fresh.append(row)
-        else:
-            changed.append(row)
+        row = rows.get(kpi.pk) or KpiReview(review=review, kpi=kpi)
         row.baseline, row.planned, row.actual = kpi.baseline, kpi.target, actual
         row.status = snapshot.status if snapshot else ""
-    KpiReview.objects.bulk_create(fresh)
-    KpiReview.objects.bulk_update(changed, ["baseline", "planned", "actual", "status"])
-    known = set(review.initiatives.values_list("initiative_id", flat=True))
+        kpi_rows.append(row)
+    kpi_rows.sort(key=lambda r: (r.kpi.goal_id, r.kpi_id))
+    known = (
+        {r.initiative_id: r for r in review.initiatives.select_related("initiative")}
+        if saved
+        else {}
+    )
     defaults = {
         Status.DONE: (InitiativeOutcome.INCONCLUSIVE, InitiativeDecision.DONE),
         Status.STOPPED: (InitiativeOutcome.LOST, InitiativeDecision.STOP),
     }
-    InitiativeReview.objects.bulk_create(
-        [
-            InitiativeReview(
-                review=review,
-                initiative=initiative,
-                outcome=defaults.get(initiative.status, (InitiativeOutcome.NOT_FINISHED,))[0],
-                decision=defaults.get(initiative.status, (None, InitiativeDecision.CONTINUE))[1],
-            )
-            for initiative in Initiative.objects.filter(cycle=cycle).exclude(pk__in=known)
-        ]
-    )
+    initiative_rows = [
+        known.get(initiative.pk)
+        or InitiativeReview(
+            review=review,
+            initiative=initiative,
+            outcome=defaults.get(initiative.status, (InitiativeOutcome.NOT_FINISHED,))[0],
+            decision=defaults.get(initiative.status, (None, InitiativeDecision.CONTINUE))[1],
+        )
+        for initiative in Initiative.objects.filter(cycle=cycle)
+    ]
+    initiative_rows.sort(key=lambda r: (r.initiative.starts_on, r.initiative_id))
+    return ReviewRows(review=review, kpis=kpi_rows, initiatives=initiative_rows)
 
 
 def kpi_review_errors(row: KpiReview, decision: str, new_target: Decimal | None) -> str:
@@ -328,7 +365,7 @@ def cycle_start_next(
         review = CycleReview.objects.filter(cycle=locked).first()
         if review is None or review.updated_by_id is None:
             raise ValidationError(_("Write and save the review before starting the next cycle."))
-        _sync_rows(locked, review)  # KPIs or initiatives added since it was last opened
+        _rows_save(locked, review)  # KPIs or initiatives added since it was last opened
         carried, problems = _next_targets(review)
         if problems:
             raise ValidationError(problems)

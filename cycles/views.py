@@ -6,6 +6,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,11 +22,11 @@ from cycles import selectors as cycles_selectors
 from cycles.forms import (
     CountermeasureForm,
     CycleReviewForm,
-    InitiativeReviewFormSet,
-    KpiReviewFormSet,
     PhaseForm,
+    initiative_review_forms,
+    kpi_review_forms,
 )
-from cycles.models import CycleReview, InitiativeReview, KpiReview
+from cycles.models import CycleReview
 from cycles.wheel import QUESTIONS_BY_PHASE, wheel
 from initiatives.selectors import completeness as plan_completeness
 from initiatives.selectors import open_collision_count
@@ -40,7 +41,18 @@ from progress.snapshots import snapshots_refresh_if_stale
 @login_required
 @require_http_methods(["GET", "POST"])
 def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """The open cycle's review (managers write it), or a closed cycle's (?cycle=N)."""
+    """The open cycle's review (managers write it), or a closed cycle's (?cycle=N). A save
+    that is refused (422) writes nothing, not even the rows a first save makes."""
+    if request.method != "POST":
+        return _review(request, pk)
+    with transaction.atomic():
+        response = _review(request, pk)
+        if response.status_code == 422:
+            transaction.set_rollback(True)
+    return response
+
+
+def _review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     posting = request.method == "POST"
     access = program_for(request.user, pk, need=Need.MANAGE if posting else Need.VIEW)
     cycle = cycle_for(access.program, None if posting else request.GET.get("cycle"))
@@ -55,20 +67,25 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             closing = act.close_plan(cycle=cycle)
         except ValidationError as error:
             closing_error = " ".join(error.messages)
-    current = act.review_open(cycle=cycle, refresh=posting) if can_edit else None
-    current = current or CycleReview.objects.filter(cycle=cycle).first()
-    if current is None:
+    # The page shows the review as it would be saved; the first save makes its rows.
+    if can_edit and posting:
+        rows = act.review_rows(review=act.review_open(cycle=cycle))
+    elif can_edit:
+        rows = act.review_draft(cycle=cycle)
+    else:
+        saved = CycleReview.objects.filter(cycle=cycle).first()
+        rows = act.review_rows(review=saved) if saved else None
+    if rows is None:
         return render(
             request,
             "cycles/review.html",
             {**access.page_context(cycle=cycle, section=_("Review"), edit=Need.MANAGE)},
         )
-    kpi_rows = KpiReview.objects.filter(review=current).select_related("kpi__goal")
-    initiative_rows = InitiativeReview.objects.filter(review=current).select_related("initiative")
+    current = rows.review
     data = request.POST if posting else None
     form = CycleReviewForm(data, instance=current)
-    kpis = KpiReviewFormSet(data, queryset=kpi_rows, prefix="kpi")
-    initiatives = InitiativeReviewFormSet(data, queryset=initiative_rows, prefix="initiative")
+    kpis = kpi_review_forms(data, rows.kpis)
+    initiatives = initiative_review_forms(data, rows.initiatives)
     # A countermeasure typed beside the review is sent with it (Add, Save, Close) and added.
     countermeasure = CountermeasureForm(data)
     adding = posting and (request.POST.get("then") == "add" or countermeasure.has_changed())
@@ -134,7 +151,7 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "kpis": kpis,
             "initiatives": initiatives,
-            "countermeasures": current.countermeasures.all(),
+            "countermeasures": current.countermeasures.all() if current.pk else [],
             "countermeasure_form": countermeasure,
             "cycles": selectors.cycle_history(program=access.program),
         },

@@ -5,29 +5,17 @@ program as each of its people: no row is inserted, updated or deleted. (Sessions
 rate limits' counters are the framework's bookkeeping, not the program's rows.)
 
 Pages that find their snapshots stale queue the refresh and say "updating" (the worker
-writes, so queued work stays queued here). One writer remains, allowed only its own tables
-so that nothing else creeps in: the review page makes its rows on first view (to be made on
-its first save)."""
+writes, so queued work stays queued here); the review page shows rows not saved yet, which
+its first save makes."""
 
 import re
-from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
-from django.urls import resolve
 
 from tests.conftest import client_for
 from tests.test_access_matrix import MATRIX, ROLES, demo  # noqa: F401 (the demo fixture)
 
-REVIEW_ROWS = {
-    "programs_cyclereview",
-    "programs_historicalcyclereview",
-    "programs_kpireview",
-    "programs_initiativereview",
-}
-STILL_WRITES = {  # URL name -> the tables it may still write (see above)
-    "cycles:review": REVIEW_ROWS,
-}
 BOOKKEEPING = {"django_session", "fourfold_cache", "axes_accessattempt", "axes_accesslog"}
 WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
@@ -35,19 +23,18 @@ WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re
 class Writes:
     """The tables written while it is on, with the statement's first words."""
 
-    def __init__(self, allowed: set[str] = frozenset()):
+    def __init__(self):
         self.seen: list[str] = []
-        self.allowed = BOOKKEEPING | allowed
 
     def __call__(self, execute, sql, params, many, context):
         match = WRITE.match(sql)
-        if match and match.group(1) not in self.allowed:
+        if match and match.group(1) not in BOOKKEEPING:
             self.seen.append(f"{match.group(1)}: {sql[:60]}")
         return execute(sql, params, many, context)
 
 
 def writes_of(client, url: str) -> list[str]:
-    writes = Writes(STILL_WRITES.get(resolve(urlsplit(url).path).view_name, set()))
+    writes = Writes()
     with connection.execute_wrapper(writes):
         client.get(url)
     return writes.seen

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from cycles.models import KpiReview
+from cycles.models import Countermeasure, KpiReview
 from cycles.review import cycle_start_next, review_open
 from programs.models import Cycle
 from programs.services import cycle_set_phase
@@ -80,16 +80,18 @@ def test_a_cycle_keeps_the_phase_it_ended_in(world, as_user, cycle):
     assert f"Closed {TODAY():%-d %b %Y}" in text and "81 days early" in text
 
 
-def review_data(row, **changes):
+def opened(client, url):
+    """The review page as a manager opens it: shown, and nothing written (its rows come
+    with the first save)."""
+    assert client.get(url).status_code == 200
+    assert not KpiReview.objects.exists()
+
+
+def review_data(kpi, **changes):
     return {
-        "kpi-TOTAL_FORMS": "1",
-        "kpi-INITIAL_FORMS": "1",
-        "kpi-0-id": str(row.pk),
-        "kpi-0-decision": "raise",
-        "kpi-0-new_target": "2.7",
-        "kpi-0-note": "Typed just before closing",
-        "initiative-TOTAL_FORMS": "0",
-        "initiative-INITIAL_FORMS": "0",
+        f"kpi-{kpi.pk}-decision": "raise",
+        f"kpi-{kpi.pk}-new_target": "2.7",
+        f"kpi-{kpi.pk}-note": "Typed just before closing",
         "what_worked": "A/B discipline",
         "what_did_not": "",
         "lessons": "",
@@ -100,11 +102,10 @@ def review_data(row, **changes):
 def test_close_saves_the_review_first_and_asks_to_confirm_the_dates(world, as_user, cycle):
     client = as_user("manager")
     url = reverse("cycles:review", kwargs={"pk": world.program.pk})
-    client.get(url)
-    row = KpiReview.objects.get()
-    response = client.post(url, review_data(row, then="close"))
+    opened(client, url)
+    response = client.post(url, review_data(world.kpi, then="close"))
     assert response.status_code == 302 and response.url == f"{url}?close=1"
-    row.refresh_from_db()
+    row = KpiReview.objects.get()
     assert (row.decision, row.note) == ("raise", "Typed just before closing")  # kept
     cycle.refresh_from_db()
     assert cycle.is_open  # not closed before it is confirmed
@@ -115,7 +116,7 @@ def test_close_saves_the_review_first_and_asks_to_confirm_the_dates(world, as_us
     until = tomorrow + datetime.timedelta(days=91)
     assert f"Cycle 2 starts on {tomorrow:%-d %b %Y} and runs until {until:%-d %b %Y}" in page
     # The confirmation shows the saved review read-only: nothing typed there can be lost.
-    assert 'name="kpi-0-note"' not in page and "Typed just before closing" in page
+    assert f'name="kpi-{world.kpi.pk}-note"' not in page and "Typed just before closing" in page
     response = client.post(
         reverse("cycles:cycle_start_next", kwargs={"pk": world.program.pk}),
         {"closes_on": today.isoformat()},
@@ -131,9 +132,10 @@ def test_close_saves_the_review_first_and_asks_to_confirm_the_dates(world, as_us
 def test_an_invalid_review_is_not_closed(world, as_user, cycle):
     client = as_user("manager")
     url = reverse("cycles:review", kwargs={"pk": world.program.pk})
-    client.get(url)
-    row = KpiReview.objects.get()
-    response = client.post(url, review_data(row, then="close", **{"kpi-0-new_target": ""}))
+    opened(client, url)
+    response = client.post(
+        url, review_data(world.kpi, then="close", **{f"kpi-{world.kpi.pk}-new_target": ""})
+    )
     assert response.status_code == 422 and "Give the new target." in response.content.decode()
     cycle.refresh_from_db()
     assert cycle.is_open
@@ -181,10 +183,9 @@ def test_history_and_comparison_show_the_real_dates(world, as_user, cycle):
 def test_a_countermeasure_typed_but_not_added_is_added_by_closing(world, as_user, cycle):
     client = as_user("manager")
     url = reverse("cycles:review", kwargs={"pk": world.program.pk})
-    client.get(url)
-    row = KpiReview.objects.get()
+    opened(client, url)
     typed = {"what": "Retag the checkout", "who": "Analytics", "due": "2030-01-31"}
-    response = client.post(url, review_data(row, then="close", **typed))
+    response = client.post(url, review_data(world.kpi, then="close", **typed))
     assert response.status_code == 302 and response.url == f"{url}?close=1"
     page = " ".join(client.get(response.url).content.decode().split())
     assert "<strong>Retag the checkout</strong> · Analytics · by 31 Jan 2030" in page
@@ -195,29 +196,29 @@ def test_an_invalid_countermeasure_typed_beside_the_review_keeps_the_cycle_open(
 ):
     client = as_user("manager")
     url = reverse("cycles:review", kwargs={"pk": world.program.pk})
-    client.get(url)
-    row = KpiReview.objects.get()
+    opened(client, url)
     typed = {"what": "Retag the checkout", "who": "", "due": ""}
-    response = client.post(url, review_data(row, then="close", **typed))
+    response = client.post(url, review_data(world.kpi, then="close", **typed))
     page = response.content.decode()
     assert response.status_code == 422 and 'value="Retag the checkout"' in page
     assert page.count("This field is required.") == 2  # beside Who and By when
-    row.refresh_from_db()
-    assert row.note == "" and not row.review.countermeasures.exists()  # nothing saved
+    # Nothing saved: no note, no countermeasure, not even the rows a first save makes.
+    assert not KpiReview.objects.exists() and not Countermeasure.objects.exists()
 
 
 def test_removing_a_countermeasure_keeps_the_review_edits_typed_beside_it(world, as_user, cycle):
     client = as_user("manager")
     url = reverse("cycles:review", kwargs={"pk": world.program.pk})
-    client.get(url)
-    row = KpiReview.objects.get()
+    opened(client, url)
     typed = {"what": "Retag the checkout", "who": "Analytics", "due": "2030-01-31"}
-    client.post(url, review_data(row, then="add", **typed))
-    measure = row.review.countermeasures.get()
+    client.post(url, review_data(world.kpi, then="add", **typed))
+    measure = KpiReview.objects.get().review.countermeasures.get()
     # The note is edited again, then Remove is pressed before saving.
-    response = client.post(url, review_data(row, **{"kpi-0-note": "Changed", "remove": measure.pk}))
+    response = client.post(
+        url, review_data(world.kpi, **{f"kpi-{world.kpi.pk}-note": "Changed", "remove": measure.pk})
+    )
     assert response.status_code == 302
-    row.refresh_from_db()
+    row = KpiReview.objects.get()
     assert row.note == "Changed"  # the edit typed beside it is saved
     page = " ".join(client.get(url).content.decode().split())
     assert "Retag the checkout" not in page and "Countermeasure removed." in page
@@ -230,8 +231,7 @@ def test_a_countermeasure_of_another_cycle_is_not_removed_through_this_review(
 
     client = as_user("manager")
     url = reverse("cycles:review", kwargs={"pk": world.program.pk})
-    client.get(url)
-    row = KpiReview.objects.get()
+    opened(client, url)
     foreign = review_open(cycle=world.foreign_program.cycles.get())
     theirs = countermeasure_add(
         review=foreign,
@@ -240,6 +240,6 @@ def test_a_countermeasure_of_another_cycle_is_not_removed_through_this_review(
         due=datetime.date(2030, 1, 1),
         by=world.outsider.user,
     )
-    response = client.post(url, review_data(row, remove=theirs.pk))
+    response = client.post(url, review_data(world.kpi, remove=theirs.pk))
     assert response.status_code == 404
     assert foreign.countermeasures.filter(pk=theirs.pk).exists()
