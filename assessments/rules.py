@@ -9,6 +9,8 @@ import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from programs.completeness import Completeness
+
 LOW_SCORE = 2  # a dimension scored at or below this is a gap
 
 
@@ -94,17 +96,6 @@ def plan_gaps(*, causes: Iterable[GapCause], existing: Iterable[ExistingGap]) ->
             plan.update.append(cause)
     plan.delete = sorted(key for key, gap in by_key.items() if key not in wanted and not gap.edited)
     return plan
-
-
-@dataclass(frozen=True)
-class Completeness:
-    done: int
-    total: int
-    missing: tuple[str, ...]
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
 
 
 def assessment_completeness(

@@ -14,6 +14,7 @@ from assessments.models import (
     MaturityScore,
     MeasurementDriver,
 )
+from programs.completeness import Completeness
 from programs.models import Cycle, Program
 
 
@@ -113,7 +114,7 @@ def gap_list(*, cycle: Cycle) -> list[Gap]:
     )
 
 
-def completeness(*, cycle: Cycle, rows=None, drivers=None) -> rules.Completeness:
+def completeness(*, cycle: Cycle, rows=None, drivers=None) -> Completeness:
     rows = assessment_rows(cycle=cycle) if rows is None else rows
     drivers = driver_table(program=cycle.program) if drivers is None else drivers
     active = [r for r in rows if r.dimension.is_active]

@@ -10,7 +10,6 @@ from assessments.models import (
     Gap,
     GapStatus,
 )
-from assessments.rules import Completeness
 from initiatives.collisions import Collision, PlannedInitiative, find_collisions
 from initiatives.models import (
     ACTIVE_STATUSES,
@@ -21,6 +20,7 @@ from initiatives.models import (
     Status,
 )
 from kpis.models import Kpi
+from programs.completeness import Completeness
 from programs.models import Cycle
 
 

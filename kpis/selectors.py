@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
-from assessments.rules import Completeness
 from kpis.models import Goal, Kpi, RoiTarget, StrategicAnswer, StrategicQuestion
+from programs.completeness import Completeness
 from programs.models import Cycle
 
 
