@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
+from backups.backup import MOVED
 from demo import views as demo_views
 from programs import views as program_views
 from programs.health import HealthView
@@ -12,6 +14,19 @@ from results.api import api
 # At most FOURFOLD_LOGIN_RATE login attempts per client address, on either login form
 # (beside django-axes' lock-out of a username after five wrong passwords).
 login_limited = per_client("login", "FOURFOLD_LOGIN_RATE")
+
+# The admin's pages of models that moved app (issue 19) keep their old addresses, as
+# redirects to the new ones: bookmarks and links in notes still work.
+admin_moved = [
+    re_path(
+        rf"^admin/{old.replace('.', '/')}/(?P<rest>.*)$",
+        RedirectView.as_view(
+            url=f"/admin/{new.replace('.', '/')}/%(rest)s", permanent=True, query_string=True
+        ),
+    )
+    for old, new in MOVED.items()
+    if not old.split(".")[1].startswith("historical")
+]
 
 urlpatterns = [
     path("", program_views.home, name="home"),
@@ -28,6 +43,7 @@ urlpatterns = [
         name="health_worker",
     ),
     path("admin/login/", login_limited(admin.site.login)),  # before the admin's own
+    *admin_moved,
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("programs.urls")),
