@@ -193,7 +193,7 @@ def _refresh_key(cycle_id: int) -> str:
 
 def snapshots_refresh_if_stale(*, cycle: Cycle, today: datetime.date) -> bool:
     """Queue the cycle's refresh if its snapshots are stale (a closed cycle's: if it has
-    none), and say so: True while the page shows figures that are being updated. A page
+    none), and say so: True while a refresh is on its way to figures the page shows. A page
     only reads; the worker writes. One refresh is queued per cycle however many pages ask
     until it has run (the cache remembers it, for LOAD_GRACE at most should the job be
     lost), and a refresh the broker refused is asked again by the next page."""
@@ -214,7 +214,9 @@ def snapshots_refresh_if_stale(*, cycle: Cycle, today: datetime.date) -> bool:
             log.warning("progress_refresh_not_queued", cycle=cycle.pk, error=str(error))
 
         enqueue_on_commit(refresh_cycle, cycle_id=cycle.pk, on_failure=not_queued)
-    return True
+    # Still to run: a worker runs it soon (where tasks run at once, it already has; where
+    # the broker refused it, nothing is on its way and the page does not promise it).
+    return cache.get(key) is not None
 
 
 def page_refresh_run(*, cycle_id: int) -> None:

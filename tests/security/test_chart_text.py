@@ -363,6 +363,7 @@ def hover_first_bar(chart) -> None:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("tasks_run_here")  # the refresh the dashboard queues, done here
 def test_hostile_kpi_and_initiative_names_are_drawn_as_text_not_links(live_server, page, world):
     """The manager names a KPI and an initiative with a link on their forms; the executive's
     dashboard and the initiative map draw the names as typed, with no <a> in the charts
