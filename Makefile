@@ -54,12 +54,14 @@ run: install
 	$(BIN)/celery -A config worker -B --concurrency=2 --loglevel=INFO & \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
-# The whole suite, against PostgreSQL and (for the worker tests) Redis.
+# The whole suite, against PostgreSQL and (for the worker tests) Redis, in TEST_PROCESSES
+# processes (pytest-xdist): each has its own test database and Redis database.
+TEST_PROCESSES ?= 2
 test: export DATABASE_URL ?= $(TEST_DATABASE_URL)
 test: export CELERY_BROKER_URL ?= $(TEST_BROKER_URL)
 test: export DJANGO_ALLOW_ASYNC_UNSAFE = true
 test: install-dev
-	$(BIN)/pytest --durations=25
+	$(BIN)/pytest --durations=25 -n $(TEST_PROCESSES)
 
 # A database migrated from before the apps moved (issue 19) has the schema of a fresh one,
 # all its rows, content types and permissions with their ids, and its pages open.
