@@ -24,7 +24,7 @@ os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 # Uploaded tables of this run, apart from the demo's var/media.
 os.environ.setdefault("FOURFOLD_MEDIA_ROOT", tempfile.mkdtemp(prefix="fourfold-media-"))
 
-from config.settings import *  # noqa: F403
+from config.settings import *  # noqa: E402, F403 (after the environment above)
 
 # Hashing passwords slowly protects users, not test fixtures.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
