@@ -14,6 +14,7 @@ import datetime
 import structlog
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from programs.models import Cycle
 from progress.models import KpiSnapshot, StatusChange
 from progress.pace import Point, progress
 from progress.selectors import UNCOMPUTABLE, kpi_plan, lifts_isolated, series_by_kpi
-from progress.tasks import refresh_cycle
+from progress.tasks import refresh_cycle, send_status_alerts
 from results.models import Pull
 
 log = structlog.get_logger(__name__)
@@ -49,8 +50,8 @@ def progress_refresh(
 ) -> list[StatusChange]:
     """Recompute every snapshot of the cycle's KPIs and record what changed. Safe to run
     twice and concurrently: refreshes of one cycle take turns on the cycle's row. With
-    `wait=False` (a page) it does nothing while another refresh of the cycle runs; the page
-    reads the snapshots as they are rather than queue behind it."""
+    `wait=False` it does nothing while another refresh of the cycle runs, rather than queue
+    behind it."""
     locked = Cycle.objects.select_for_update(skip_locked=not wait).filter(pk=cycle.pk).first()
     if locked is None:
         return []
@@ -139,9 +140,7 @@ def progress_refresh(
     StatusChange.objects.bulk_create(changes)
     log.info("progress_refreshed", cycle=cycle.pk, kpis=len(kpis), changes=len(changes))
     if any(c.worsened or c.threshold_crossed for c in changes):
-        from progress.tasks import send_status_alerts
-
-        # E-mail from the worker: a page that refreshes inline never waits on SMTP.
+        # E-mail from the worker: a refresh never waits on SMTP.
         enqueue_on_commit(
             send_status_alerts,
             change_ids=[c.pk for c in changes],
@@ -150,9 +149,9 @@ def progress_refresh(
     return changes
 
 
-# A load's own refresh job lands within seconds; a page recomputes for a load only when the
-# job is later than this (the worker is down or busy), so pages under a stream of pushes
-# do not each redo the job's work.
+# A load's own refresh job lands within seconds; a page queues a refresh for a load only
+# when the job is later than this (the worker was down or busy), so pages under a stream of
+# pushes do not each queue the job's work again.
 LOAD_GRACE = datetime.timedelta(minutes=2)
 
 
@@ -160,8 +159,6 @@ def snapshots_stale(*, cycle: Cycle, today: datetime.date) -> bool:
     """Whether the cycle's snapshots miss a KPI, predate a KPI's last edit, were computed
     before today (expected progress moves with the date), or miss a load of results that
     finished more than LOAD_GRACE ago. Two queries."""
-    from django.db.models import Count, F, Min, Q
-
     row = Kpi.objects.filter(goal__cycle=cycle).aggregate(
         kpis=Count("pk", distinct=True),
         snapped=Count("snapshots", filter=Q(snapshots__segment__isnull=True), distinct=True),

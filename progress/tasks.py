@@ -5,13 +5,13 @@ entries and queued messages name them so (ARCHITECTURE.md, moving a model)."""
 from celery import shared_task
 
 from programs.models import Cycle
+from progress.models import RefreshRequest
 
 
 @shared_task(name="kpis.tasks.refresh_progress", ignore_result=True)
 def refresh_progress(*, program_id: int) -> None:
     """Recompute the snapshots of the program's open cycle (after a load of results).
     Loads that finish from here on queue the next refresh (their request is taken)."""
-    from progress.models import RefreshRequest
     from progress.snapshots import progress_refresh
 
     RefreshRequest.objects.filter(program_id=program_id).delete()

@@ -166,6 +166,19 @@ def _follow_up_work_runs(request, monkeypatch):
 
 
 @pytest.fixture
+def refreshes_stay_queued(monkeypatch):
+    """The refresh a page queues is the worker's write, not the page's: it is recorded
+    here, not run."""
+    from progress import snapshots
+
+    queued = []
+    monkeypatch.setattr(
+        snapshots, "enqueue_on_commit", lambda task, **kwargs: queued.append((task, kwargs))
+    )
+    return queued
+
+
+@pytest.fixture
 def jobs_run_now(tasks_run_here, monkeypatch):
     """Jobs queued on commit (the upload's reading and loading) run at once, in this
     process: the test's transaction never commits, so on_commit work would never start."""

@@ -49,19 +49,6 @@ GETS = [
 ]
 
 
-@pytest.fixture
-def refreshes_stay_queued(monkeypatch):
-    """The refresh a page queues is the worker's write, not the page's: it is recorded
-    here, not run."""
-    from progress import snapshots
-
-    queued = []
-    monkeypatch.setattr(
-        snapshots, "enqueue_on_commit", lambda task, **kwargs: queued.append((task, kwargs))
-    )
-    return queued
-
-
 @pytest.mark.parametrize(("name", "who"), GETS, ids=[f"{n}-{w}" for n, w in GETS])
 def test_a_get_of_the_access_matrix_writes_nothing(world, name, who, refreshes_stay_queued):
     from django.urls import reverse

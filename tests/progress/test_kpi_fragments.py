@@ -45,7 +45,9 @@ def test_the_roi_page_links_what_is_realized_for_browsers_without_javascript(wor
     assert "<html" in alone and reverse("kpis:roi", kwargs={"pk": world.program.pk}) in alone
 
 
-def test_a_kpi_not_computed_yet_says_so_and_its_refresh_is_queued(world, as_user, monkeypatch):
+def test_a_kpi_not_computed_yet_says_so_and_its_refresh_is_queued(
+    world, as_user, refreshes_stay_queued
+):
     """Until the worker's refresh of a new KPI, its page says it is being updated (a GET
     writes nothing), then shows its progress."""
     from django.core.cache import cache
@@ -53,15 +55,12 @@ def test_a_kpi_not_computed_yet_says_so_and_its_refresh_is_queued(world, as_user
     from progress import snapshots
 
     cache.clear()
-    queued = []
-    monkeypatch.setattr(
-        snapshots, "enqueue_on_commit", lambda task, **kwargs: queued.append(kwargs)
-    )
     url = reverse("kpis:kpi", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk})
     page = shown(as_user("executive"), url)
     assert 'data-testid="updating"' in page and 'data-testid="not-computed-yet"' in page
     assert not KpiSnapshot.objects.exists()
-    assert [q["cycle_id"] for q in queued] == [world.program.cycles.get().pk]
-    snapshots.page_refresh_run(cycle_id=queued[0]["cycle_id"])  # the worker's part
+    cycles = [kwargs["cycle_id"] for _task, kwargs in refreshes_stay_queued]
+    assert cycles == [world.program.cycles.get().pk]
+    snapshots.page_refresh_run(cycle_id=cycles[0])  # the worker's part
     page = shown(as_user("executive"), url)
     assert 'data-testid="not-computed-yet"' not in page and 'data-testid="status"' in page
