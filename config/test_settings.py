@@ -10,19 +10,21 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + "x" * 50)
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fourfold")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
-# Under pytest-xdist each process (gw0, gw1, …) has its own Redis database, so that a worker
-# one test starts never takes another process' tasks (the database suffix is per process
-# already: pytest-django names it test_<name>_gw0, …).
-# A worker process a test starts inherits the moved URL, and the mark that it was moved.
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-if _worker.startswith("gw") and not os.environ.get("FOURFOLD_TEST_BROKER_MOVED"):
-    _broker, _, _db = os.environ["CELERY_BROKER_URL"].rpartition("/")
-    if _db.isdigit():
-        os.environ["CELERY_BROKER_URL"] = f"{_broker}/{int(_db) - 1 - int(_worker[2:])}"
-        os.environ["FOURFOLD_TEST_BROKER_MOVED"] = "1"
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 # Uploaded tables of this run, apart from the demo's var/media.
 os.environ.setdefault("FOURFOLD_MEDIA_ROOT", tempfile.mkdtemp(prefix="fourfold-media-"))
+# Under pytest-xdist each process (gw0, gw1, …) has its own Redis database, so that a worker
+# one test starts never takes another process' tasks, and its own folder of uploaded files
+# (rows of both test databases have the same ids). The database suffix is per process
+# already: pytest-django names it test_<name>_gw0, …. A worker process a test starts
+# inherits what was moved, and the mark that it was.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and not os.environ.get("FOURFOLD_TEST_PROCESS_APART"):
+    _broker, _, _db = os.environ["CELERY_BROKER_URL"].rpartition("/")
+    if _db.isdigit():
+        os.environ["CELERY_BROKER_URL"] = f"{_broker}/{int(_db) - 1 - int(_worker[2:])}"
+    os.environ["FOURFOLD_MEDIA_ROOT"] = os.path.join(os.environ["FOURFOLD_MEDIA_ROOT"], _worker)
+    os.environ["FOURFOLD_TEST_PROCESS_APART"] = "1"
 
 from config.settings import *  # noqa: E402, F403 (after the environment above)
 
