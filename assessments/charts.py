@@ -4,6 +4,7 @@ import json
 import re
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext as _
 
 from assessments.selectors import RadarData
 from programs import chart_numbers, plotly_text
@@ -34,7 +35,7 @@ def maturity_radar(data: RadarData) -> dict:
             go.Scatterpolar(
                 r=closed(data.previous),
                 theta=theta,
-                name=f"Cycle {data.previous_number}",
+                name=_("Cycle %(n)s") % {"n": data.previous_number},
                 line={"color": COLOURS["previous"], "dash": "dot"},
                 connectgaps=True,
                 **hover,
@@ -44,7 +45,7 @@ def maturity_radar(data: RadarData) -> dict:
         go.Scatterpolar(
             r=closed(data.current),
             theta=theta,
-            name=f"Cycle {data.cycle_number}",
+            name=_("Cycle %(n)s") % {"n": data.cycle_number},
             fill="toself",
             fillcolor="rgba(59, 124, 240, 0.15)",
             line={"color": COLOURS["current"], "width": 2},
@@ -93,22 +94,31 @@ def wrap_label(text: str, width: int = 12) -> str:
 
 def _with_numbers(figure: dict, data: RadarData) -> dict:
     """The scores as a table (dimension by cycle) and a label that reads them out."""
-    columns = ["Dimension", f"Cycle {data.cycle_number}"]
+    columns = [_("Dimension"), _("Cycle %(n)s") % {"n": data.cycle_number}]
     previous = data.previous or [None] * len(data.dimensions)
     if data.previous is not None:
-        columns.append(f"Cycle {data.previous_number}")
+        columns.append(_("Cycle %(n)s") % {"n": data.previous_number})
     rows = []
     for name, now, before in zip(data.dimensions, data.current, previous, strict=True):
         rows.append([name, now] + ([before] if data.previous is not None else []))
     scores = "; ".join(
-        f"{name} {'not scored' if now is None else f'{now} of 5'}"
+        _("%(dimension)s not scored") % {"dimension": name}
+        if now is None
+        else _("%(dimension)s %(score)s of 5") % {"dimension": name, "score": now}
         for name, now in zip(data.dimensions, data.current, strict=True)
     )
+    if data.previous is not None:
+        caption = _("Maturity score (1-5) per dimension, cycle %(n)s and cycle %(previous)s") % {
+            "n": data.cycle_number,
+            "previous": data.previous_number,
+        }
+    else:
+        caption = _("Maturity score (1-5) per dimension, cycle %(n)s") % {"n": data.cycle_number}
     return chart_numbers.attach(
         figure,
-        label=f"Radar chart of maturity per dimension in cycle {data.cycle_number}: {scores}",
-        caption=f"Maturity score (1-5) per dimension, cycle {data.cycle_number}"
-        + (f" and cycle {data.previous_number}" if data.previous is not None else ""),
+        label=_("Radar chart of maturity per dimension in cycle %(n)s: %(scores)s")
+        % {"n": data.cycle_number, "scores": scores},
+        caption=caption,
         columns=columns,
         rows=rows,
     )

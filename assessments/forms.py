@@ -10,7 +10,7 @@ from assessments.models import (
     Gap,
     MeasurementDriver,
 )
-from programs.forms import StyledForm
+from programs.forms import DateInput, StyledForm
 
 
 class MaturityAnswerForm(forms.Form):
@@ -64,7 +64,7 @@ class DriverChangeForm(StyledForm, forms.ModelForm):
     class Meta:
         model = DriverChange
         fields = ["changed_on", "kind", "description"]
-        widgets = {"changed_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"changed_on": DateInput()}
 
     def clean_changed_on(self):
         changed_on = self.cleaned_data["changed_on"]

@@ -10,30 +10,35 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from programs.completeness import Completeness
+from programs.messages import Message, _
 
 LOW_SCORE = 2  # a dimension scored at or below this is a gap
 
 
 def driver_flags(
     *, validated_on: datetime.date | None, change_dates: Iterable[datetime.date]
-) -> list[str]:
+) -> list[Message]:
     """Why a driver is not trusted; empty when it is.
 
     A driver is trusted once validated, until a known change (tool switch, new definition,
     calendar change, outage) dated after that validation breaks comparability again.
     """
     if validated_on is None:
-        return ["not validated yet"]
+        return [Message(_("not validated yet"))]
     later = sorted(d for d in change_dates if d > validated_on)
     if later:
-        return [f"changed on {later[-1].isoformat()}, after its last validation"]
+        return [
+            Message(
+                _("changed on %(day)s, after its last validation"), {"day": later[-1].isoformat()}
+            )
+        ]
     return []
 
 
 @dataclass(frozen=True)
 class GapCause:
     origin_key: str  # "dimension:7" or "driver:3"
-    title: str
+    title: Message  # written in the language of whoever regenerates the list
     priority: str  # "high", "medium", "low"
 
 
@@ -60,7 +65,9 @@ def gap_causes(
     causes = [
         GapCause(
             origin_key=f"dimension:{dimension_id}",
-            title=f"Raise {name} maturity (scored {score} of 5)",
+            title=Message(
+                _("Raise %(name)s maturity (scored %(score)s of 5)"), {"name": name, "score": score}
+            ),
             priority="high" if score == 1 else "medium",
         )
         for dimension_id, (name, score) in scores.items()
@@ -69,7 +76,7 @@ def gap_causes(
     causes += [
         GapCause(
             origin_key=f"driver:{driver_id}",
-            title=f"Validate the measurement driver “{name}”",
+            title=Message(_("Validate the measurement driver “%(name)s”"), {"name": name}),
             priority="medium",
         )
         for driver_id, name in untrusted_drivers.items()
@@ -114,18 +121,25 @@ def assessment_completeness(
     """
     unscored = tuple(unscored_dimensions)
     unconfirmed = tuple(unconfirmed_dimensions)
-    missing = [f"Score {name}" for name in unscored]
-    missing += [f"Confirm or change {name} (carried over)" for name in unconfirmed]
+    missing = [Message(_("Score %(name)s"), {"name": name}) for name in unscored]
+    missing += [
+        Message(_("Confirm or change %(name)s (carried over)"), {"name": name})
+        for name in unconfirmed
+    ]
     done = dimensions_total - len(unscored) - len(unconfirmed)
     if drivers_total:
         done += 1
     else:
-        missing.append("Record at least one measurement driver")
+        missing.append(Message(_("Record at least one measurement driver")))
     if drivers_total and not drivers_untrusted:
         done += 1
     elif drivers_total:
-        noun = "driver" if drivers_untrusted == 1 else "drivers"
-        missing.append(f"Validate {drivers_untrusted} measurement {noun}")
+        template = (
+            _("Validate %(n)s measurement driver")
+            if drivers_untrusted == 1
+            else _("Validate %(n)s measurement drivers")
+        )
+        missing.append(Message(template, {"n": drivers_untrusted}))
     else:
-        missing.append("Validate the measurement drivers")
+        missing.append(Message(_("Validate the measurement drivers")))
     return Completeness(done=done, total=dimensions_total + 2, missing=tuple(missing))

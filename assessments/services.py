@@ -318,14 +318,14 @@ def gaps_regenerate(*, cycle: Cycle) -> rules.GapPlan:
         cycle.gaps.filter(origin_key__in=plan.delete, edited_at__isnull=True).delete()
         for cause in plan.update:
             cycle.gaps.filter(origin_key=cause.origin_key, edited_at__isnull=True).update(
-                title=cause.title, priority=cause.priority
+                title=str(cause.title), priority=cause.priority
             )
         Gap.objects.bulk_create(
             [
                 Gap(
                     cycle=cycle,
                     origin_key=cause.origin_key,
-                    title=cause.title,
+                    title=str(cause.title),
                     priority=cause.priority,
                     **link(cause),
                 )

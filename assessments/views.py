@@ -21,7 +21,7 @@ from assessments.forms import (
 from assessments.models import Dimension, Gap, MeasurementDriver
 from programs import csvsafe
 from programs.access import Need, ProgramAccess, cycle_for, membership_for, program_for
-from programs.http import HtmxHttpRequest
+from programs.http import HtmxHttpRequest, export_writer
 from programs.models import Cycle
 from programs.services import ensure_cycle_open
 
@@ -202,11 +202,11 @@ def assessment_copy(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return redirect("assessments:assessment", pk=pk)
 
 
-def _csv_response(filename: str) -> tuple[HttpResponse, csvsafe.SafeWriter]:
+def _csv_response(request, filename: str) -> tuple[HttpResponse, csvsafe.SafeWriter]:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # spreadsheet programs then read the UTF-8 correctly
-    return response, csvsafe.writer(response)  # no cell runs as a formula
+    return response, export_writer(request, response)  # no cell runs as a formula
 
 
 @login_required
@@ -214,7 +214,9 @@ def _csv_response(filename: str) -> tuple[HttpResponse, csvsafe.SafeWriter]:
 def assessment_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     access = program_for(request.user, pk)
     cycle = cycle_for(access.program, request.GET.get("cycle"))
-    response, writer = _csv_response(f"assessment-{access.program.pk}-cycle-{cycle.number}.csv")
+    response, writer = _csv_response(
+        request, f"assessment-{access.program.pk}-cycle-{cycle.number}.csv"
+    )
     writer.writerow(
         [
             "dimension",
@@ -399,7 +401,7 @@ def driver_change_add(request: HtmxHttpRequest, pk: int, driver_pk: int) -> Http
 @require_GET
 def driver_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     access = program_for(request.user, pk)
-    response, writer = _csv_response(f"measurement-drivers-{access.program.pk}.csv")
+    response, writer = _csv_response(request, f"measurement-drivers-{access.program.pk}.csv")
     writer.writerow(
         [
             "name",
@@ -427,7 +429,7 @@ def driver_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 d.frequency,
                 d.last_validated_on.isoformat() if d.last_validated_on else "",
                 "no" if d.flags else "yes",
-                "; ".join(d.flags),
+                "; ".join(str(flag) for flag in d.flags),
                 "; ".join(f"{c.changed_on} {c.kind}: {c.description}" for c in d.changes_list),
             ]
         )

@@ -49,6 +49,7 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_noop
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_history_model_for_model
 
@@ -408,10 +409,13 @@ ABOUT = [
     "blueprints, result sources and their finished runs, measurements, review, and the "
     "change history of each; the customer attributes, segments, departments, channels and "
     "maturity dimensions it refers to; and the people it names (username, e-mail, name).",
-    "Left out: secrets (a SQL source's password and the values of an HTTP source's request "
-    "headers; such sources are restored paused), push API tokens, progress snapshots "
-    "(recomputed), decision simulations, runs still queued or running, the history of rows "
-    "since deleted, and the organization's members, roles and settings.",
+    # In English in the file; the restore page shows it translated (backups/views.py).
+    gettext_noop(
+        "Left out: secrets (a SQL source's password and the values of an HTTP source's request "
+        "headers; such sources are restored paused), push API tokens, progress snapshots "
+        "(recomputed), decision simulations, runs still queued or running, the history of "
+        "rows since deleted, and the organization's members, roles and settings."
+    ),
     "Restore it with `python manage.py program_import <organization> <file>` or on the "
     "Programs page (admins): Restore from backup.",
 ]

@@ -61,7 +61,7 @@ def program_restore(request: HtmxHttpRequest, org: str) -> HttpResponse:
             "organization": membership.organization,
             "form": form,
             "problems": problems,
-            "left_out": backup.ABOUT[1],
+            "left_out": _(backup.ABOUT[1]),
         },
         status=422 if problems or form.errors else 200,
     )

@@ -4,8 +4,9 @@ propensity model is calibrated."""
 import json
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext as _
 
-from programs import chart_numbers, plotly_text
+from programs import chart_numbers, numbers, plotly_text
 
 PALETTE = ["#3b7cf0", "#7152e8", "#14956d", "#c77d0a", "#d9534f", "#5b6478"]
 
@@ -21,13 +22,15 @@ def expected_value(structure) -> dict:
                 x=[plotly_text.escape(o.offer.name) for o in view.offers],
                 y=[o.expected_value for o in view.offers],
                 marker={"color": PALETTE[index % len(PALETTE)]},
-                hovertemplate="%{x}<br>expected value %{y:.2f}<extra></extra>",
+                hovertemplate="%{x}<br>"
+                + _("expected value %(value)s") % {"value": "%{y:.2f}"}
+                + "<extra></extra>",
             )
         )
     fig.update_layout(
         height=320,
         margin={"l": 40, "r": 10, "t": 10, "b": 110},
-        yaxis={"title": {"text": "propensity x value x weight"}},
+        yaxis={"title": {"text": _("propensity x value x weight")}},
         xaxis={"tickangle": -35},
         legend={"orientation": "h", "y": 1.12},
         font={"family": "system-ui, sans-serif", "size": 11},
@@ -41,10 +44,13 @@ def expected_value(structure) -> dict:
     ]
     return chart_numbers.attach(
         json.loads(fig.to_json()),
-        label="Bar chart of each offer's expected value (propensity x value x weight), "
-        "grouped by stage; highest per stage: " + "; ".join(best),
-        caption="Expected value (propensity x value x weight) of each offer, by stage",
-        columns=["Offer", "Stage", "Expected value"],
+        label=_(
+            "Bar chart of each offer's expected value (propensity x value x weight), "
+            "grouped by stage; highest per stage: %(best)s"
+        )
+        % {"best": "; ".join(best)},
+        caption=_("Expected value (propensity x value x weight) of each offer, by stage"),
+        columns=[_("Offer"), _("Stage"), _("Expected value")],
         rows=[
             [o.offer.name, view.stage.name, chart_numbers.number(o.expected_value, digits=3)]
             for view in structure
@@ -74,11 +80,11 @@ def wins(counts: dict[str, int]) -> dict:
     most = ordered[::-1]
     return chart_numbers.attach(
         json.loads(fig.to_json()),
-        label="Bar chart of how often each offer was chosen: "
-        + "; ".join(f"{name} {count:,}" for name, count in most),
-        caption="How often each offer was chosen",
-        columns=["Offer", "Times chosen"],
-        rows=[[name, f"{count:,}"] for name, count in most],
+        label=_("Bar chart of how often each offer was chosen: %(counts)s")
+        % {"counts": "; ".join(f"{name} {numbers.count(count)}" for name, count in most)},
+        caption=_("How often each offer was chosen"),
+        columns=[_("Offer"), _("Times chosen")],
+        rows=[[name, numbers.count(count)] for name, count in most],
     )
 
 
@@ -95,7 +101,7 @@ def reliability(model) -> dict:
             mode="lines",
             line={"color": "#9aa3b2", "dash": "dot", "width": 1},
             hoverinfo="skip",
-            name="calibrated",
+            name=_("calibrated"),
         )
     )
     fig.add_trace(
@@ -107,10 +113,14 @@ def reliability(model) -> dict:
             marker={"color": PALETTE[0], "size": 7},
             line={"color": PALETTE[0], "width": 1.5},
             hovertemplate=(
-                "predicted %{x:.1%}<br>observed %{y:.1%}<br>%{customdata:,} exposures"
-                "<extra></extra>"
+                _("predicted %(share)s") % {"share": "%{x:.1%}"}
+                + "<br>"
+                + _("observed %(share)s") % {"share": "%{y:.1%}"}
+                + "<br>"
+                + _("%(n)s exposures") % {"n": "%{customdata:,}"}
+                + "<extra></extra>"
             ),
-            name="held-out exposures",
+            name=_("held-out exposures"),
         )
     )
     # Both axes on one scale (the diagonal at 45°), starting a little below zero so that
@@ -120,25 +130,34 @@ def reliability(model) -> dict:
         height=240,
         margin={"l": 50, "r": 10, "t": 10, "b": 40},
         showlegend=False,
-        xaxis={**axis, "title": {"text": "predicted"}, "constrain": "domain"},
-        yaxis={**axis, "title": {"text": "observed"}, "scaleanchor": "x", "scaleratio": 1},
+        xaxis={**axis, "title": {"text": _("predicted")}, "constrain": "domain"},
+        yaxis={**axis, "title": {"text": _("observed")}, "scaleanchor": "x", "scaleratio": 1},
         font={"family": "system-ui, sans-serif", "size": 11},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
     )
     return chart_numbers.attach(
         json.loads(fig.to_json()),
-        label=f"Calibration chart of {model.offer_name}: predicted against observed "
-        "conversion per group of held-out exposures; the numbers are in the table below",
-        caption=f"{model.offer_name}: predicted and observed conversion per group of exposures",
-        columns=["Group", "Predicted", "Observed", "Exposures"],
+        label=_(
+            "Calibration chart of %(offer)s: predicted against observed conversion per group "
+            "of held-out exposures; the numbers are in the table below"
+        )
+        % {"offer": model.offer_name},
+        caption=_("%(offer)s: predicted and observed conversion per group of exposures")
+        % {"offer": model.offer_name},
+        columns=[_("Group"), _("Predicted"), _("Observed"), _("Exposures")],
         rows=[
             [
                 n,
-                chart_numbers.number(p["predicted"] * 100, digits=1, suffix="%"),
-                chart_numbers.number(p["observed"] * 100, digits=1, suffix="%"),
-                f"{p['exposures']:,}",
+                _percent(p["predicted"]),
+                _percent(p["observed"]),
+                numbers.count(p["exposures"]),
             ]
             for n, p in enumerate(points, start=1)
         ],
     )
+
+
+def _percent(fraction: float) -> str:
+    """A share as a percentage with one decimal at most, in the active language: 6.2%."""
+    return numbers.percent(chart_numbers.number(fraction * 100, digits=1))

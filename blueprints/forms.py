@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from blueprints.models import Blueprint, Offer
 from kpis.models import Kpi
-from programs.forms import StyledForm
+from programs.forms import DateInput, StyledForm
 from programs.models import Cycle
 from segments.conditions import plain_number
 
@@ -36,8 +36,8 @@ class OfferForm(StyledForm, forms.ModelForm):
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
-            "active_from": forms.DateInput(attrs={"type": "date"}),
-            "active_to": forms.DateInput(attrs={"type": "date"}),
+            "active_from": DateInput(),
+            "active_to": DateInput(),
         }
         # The model's "Optional: …" read oddly beside the field's required mark: a weight
         # is always there, 1 unless changed.

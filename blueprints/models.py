@@ -14,10 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from kpis.models import Kpi
 from programs.jobs import JobStatus, job_status_constraint
 from programs.models import Cycle
+from segments import wording
 from segments.conditions import Operator, describe
 from segments.models import Attribute
 
-DEFAULT_STAGES = ("Discover", "Consider", "Purchase", "Service", "Loyalty")
+# Named in the language of the person who creates the blueprint (stage names are data).
+DEFAULT_STAGES = (_("Discover"), _("Consider"), _("Purchase"), _("Service"), _("Loyalty"))
 
 
 class Blueprint(models.Model):
@@ -190,7 +192,7 @@ class OfferCondition(models.Model):
 
     def __str__(self) -> str:
 
-        return describe(self.attribute.as_plain(), self.operator, self.value)
+        return describe(self.attribute.as_plain(), self.operator, self.value, wording.current())
 
 
 class SimulationBatch(models.Model):

@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Prefetch, Subquery
+from django.utils.translation import gettext as _
 
 from blueprints import engine, propensity
 from blueprints.models import (
@@ -14,7 +15,9 @@ from blueprints.models import (
     PropensityRun,
     Stage,
 )
+from blueprints.templatetags.blueprint_format import percent as as_percent
 from programs.jobs import JobStatus
+from segments import wording
 from segments.conditions import contradiction, duplicates
 from segments.models import Segment, SegmentCondition
 
@@ -65,14 +68,21 @@ def blueprint_structure(*, blueprint: Blueprint) -> list[StageView]:
         for offer in stage.offers.all():
             conds = list(offer.conditions.all())
             triples = [(c.attribute.as_plain(), c.operator, c.value) for c in conds]
-            flags = [f"Stated twice: {d}" for d in duplicates(triples)]
-            reason = contradiction(triples)
+            words = wording.current()
+            flags = [
+                _("Stated twice: %(condition)s") % {"condition": d}
+                for d in duplicates(triples, words)
+            ]
+            reason = contradiction(triples, words)
             if reason:
-                flags.append(f"No customer can qualify: {reason}")
+                flags.append(
+                    _("No customer can qualify: %(reason)s") % {"reason": wording.message(reason)}
+                )
             signature = frozenset((c.attribute_id, c.operator, repr(c.value)) for c in conds)
             if signature in signatures:
                 stage_flags.append(
-                    f"“{offer.name}” and “{signatures[signature]}” have identical conditions"
+                    _("“%(offer)s” and “%(other)s” have identical conditions")
+                    % {"offer": offer.name, "other": signatures[signature]}
                 )
             else:
                 signatures[signature] = offer.name
@@ -261,13 +271,13 @@ def propensity_notes(
             model = o.offer.learned_model
             if model is None:
                 notes[o.offer.pk] = PropensityNote(
-                    False, f"estimated: {float(o.offer.propensity):.1%}"
+                    False, _("estimated: %(p)s") % {"p": as_percent(o.offer.propensity)}
                 )
                 continue
             prediction = propensity.predict(model.model, profile)
             notes[o.offer.pk] = PropensityNote(
                 True,
-                f"learned: {prediction.probability:.1%} for this profile",
+                _("learned: %(p)s for this profile") % {"p": as_percent(prediction.probability)},
                 [f.describe(labels.get(f.column, f.column)) for f in prediction.filled],
             )
     return notes

@@ -37,7 +37,7 @@ from programs.jobs import JobStatus, enqueue_on_commit, job_claim, job_fail, job
 from programs.limits import job_memory_limit
 from programs.models import Cycle
 from programs.services import ensure_cycle_open
-from segments import conditions
+from segments import conditions, wording
 from segments.conditions import AttributeType
 from segments.models import Attribute
 
@@ -59,7 +59,7 @@ def blueprint_create(
     blueprint.full_clean()
     blueprint.save()
     for position, stage_name in enumerate(stages):
-        stage = Stage(blueprint=blueprint, name=stage_name, position=position)
+        stage = Stage(blueprint=blueprint, name=str(stage_name), position=position)
         stage.full_clean()  # the unique check runs in SQL, with the database's lower()
         stage.save()
     log.info("blueprint_created", blueprint=blueprint.pk, by=by.pk)
@@ -146,16 +146,17 @@ def offer_delete(*, offer: Offer, by: AbstractBaseUser) -> None:
 
 
 def condition_add(*, offer: Offer, sentence: str, by: AbstractBaseUser) -> OfferCondition:
-    """Add a condition written as a sentence ("cart value is at least 50")."""
+    """Add a condition written as a sentence in the person's language ("cart value is at
+    least 50", "kurvens værdi er mindst 50"); it is stored without language."""
     blueprint = offer.stage.blueprint
     _open(blueprint)
     attributes = list(
         Attribute.objects.filter(organization_id=blueprint.cycle.program.organization_id)
     )
     try:
-        parsed = conditions.parse(sentence, [a.as_plain() for a in attributes])
+        parsed = conditions.parse(sentence, [a.as_plain() for a in attributes], wording.current())
     except conditions.ConditionError as error:
-        raise ValidationError({"sentence": str(error)}) from error
+        raise ValidationError({"sentence": wording.message(error)}) from error
     attribute = next(a for a in attributes if a.key == parsed.attribute.key)
     condition = OfferCondition.objects.create(
         offer=offer, attribute=attribute, operator=parsed.operator.value, value=parsed.value

@@ -34,9 +34,9 @@ from blueprints.models import (
     SimulationBatch,
     Stage,
 )
-from programs import csvsafe
+from blueprints.templatetags import blueprint_format
 from programs.access import Need, ProgramAccess, cycle_for, program_for
-from programs.http import HtmxHttpRequest
+from programs.http import HtmxHttpRequest, export_writer
 from segments.models import Attribute
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -447,7 +447,9 @@ def batch_download(
     response = HttpResponse("\ufeff", content_type="text/csv; charset=utf-8")
     # The stored result is the decisions as made; made safe for a spreadsheet here, where
     # it leaves, so batches decided before this was done are downloaded safe too.
-    csvsafe.writer(response).writerows(csv.reader(io.StringIO(batch.result_csv, newline="")))
+    export_writer(request, response).writerows(
+        csv.reader(io.StringIO(batch.result_csv, newline=""))
+    )
     response["Content-Disposition"] = (
         f'attachment; filename="decisions-{slugify(blueprint.name)}-{batch.pk}.csv"'
     )
@@ -702,7 +704,7 @@ def offer_propensity(
         messages.success(
             request,
             _("“%(o)s” is scored with its estimated propensity (%(p)s) again.")
-            % {"o": offer.name, "p": f"{float(offer.propensity):.1%}"},
+            % {"o": offer.name, "p": blueprint_format.percent(offer.propensity)},
         )
     else:
         messages.success(

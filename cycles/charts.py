@@ -3,6 +3,7 @@
 import json
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext as _
 
 from cycles.selectors import Comparison
 from programs import chart_numbers, plotly_text
@@ -30,7 +31,7 @@ def maturity_by_cycle(*, comparison: Comparison) -> dict | None:
             go.Scatterpolar(
                 r=[*values, values[0]],
                 theta=[*theta, theta[0]],
-                name=f"Cycle {column.cycle.number}",
+                name=_("Cycle %(n)s") % {"n": column.cycle.number},
                 line={
                     "color": PALETTE[-1 - (len(columns) - 1 - n) % len(PALETTE)],
                     "width": 2.5 if latest else 1.5,
@@ -50,14 +51,16 @@ def maturity_by_cycle(*, comparison: Comparison) -> dict | None:
         legend={"orientation": "h", "y": -0.08},
         **LAYOUT,
     )
-    names = [f"Cycle {c.cycle.number}" for c in columns]
+    names = [_("Cycle %(n)s") % {"n": c.cycle.number} for c in columns]
     return chart_numbers.attach(
         json.loads(fig.to_json()),
-        label="Radar chart of maturity per dimension, one line per cycle ("
-        + ", ".join(names)
-        + "); the scores are in the table below",
-        caption="Maturity score (1-5) per dimension and cycle",
-        columns=["Dimension", *names],
+        label=_(
+            "Radar chart of maturity per dimension, one line per cycle (%(cycles)s); the "
+            "scores are in the table below"
+        )
+        % {"cycles": ", ".join(names)},
+        caption=_("Maturity score (1-5) per dimension and cycle"),
+        columns=[_("Dimension"), *names],
         rows=[[d, *(c.maturity.get(d) for c in columns)] for d in dimensions],
     )
 
@@ -70,7 +73,7 @@ def kpis_by_cycle(*, comparison: Comparison) -> list[tuple[str, dict]]:
     figures = []
     for name in names:
         rows = [
-            (f"Cycle {column.cycle.number}", kpi)
+            (_("Cycle %(n)s") % {"n": column.cycle.number}, kpi)
             for column in comparison.columns
             for kpi in column.kpis
             if kpi.name == name
@@ -78,9 +81,9 @@ def kpis_by_cycle(*, comparison: Comparison) -> list[tuple[str, dict]]:
         labels = [label for label, _kpi in rows]
         fig = go.Figure()
         for field, title, colour, symbol in (
-            ("baseline", "Baseline", "#9aa5bd", "circle"),
-            ("planned", "Target", "#14956d", "star"),
-            ("actual", "Actual", "#3b7cf0", "diamond"),
+            ("baseline", _("Baseline"), "#9aa5bd", "circle"),
+            ("planned", _("Target"), "#14956d", "star"),
+            ("actual", _("Actual"), "#3b7cf0", "diamond"),
         ):
             fig.add_trace(
                 go.Scatter(
@@ -102,14 +105,21 @@ def kpis_by_cycle(*, comparison: Comparison) -> list[tuple[str, dict]]:
         unit = rows[0][1].unit
         figure = chart_numbers.attach(
             json.loads(fig.to_json()),
-            label=f"{name}: baseline, target and actual per cycle; "
-            + "; ".join(
-                f"{label} actual {chart_numbers.in_unit(k.actual, unit)}"
-                f" against target {chart_numbers.in_unit(k.planned, unit)}"
-                for label, k in rows
-            ),
-            caption=f"{name}: baseline, target and actual per cycle",
-            columns=["Cycle", "Baseline", "Target", "Actual"],
+            label=_("%(kpi)s: baseline, target and actual per cycle; %(cycles)s")
+            % {
+                "kpi": name,
+                "cycles": "; ".join(
+                    _("%(cycle)s actual %(actual)s against target %(target)s")
+                    % {
+                        "cycle": label,
+                        "actual": chart_numbers.in_unit(k.actual, unit),
+                        "target": chart_numbers.in_unit(k.planned, unit),
+                    }
+                    for label, k in rows
+                ),
+            },
+            caption=_("%(kpi)s: baseline, target and actual per cycle") % {"kpi": name},
+            columns=[_("Cycle"), _("Baseline"), _("Target"), _("Actual")],
             rows=[
                 [
                     label,

@@ -1,7 +1,7 @@
 from django import forms
 
 from cycles.models import Countermeasure, CycleReview, InitiativeReview, KpiReview
-from programs.forms import StyledForm
+from programs.forms import DateInput, StyledForm
 from programs.models import Phase
 
 
@@ -31,8 +31,8 @@ class InitiativeReviewForm(StyledForm, forms.ModelForm):
         widgets = {
             "outcome": forms.Select(attrs={"style": "min-width: 10rem"}),
             "decision": forms.Select(attrs={"style": "min-width: 8.5rem"}),
-            "next_starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "next_ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "next_starts_on": DateInput(),
+            "next_ends_on": DateInput(),
         }
 
 
@@ -44,7 +44,7 @@ class CountermeasureForm(StyledForm, forms.ModelForm):
         widgets = {
             "what": forms.TextInput(attrs={"form": "review-form"}),
             "who": forms.TextInput(attrs={"form": "review-form"}),
-            "due": forms.DateInput(attrs={"type": "date", "form": "review-form"}),
+            "due": DateInput(attrs={"form": "review-form"}),
         }
 
 

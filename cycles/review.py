@@ -17,7 +17,7 @@ import structlog
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
@@ -36,6 +36,7 @@ from initiatives.models import Initiative, Status
 from initiatives.services import initiatives_carry_forward
 from kpis.models import Kpi
 from kpis.services import goals_carry_forward
+from programs.languages import emails_by_language
 from programs.models import Cycle, Membership, Phase, Role
 from programs.services import ensure_cycle_open
 from progress.models import KpiSnapshot
@@ -457,25 +458,26 @@ def cycles_mark_ready(*, today: datetime.date | None = None) -> list[Cycle]:
             ready_notified_at=now
         ):
             continue
-        recipients = list(
+        by_language = emails_by_language(
             Membership.objects.filter(
                 organization_id=cycle.program.organization_id,
                 role__in=[Role.MANAGER, Role.ADMIN],
             )
-            .exclude(user__email="")
-            .values_list("user__email", flat=True)
         )
         url = settings.FOURFOLD_BASE_URL + reverse("cycles:review", kwargs={"pk": cycle.program_id})
-        for email in recipients:
-            send_mail(
-                subject=_("%(program)s: cycle %(n)s is ready for its review")
-                % {"program": cycle.program.name, "n": cycle.number},
-                message=render_to_string(
+        notified = 0
+        for language, emails in by_language.items():
+            with translation.override(language):
+                subject = _("%(program)s: cycle %(n)s is ready for its review") % {
+                    "program": cycle.program.name,
+                    "n": cycle.number,
+                }
+                message = render_to_string(
                     "programs/email/ready_for_review.txt",
                     {"cycle": cycle, "url": url, "ended": cycle.ends_on < today},
-                ),
-                from_email=None,
-                recipient_list=[email],
-            )
-        log.info("cycle_ready_for_review", cycle=cycle.pk, notified=len(recipients))
+                )
+            for email in emails:
+                send_mail(subject, message, from_email=None, recipient_list=[email])
+            notified += len(emails)
+        log.info("cycle_ready_for_review", cycle=cycle.pk, notified=notified)
     return ready

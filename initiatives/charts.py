@@ -2,8 +2,10 @@
 
 import datetime
 
+from django.utils.translation import gettext as _
+
 from initiatives.models import Initiative, Status
-from programs import chart_numbers, plotly_text
+from programs import chart_numbers, numbers, plotly_text
 
 STATUS_COLOURS = {
     Status.IDEA: "#b8c2d6",
@@ -50,7 +52,10 @@ def timeline(
                     "opacity": [0.55 if i.ends_on is None else 1 for i in shown],
                 },
                 "customdata": [
-                    [i.starts_on.isoformat(), i.ends_on.isoformat() if i.ends_on else "open-ended"]
+                    [
+                        i.starts_on.isoformat(),
+                        i.ends_on.isoformat() if i.ends_on else _("open-ended"),
+                    ]
                     for i in shown
                 ],
                 "hovertemplate": "%{y}<br>%{customdata[0]} → %{customdata[1]}<extra>"
@@ -61,14 +66,17 @@ def timeline(
     shapes, annotations = [], []
     # The labels sit above the plot area (anchored at their bottom, so no bar is under
     # them); "today" takes a second row, so that it never covers a cycle label near it.
-    lines = [(cycle_start, "cycle start", "#9aa5bd", 0), (cycle_end, "cycle end", "#9aa5bd", 0)]
+    lines = [
+        (cycle_start, _("cycle start"), "#9aa5bd", 0, "dot"),
+        (cycle_end, _("cycle end"), "#9aa5bd", 0, "dot"),
+    ]
     # "Today" only where it falls on the plotted range (the cycle and its bars): after a
     # closed cycle it would stretch the axis far to the right of everything else.
     first = min([cycle_start, *(i.starts_on for i in rows)])
     last = max([cycle_end, *(i.ends_on or i.starts_on for i in rows)])
     if first <= today <= last:
-        lines.append((today, "today", "#c77d0a", 1))
-    for day, label, colour, row in lines:
+        lines.append((today, _("today"), "#c77d0a", 1, "solid"))
+    for day, label, colour, row, dash in lines:
         shapes.append(
             {
                 "type": "line",
@@ -80,7 +88,7 @@ def timeline(
                 "yref": "y domain",
                 "line": {
                     "color": colour,
-                    "dash": "dot" if label != "today" else "solid",
+                    "dash": dash,
                     "width": 1.5,
                 },
             }
@@ -116,17 +124,23 @@ def timeline(
     }
     return chart_numbers.attach(
         {"data": data, "layout": layout},
-        label=f"Timeline of {len(initiatives)} initiatives from {cycle_start.isoformat()} to "
-        f"{cycle_end.isoformat()}, one bar per initiative coloured by status; the dates "
-        "are in the table below",
-        caption="Initiatives by start date: status, start and end",
-        columns=["Initiative", "Status", "Starts", "Ends"],
+        label=_(
+            "Timeline of %(count)s initiatives from %(start)s to %(end)s, one bar per "
+            "initiative coloured by status; the dates are in the table below"
+        )
+        % {
+            "count": numbers.count(len(initiatives)),
+            "start": cycle_start.isoformat(),
+            "end": cycle_end.isoformat(),
+        },
+        caption=_("Initiatives by start date: status, start and end"),
+        columns=[_("Initiative"), _("Status"), _("Starts"), _("Ends")],
         rows=[
             [
                 i.name,
                 i.get_status_display(),
                 i.starts_on.isoformat(),
-                i.ends_on.isoformat() if i.ends_on else "open-ended",
+                i.ends_on.isoformat() if i.ends_on else _("open-ended"),
             ]
             for i in initiatives
         ],

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import STAGES, EffectDirection, Initiative
 from kpis.models import Kpi
-from programs.forms import StyledForm
+from programs.forms import DateInput, StyledForm
 from programs.models import Cycle
 
 
@@ -33,8 +33,8 @@ class InitiativeForm(StyledForm, forms.ModelForm):
         ]
         widgets = {
             "objective": forms.Textarea(attrs={"rows": 2}),
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
             "departments": forms.CheckboxSelectMultiple,
             "channels": forms.CheckboxSelectMultiple,
             "gaps": forms.CheckboxSelectMultiple,

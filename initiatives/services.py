@@ -398,10 +398,15 @@ def _refuse(errors: list[RowError]) -> None:
     )
 
 
-def initiatives_export_csv(*, initiatives) -> str:
-    """The plan as CSV, in the columns the import reads; no cell runs as a formula."""
+def initiatives_export_csv(*, initiatives, excel_decimal: str | None = None) -> str:
+    """The plan as CSV, in the columns the import reads; no cell runs as a formula. With
+    `excel_decimal`, for Excel in a language: semicolons, that decimal separator."""
     out = io.StringIO()
-    writer = csvsafe.writer(out)
+    writer = (
+        csvsafe.writer(out)
+        if excel_decimal is None
+        else csvsafe.excel_writer(out, decimal=excel_decimal)
+    )
     writer.writerow([*CSV_COLUMNS, "pie_average", "raters", "kpis"])
     for i in initiatives:
         writer.writerow(
@@ -417,7 +422,7 @@ def initiatives_export_csv(*, initiatives) -> str:
                 i.ends_on.isoformat() if i.ends_on else "",
                 i.cost,
                 i.status,
-                "" if i.pie_average is None else f"{i.pie_average:.1f}",
+                "" if i.pie_average is None else round(i.pie_average, 1),
                 i.pie_raters,
                 "|".join(f"{e.kpi.name} {e.direction}" for e in i.effects.all()),
             ]

@@ -23,8 +23,9 @@ from initiatives.forms import (
 )
 from initiatives.models import Channel, Department, ExpectedEffect, Initiative, Status
 from kpis.models import Kpi
+from programs import numbers
 from programs.access import Need, ProgramAccess, cycle_for, membership_for, program_for
-from programs.http import HtmxHttpRequest
+from programs.http import HtmxHttpRequest, wants_excel
 from programs.models import Cycle
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -332,7 +333,10 @@ def collision_acknowledge(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def export_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     access = program_for(request.user, pk)
     cycle = cycle_for(access.program, request.GET.get("cycle"))
-    body = services.initiatives_export_csv(initiatives=selectors.initiative_list(cycle=cycle))
+    body = services.initiatives_export_csv(
+        initiatives=selectors.initiative_list(cycle=cycle),
+        excel_decimal=numbers.decimal_separator() if wants_excel(request) else None,
+    )
     response = HttpResponse("\ufeff" + body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="initiatives-{access.program.pk}-cycle-{cycle.number}.csv"'

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kpis import rules
 from kpis.models import Goal, Kpi, RoiTarget
-from programs.forms import StyledForm
+from programs.forms import DateInput, StyledForm
 from programs.models import Cycle
 
 
@@ -51,8 +51,8 @@ class KpiForm(StyledForm, forms.ModelForm):
         ]
         widgets = {
             "definition": forms.Textarea(attrs={"rows": 2}),
-            "baseline_date": forms.DateInput(attrs={"type": "date"}),
-            "target_date": forms.DateInput(attrs={"type": "date"}),
+            "baseline_date": DateInput(),
+            "target_date": DateInput(),
             "segments": forms.CheckboxSelectMultiple,
         }
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from kpis.models import Goal, Kpi, RoiTarget, StrategicAnswer, StrategicQuestion
 from programs.completeness import Completeness
@@ -56,13 +57,15 @@ def completeness(*, cycle: Cycle, goals=None, roi=_UNKNOWN, rows=None) -> Comple
     rows = strategic_rows(cycle=cycle) if rows is None else rows
     missing = []
     if not goals:
-        missing.append("Set at least one goal")
+        missing.append(_("Set at least one goal"))
     without = [g.title for g in goals if not g.kpi_list]
-    if not goals or without:
-        missing.append("Give every goal a KPI" + (f" ({', '.join(without)})" if without else ""))
+    if without:
+        missing.append(_("Give every goal a KPI (%(goals)s)") % {"goals": ", ".join(without)})
+    elif not goals:
+        missing.append(_("Give every goal a KPI"))
     if roi is None:
-        missing.append("Set the ROI target")
+        missing.append(_("Set the ROI target"))
     unanswered = [r for r in rows if not (r.answer and r.answer.is_answered)]
-    missing += [f"Answer: {r.question.label}" for r in unanswered]
+    missing += [_("Answer: %(question)s") % {"question": r.question.label} for r in unanswered]
     total = 3 + len(rows)
     return Completeness(done=total - len(missing), total=total, missing=tuple(missing))

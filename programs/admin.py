@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from programs.models import Cycle, Invitation, Membership, Organization, Program, WorkerHeartbeat
+from programs.models import (
+    Cycle,
+    Invitation,
+    Membership,
+    Organization,
+    Profile,
+    Program,
+    WorkerHeartbeat,
+)
 
 
 class ClosedCycleReadOnly:
@@ -61,6 +69,14 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ["role", "organization"]
     search_fields = ["email"]
     readonly_fields = ["token_hash", "created_at", "accepted_at"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "language"]
+    list_filter = ["language"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user"]
 
 
 class CycleInline(admin.TabularInline):

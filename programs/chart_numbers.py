@@ -11,6 +11,8 @@ them, so they are not Plotly-escaped.
 
 from collections.abc import Sequence
 
+from programs.numbers import currency, localized, percent
+
 NOTHING = "\u2013"  # an en dash, as the pages show a missing value
 
 
@@ -41,20 +43,20 @@ def number(value: float | int | None, *, digits: int = 2, suffix: str = "") -> s
     text = f"{float(value):,.{digits}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return f"{text}{suffix}"
+    return f"{localized(text)}{suffix}"
 
 
-def in_unit(value: float | int | None, unit: str, *, currency: str = "") -> str:
+def in_unit(value: float | int | None, unit: str, *, currency_code: str = "") -> str:
     """A KPI's value in its unit, as the KPI pages show it: 3.2%, +8%, EUR 41.50, 45 s."""
     if value is None:
         return NOTHING
     match unit:
         case "percent":
-            return number(value, suffix="%")
+            return percent(number(value))
         case "percent_change":
-            return ("+" if value > 0 else "") + number(value, suffix="%")
+            return percent(("+" if value > 0 else "") + number(value))
         case "currency":
-            return f"{currency} {float(value):,.2f}".strip()
+            return currency(float(value), currency_code)
         case "duration":
             return number(value, digits=1, suffix=" s")
         case _:

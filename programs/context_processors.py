@@ -1,9 +1,16 @@
 from django.http import HttpRequest
 
 from programs.models import Membership
+from programs.numbers import decimal_separator, thousands_separator
 
 # Organization pages of the top bar that are not under Programs, Portfolio or Segments.
-OWN_ENTRIES = {"member_list", "dimensions", "settings", "notifications"}
+OWN_ENTRIES = {"member_list", "dimensions", "settings", "notifications", "organization_files"}
+
+
+def number_separators(request: HttpRequest) -> dict:
+    """The active language's decimal and thousands separators, for Plotly's `separators`
+    (".," in English, ",." in Danish, Slovenian and Dutch)."""
+    return {"number_separators": decimal_separator() + thousands_separator()}
 
 
 def navigation(request: HttpRequest) -> dict:

@@ -25,6 +25,7 @@ Decisions, so that exporting then importing gives back every cell exactly:
 import csv
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -51,19 +52,40 @@ def restore(cell: str) -> str:
 
 
 class SafeWriter:
-    """csv.writer's writerow and writerows, every cell through csv_safe()."""
+    """csv.writer's writerow and writerows, every cell through csv_safe(); numbers with
+    `decimal` as their decimal separator (Excel in Danish reads 8,97, not 8.97)."""
 
-    def __init__(self, file, **fmtparams) -> None:
+    def __init__(self, file, *, decimal: str = ".", **fmtparams) -> None:
         self._writer = csv.writer(file, **fmtparams)
+        self.decimal = decimal
 
     def writerow(self, row: Iterable[Any]) -> Any:
-        return self._writer.writerow([csv_safe(cell) for cell in row])
+        cells = [csv_safe(cell) for cell in row]
+        if self.decimal != ".":
+            cells = [_with_decimal(cell, self.decimal) for cell in cells]
+        return self._writer.writerow(cells)
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:
             self.writerow(row)
 
 
+def _with_decimal(cell: Any, decimal: str) -> Any:
+    if isinstance(cell, (bool, int)):
+        return cell
+    if isinstance(cell, float | Decimal) or (
+        isinstance(cell, str) and PLAIN_NUMBER.fullmatch(cell)
+    ):
+        return str(cell).replace(".", decimal)
+    return cell
+
+
 def writer(file, **fmtparams) -> SafeWriter:
     """A csv.writer for an export: no cell of it runs as a formula in a spreadsheet."""
     return SafeWriter(file, **fmtparams)
+
+
+def excel_writer(file, *, decimal: str) -> SafeWriter:
+    """An export "for Excel in your language": semicolons between the columns and the
+    language's decimal separator, as Excel reads a CSV where the decimal is a comma."""
+    return SafeWriter(file, delimiter=";", decimal=decimal)

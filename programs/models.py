@@ -10,11 +10,32 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def languages() -> list[tuple[str, str]]:
+    """The languages the interface speaks (settings.LANGUAGES), as field choices."""
+    return settings.LANGUAGES
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", _("Admin")
     MANAGER = "manager", _("Manager")
     TEAM = "team", _("Team member")
     EXECUTIVE = "executive", _("Executive")
+
+
+class CsvDelimiter(models.TextChoices):
+    """What separates the columns of a CSV file."""
+
+    COMMA = ",", _("Comma (,)")
+    SEMICOLON = ";", _("Semicolon (;)")
+    TAB = "\t", _("Tab")
+
+
+class DecimalSeparator(models.TextChoices):
+    """What separates a number's whole part from its decimals in a file: English files
+    write 8.97, Danish, Slovenian and Dutch ones (and Excel in those languages) 8,97."""
+
+    POINT = ".", _("Point (8.97)")
+    COMMA = ",", _("Comma (8,97)")
 
 
 class Organization(models.Model):
@@ -25,12 +46,36 @@ class Organization(models.Model):
         default=2,
         help_text=_("More than this many at once on one channel is flagged as overload."),
     )
+    # How its CSV files are written unless an upload or a source says otherwise.
+    csv_delimiter = models.CharField(
+        _("column separator in CSV files"),
+        max_length=1,
+        choices=CsvDelimiter.choices,
+        default=CsvDelimiter.COMMA,
+    )
+    csv_decimal = models.CharField(
+        _("decimal separator in CSV files"),
+        max_length=1,
+        choices=DecimalSeparator.choices,
+        default=DecimalSeparator.POINT,
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
+        constraints = [
+            # Files are read with these: an unknown one would read every file wrong.
+            models.CheckConstraint(
+                condition=models.Q(csv_delimiter__in=CsvDelimiter.values),
+                name="organization_csv_delimiter_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(csv_decimal__in=DecimalSeparator.values),
+                name="organization_csv_decimal_known",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -106,6 +151,10 @@ class Invitation(models.Model):
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The e-mail is written in it; the invited person chooses their own once they join.
+    language = models.CharField(
+        _("language of the e-mail"), max_length=8, choices=languages, default="en"
+    )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -293,6 +342,26 @@ class Cycle(models.Model):
 
     def phase_index(self) -> int:
         return Phase.values.index(self.phase)
+
+
+class Profile(models.Model):
+    """What a person chose for themselves, in every organization they belong to.
+
+    `language` is the language of their pages and e-mails; empty until they choose one,
+    and then their browser's `Accept-Language` decides (programs/languages.py).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="profile"
+    )
+    language = models.CharField(_("language"), max_length=8, choices=languages, blank=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.language or 'browser language'})"
 
 
 class WorkerHeartbeat(models.Model):

@@ -4,17 +4,27 @@ import datetime
 import secrets
 
 import structlog
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from programs.models import Cycle, Invitation, Membership, Organization, Phase, Program, Role
+from programs.models import (
+    Cycle,
+    Invitation,
+    Membership,
+    Organization,
+    Phase,
+    Profile,
+    Program,
+    Role,
+)
 
 log = structlog.get_logger(__name__)
 User = get_user_model()
@@ -88,10 +98,36 @@ def membership_remove(*, membership: Membership, by: AbstractBaseUser) -> None:
     membership.delete()
 
 
+def organization_file_format_set(
+    *, organization: Organization, csv_delimiter: str, csv_decimal: str, by: AbstractBaseUser
+) -> None:
+    """How the organization's CSV files are written, for uploads that do not say."""
+    organization.csv_delimiter, organization.csv_decimal = csv_delimiter, csv_decimal
+    organization.full_clean()
+    organization.save(update_fields=["csv_delimiter", "csv_decimal"])
+    log.info("file_format_set", organization=organization.pk, by=by.pk)
+
+
+def profile_set_language(*, user: AbstractBaseUser, language: str) -> Profile:
+    """Keep `language` on the person's account: their pages and e-mails use it from now on."""
+    profile = Profile.objects.filter(user=user).first() or Profile(user=user)
+    profile.language = language
+    profile.full_clean()
+    profile.save()
+    log.info("language_chosen", user=user.pk, language=language)
+    return profile
+
+
 def invitation_send(
-    *, organization: Organization, email: str, role: str, by: AbstractBaseUser, accept_url: str
+    *,
+    organization: Organization,
+    email: str,
+    role: str,
+    by: AbstractBaseUser,
+    accept_url: str,
+    language: str = settings.LANGUAGE_CODE,
 ) -> Invitation:
-    """Invite an address to the organization and e-mail it a one-time link.
+    """Invite an address to the organization and e-mail it a one-time link, in `language`.
 
     `accept_url` is a format string with `{token}` in it, built by the view so that the
     link carries the host the admin is using.
@@ -106,6 +142,7 @@ def invitation_send(
         role=role,
         token_hash=Invitation.hash_token(token),
         invited_by=by,
+        language=language,
     )
     invitation.full_clean(validate_constraints=False)
     with transaction.atomic():
@@ -115,16 +152,19 @@ def invitation_send(
         ).delete()
         invitation.save()
         context = {"invitation": invitation, "url": accept_url.format(token=token), "by": by}
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=_("You are invited to %(org)s on Fourfold") % {"org": organization},
-                message=render_to_string("programs/email/invitation.txt", context),
-                from_email=None,
-                recipient_list=[email],
-            )
-        )
+        transaction.on_commit(lambda: _invitation_mail(invitation, context))
     log.info("invitation_sent", organization=organization.pk, role=role, by=by.pk)
     return invitation
+
+
+def _invitation_mail(invitation: Invitation, context: dict) -> None:
+    with translation.override(invitation.language):
+        send_mail(
+            subject=_("You are invited to %(org)s on Fourfold") % {"org": invitation.organization},
+            message=render_to_string("programs/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
 
 
 def invitation_find(*, token: str) -> Invitation | None:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -5,12 +6,21 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from programs import selectors, services
+from programs import languages, selectors, services
 from programs.access import Need, membership_for, program_for
-from programs.forms import AccountForm, InvitationForm, ProgramCreateForm, ProgramForm, RoleForm
+from programs.forms import (
+    AccountForm,
+    FileFormatForm,
+    InvitationForm,
+    LanguageForm,
+    ProgramCreateForm,
+    ProgramForm,
+    RoleForm,
+)
 from programs.http import HtmxHttpRequest
 from programs.models import Membership
 
@@ -27,6 +37,34 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     slugs = [m.organization.slug for m in memberships]
     slug = request.session.get(SESSION_ORGANIZATION)
     return redirect("programs:program_list", org=slug if slug in slugs else slugs[0])
+
+
+@require_POST
+def language_set(request: HtmxHttpRequest) -> HttpResponse:
+    """The language switch of the top bar: kept on the account of a signed-in person, and on
+    this browser (Django's language cookie) so that the login page speaks it too."""
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Choose one of the languages offered."), status=400)
+    language = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        services.profile_set_language(user=request.user, language=language)
+        languages.remember(request, language)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("home")
+    response = redirect(back)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
 
 
 @login_required
@@ -107,6 +145,27 @@ def _members_context(membership: Membership, invite_form: InvitationForm | None 
         "invite_form": invite_form or InvitationForm(),
         "role_choices": RoleForm.base_fields["role"].choices,
     }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_files(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    """How the organization's CSV files are written (admins)."""
+    membership = membership_for(request.user, org, need=Need.ADMINISTER)
+    organization = membership.organization
+    form = FileFormatForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        services.organization_file_format_set(
+            organization=organization, by=request.user, **form.cleaned_data
+        )
+        messages.success(request, _("Saved: new uploads start from these."))
+        return redirect("programs:organization_files", org=org)
+    return render(
+        request,
+        "programs/organization_files.html",
+        {"membership": membership, "organization": organization, "form": form},
+        status=422 if form.errors else 200,
+    )
 
 
 @login_required
@@ -228,6 +287,8 @@ def invitation_accept(request: HtmxHttpRequest, token: str) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
             return redirect("home")
         if not signed_in:
+            # A new account reads on in the language it joined in: its e-mails too.
+            services.profile_set_language(user=user, language=request.LANGUAGE_CODE)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to %(org)s.") % {"org": invitation.organization})
         return redirect("programs:program_list", org=invitation.organization.slug)

@@ -12,9 +12,12 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from programs.languages import emails_by_language
+from programs.messages import Message
 from programs.models import Cycle, Membership, Organization, Role
 from progress.models import KpiSnapshot, ProgressStatus, StatusChange
 from progress.selectors import status_counts
@@ -45,16 +48,14 @@ def status_alerts_send(*, change_ids: list[int]) -> int:
             by_program[change.kpi.goal.cycle.program].append(change)
         sent = 0
         for program, program_changes in by_program.items():
-            recipients = list(
+            by_language = emails_by_language(
                 Membership.objects.filter(
                     organization=program.organization,
                     role__in=[Role.MANAGER, Role.ADMIN],
                     alert_emails=True,
                 )
-                .exclude(user__email="")
-                .values_list("user__email", flat=True)
             )
-            if not recipients:
+            if not by_language:
                 continue
             context = {
                 "program": program,
@@ -62,17 +63,22 @@ def status_alerts_send(*, change_ids: list[int]) -> int:
                 "dashboard_url": _link("progress:dashboard", pk=program.pk),
                 "settings_url": _link("progress:notifications", org=program.organization.slug),
             }
-            for email in recipients:
-                send_mail(
-                    subject=_("%(program)s: %(n)s KPI needs attention")
-                    % {"program": program.name, "n": len(program_changes)},
-                    message=render_to_string("kpis/email/alert.txt", context),
-                    from_email=None,
-                    recipient_list=[email],
-                )
-            sent += len(recipients)
+            recipients = 0
+            for language, emails in by_language.items():
+                with translation.override(language):
+                    n = len(program_changes)
+                    subject = ngettext(
+                        "%(program)s: %(n)s KPI needs attention",
+                        "%(program)s: %(n)s KPIs need attention",
+                        n,
+                    ) % {"program": program.name, "n": n}
+                    message = render_to_string("kpis/email/alert.txt", context)
+                for email in emails:
+                    send_mail(subject, message, from_email=None, recipient_list=[email])
+                recipients += len(emails)
+            sent += recipients
             StatusChange.objects.filter(pk__in=[c.pk for c in program_changes]).update(
-                notified=len(recipients)
+                notified=recipients
             )
     log.info("status_alerts_sent", emails=sent, changes=len(changes))
     return sent
@@ -85,14 +91,12 @@ def weekly_digest_send(*, today: datetime.date | None = None) -> int:
     week_ago = timezone.now() - datetime.timedelta(days=7)
     sent = 0
     for organization in Organization.objects.all():
-        recipients = list(
+        by_language = emails_by_language(
             Membership.objects.filter(
                 organization=organization, role=Role.EXECUTIVE, digest_emails=True
             )
-            .exclude(user__email="")
-            .values_list("user__email", flat=True)
         )
-        if not recipients:
+        if not by_language:
             continue
         programs = programs_digest(organization=organization, since=week_ago)
         if not programs:
@@ -104,15 +108,13 @@ def weekly_digest_send(*, today: datetime.date | None = None) -> int:
             "portfolio_url": _link("progress:portfolio", org=organization.slug),
             "settings_url": _link("progress:notifications", org=organization.slug),
         }
-        message = render_to_string("kpis/email/digest.txt", context)
-        for email in recipients:
-            send_mail(
-                subject=_("Fourfold weekly: %(org)s") % {"org": organization.name},
-                message=message,
-                from_email=None,
-                recipient_list=[email],
-            )
-        sent += len(recipients)
+        for language, emails in by_language.items():
+            with translation.override(language):
+                subject = _("Fourfold weekly: %(org)s") % {"org": organization.name}
+                message = render_to_string("kpis/email/digest.txt", context)
+            for email in emails:
+                send_mail(subject, message, from_email=None, recipient_list=[email])
+            sent += len(emails)
     log.info("weekly_digest_sent", emails=sent)
     return sent
 
@@ -133,7 +135,9 @@ def programs_digest(*, organization: Organization, since: datetime.datetime) -> 
     for snap in KpiSnapshot.objects.filter(
         kpi__goal__cycle__in=cycles.values(), segment__isnull=True, lift__significant=True
     ).select_related("kpi__goal__cycle"):
-        lifts[snap.kpi.goal.cycle.program_id].append((snap.kpi.name, snap.lift["sentence"]))
+        lifts[snap.kpi.goal.cycle.program_id].append(
+            (snap.kpi.name, Message.from_json(snap.lift["sentence"]))
+        )
     changes = defaultdict(list)
     for change in (
         StatusChange.objects.filter(kpi__goal__cycle__in=cycles.values(), changed_at__gte=since)

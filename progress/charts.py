@@ -4,8 +4,9 @@ import datetime
 import json
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext as _
 
-from programs import chart_numbers, plotly_text
+from programs import chart_numbers, numbers, plotly_text
 from progress.models import ProgressStatus
 from progress.pace import Plan, Point, Progress, expected_value
 
@@ -29,10 +30,10 @@ def kpi_progress(
         go.Scatter(
             x=[p.day.isoformat() for p in series],
             y=[p.value for p in series],
-            name="Actual",
+            name=_("Actual"),
             mode="lines",
             line={"color": COLOURS["actual"], "width": 1.5},
-            hovertemplate="%{x}: %{y:.3~f}" + unit_suffix + "<extra></extra>",
+            hovertemplate="%{x}: " + _with_unit("%{y:.3~f}", unit_suffix) + "<extra></extra>",
         )
     )
     path_days = [
@@ -44,7 +45,7 @@ def kpi_progress(
         go.Scatter(
             x=[d.isoformat() for d in path_days],
             y=[expected_value(plan, d) for d in path_days],
-            name="Expected path",
+            name=_("Expected path"),
             mode="lines",
             line={"color": COLOURS["expected"], "dash": "dash", "width": 1.5},
             hoverinfo="skip",
@@ -54,10 +55,12 @@ def kpi_progress(
         go.Scatter(
             x=[plan.target_date.isoformat()],
             y=[plan.target],
-            name="Target",
+            name=_("Target"),
             mode="markers",
             marker={"color": COLOURS["target"], "size": 11, "symbol": "star"},
-            hovertemplate="target %{y}" + unit_suffix + " by %{x}<extra></extra>",
+            hovertemplate=_("target %(value)s by %(date)s")
+            % {"value": _with_unit("%{y}", unit_suffix), "date": "%{x}"}
+            + "<extra></extra>",
         )
     )
     if result.projected_day and result.actual_day and result.trend is not None:
@@ -65,7 +68,7 @@ def kpi_progress(
             go.Scatter(
                 x=[result.actual_day.isoformat(), result.projected_day.isoformat()],
                 y=[result.trend, plan.target],
-                name="Projection",
+                name=_("Projection"),
                 mode="lines",
                 line={"color": COLOURS["projection"], "dash": "dot", "width": 2},
                 hoverinfo="skip",
@@ -74,7 +77,7 @@ def kpi_progress(
     fig.add_hline(
         y=plan.baseline,
         line={"color": "#b8c2d6", "width": 1},
-        annotation_text="baseline",
+        annotation_text=_("baseline"),
         annotation_position="bottom left",
     )
     fig.add_vline(x=today.isoformat(), line={"color": "#c77d0a", "width": 1})
@@ -114,30 +117,57 @@ LAST_POINTS = 12  # the table lists the latest values; the Measurements page has
 
 def _kpi_numbers(figure, *, series, plan, result, changes, today, suffix) -> dict:
     def value(v):
-        return chart_numbers.number(v, digits=3, suffix=suffix)
+        if v is None:
+            return chart_numbers.NOTHING
+        return _with_unit(chart_numbers.number(v, digits=3), suffix)
 
     rows = [
-        ["Baseline", plan.baseline_date.isoformat(), value(plan.baseline)],
-        ["Expected by today", today.isoformat(), value(expected_value(plan, today))],
-        ["Target", plan.target_date.isoformat(), value(plan.target)],
+        [_("Baseline"), plan.baseline_date.isoformat(), value(plan.baseline)],
+        [_("Expected by today"), today.isoformat(), value(expected_value(plan, today))],
+        [_("Target"), plan.target_date.isoformat(), value(plan.target)],
     ]
     if result.projected_day:
-        rows.append(["Target reached at the recent trend", result.projected_day.isoformat(), ""])
-    rows += [[f"Change: {text}", day.isoformat(), ""] for day, text in changes]
-    rows += [["Actual", p.day.isoformat(), value(p.value)] for p in series[-LAST_POINTS:]]
+        rows.append([_("Target reached at the recent trend"), result.projected_day.isoformat(), ""])
+    rows += [
+        [_("Change: %(change)s") % {"change": text}, day.isoformat(), ""] for day, text in changes
+    ]
+    rows += [[_("Actual"), p.day.isoformat(), value(p.value)] for p in series[-LAST_POINTS:]]
     latest = series[-1]
     status = ProgressStatus(result.status).label if result.status in ProgressStatus.values else ""
+    reading = {
+        "value": value(latest.value),
+        "day": latest.day.isoformat(),
+        "baseline": value(plan.baseline),
+        "target": value(plan.target),
+        "target_date": plan.target_date.isoformat(),
+    }
+    if status:
+        label = _(
+            "Line chart of the KPI over time: %(value)s on %(day)s, from a baseline of "
+            "%(baseline)s, towards %(target)s by %(target_date)s; %(status)s"
+        ) % {**reading, "status": str(status).lower()}
+    else:
+        label = (
+            _(
+                "Line chart of the KPI over time: %(value)s on %(day)s, from a baseline of "
+                "%(baseline)s, towards %(target)s by %(target_date)s"
+            )
+            % reading
+        )
     return chart_numbers.attach(
         figure,
-        label=f"Line chart of the KPI over time: {value(latest.value)} on "
-        f"{latest.day.isoformat()}, from a baseline of {value(plan.baseline)}, towards "
-        f"{value(plan.target)} by {plan.target_date.isoformat()}"
-        + (f"; {status.lower()}" if status else ""),
-        caption=f"Baseline, expected path, target and the last {min(LAST_POINTS, len(series))} "
-        "measured values",
-        columns=["", "Date", "Value"],
+        label=label,
+        caption=_("Baseline, expected path, target and the last %(count)s measured values")
+        % {"count": numbers.count(min(LAST_POINTS, len(series)))},
+        columns=["", _("Date"), _("Value")],
         rows=rows,
     )
+
+
+def _with_unit(number_text: str, suffix: str) -> str:
+    """A number already written as text, with its unit: a percent sign the way the active
+    language writes it ("2.4%", "2,4 %"), any other suffix as it is."""
+    return numbers.percent(number_text) if suffix == "%" else f"{number_text}{suffix}"
 
 
 SPARK_POINTS = 46  # about three pixels apart: more would not show
@@ -181,13 +211,18 @@ def program_progress(*, cards: list) -> dict:
             x=clip,
             y=names,
             orientation="h",
-            name="Progress",
+            name=_("Progress"),
             marker={"color": [STATUS_COLOURS.get(s.status, "#b8c2d6") for s in snaps]},
             customdata=[
                 [round(s.progress_pct or 0, 1), round(s.expected_pct or 0, 1)] for s in snaps
             ],
-            hovertemplate="%{y}: %{customdata[0]}% of the way (expected %{customdata[1]}%)"
-            "<extra></extra>",
+            hovertemplate="%{y}: "
+            + _("%(progress)s of the way (expected %(expected)s)")
+            % {
+                "progress": numbers.percent("%{customdata[0]}"),
+                "expected": numbers.percent("%{customdata[1]}"),
+            }
+            + "<extra></extra>",
         )
     )
     fig.add_trace(
@@ -195,7 +230,7 @@ def program_progress(*, cards: list) -> dict:
             x=[max(-50.0, min(150.0, s.expected_pct or 0.0)) for s in snaps],
             y=names,
             mode="markers",
-            name="Expected by today",
+            name=_("Expected by today"),
             marker={"symbol": "line-ns-open", "size": 22, "line": {"width": 3}, "color": "#1f2a44"},
             hoverinfo="skip",
         )
@@ -208,7 +243,12 @@ def program_progress(*, cards: list) -> dict:
         font={"family": "system-ui, sans-serif", "size": 12},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
-        xaxis={"title": {"text": "% of the way from baseline to target"}, "range": [-50, 150]},
+        xaxis={
+            "title": {
+                "text": _("%(percent)s of the way from baseline to target") % {"percent": "%"}
+            },
+            "range": [-50, 150],
+        },
         yaxis={"automargin": True},
         bargap=0.35,
     )
@@ -217,18 +257,30 @@ def program_progress(*, cards: list) -> dict:
         return ProgressStatus(s.status).label if s.status in ProgressStatus.values else ""
 
     def pct(v) -> str:
-        return chart_numbers.number(v, digits=1, suffix="%")
+        if v is None:
+            return chart_numbers.NOTHING
+        return numbers.percent(chart_numbers.number(v, digits=1))
 
     return chart_numbers.attach(
         json.loads(fig.to_json()),
-        label="Bar chart of each KPI's way from baseline to target: "
-        + "; ".join(
-            f"{c.kpi.name} {pct(c.overall.progress_pct)} of the way, {status(c.overall).lower()}"
-            for c in cards
-        ),
-        caption="Each KPI's progress from baseline (0%) to target (100%), and where it "
-        "should be by today",
-        columns=["KPI", "Progress", "Expected by today", "Status"],
+        label=_("Bar chart of each KPI's way from baseline to target: %(kpis)s")
+        % {
+            "kpis": "; ".join(
+                _("%(kpi)s %(progress)s of the way, %(status)s")
+                % {
+                    "kpi": c.kpi.name,
+                    "progress": pct(c.overall.progress_pct),
+                    "status": str(status(c.overall)).lower(),
+                }
+                for c in cards
+            )
+        },
+        caption=_(
+            "Each KPI's progress from baseline (%(zero)s) to target (%(full)s), and where it "
+            "should be by today"
+        )
+        % {"zero": numbers.percent("0"), "full": numbers.percent("100")},
+        columns=[_("KPI"), _("Progress"), _("Expected by today"), _("Status")],
         rows=[
             [
                 c.kpi.name,

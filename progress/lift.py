@@ -18,6 +18,8 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from programs.messages import Message, Number, _
+
 SRM_ALPHA = 0.001
 EXACT_TERMS_MAX = 20_000  # chance_to_beat: beyond this the normal approximation is exact enough
 _CF_EPS = 1e-15
@@ -32,7 +34,7 @@ def normal_cdf(z: float) -> float:
 def normal_quantile(p: float) -> float:
     """Inverse of the standard normal CDF (bisection: plenty for confidence levels)."""
     low, high = -10.0, 10.0
-    for _ in range(100):
+    for _step in range(100):
         mid = (low + high) / 2
         if normal_cdf(mid) < p:
             low = mid
@@ -133,7 +135,7 @@ def t_quantile(p: float, df: float) -> float:
     low, high = 0.0, 1.0
     while t_cdf(high, df) < p:
         low, high = high, high * 2
-    for _ in range(200):
+    for _step in range(200):
         mid = (low + high) / 2
         if t_cdf(mid, df) < p:
             low = mid
@@ -219,21 +221,45 @@ class RateLift:
     diff_high: float = 0.0
     no_lift_reason: str = ""  # why there is no relative lift, in words for the page
 
-    def sentence(self) -> str:
+    def sentence(self) -> Message:
         """Plain words: "personalized converts 8.1% better (95% CI 3.2% to 13.0%)"; without
         a relative lift, the difference in percentage points and its interval."""
         if self.lift is None:
-            more = "more" if self.difference >= 0 else "less"
-            return (
-                f"personalized converts {abs(self.difference) * 100:.1f} percentage points "
-                f"{more} ({self.confidence:.0%} CI {self.diff_low * 100:+.1f} to "
-                f"{self.diff_high * 100:+.1f} points)"
+            template = (
+                _(
+                    "personalized converts %(size)s percentage points more (%(confidence)s "
+                    "CI %(low)s to %(high)s points)"
+                )
+                if self.difference >= 0
+                else _(
+                    "personalized converts %(size)s percentage points less (%(confidence)s "
+                    "CI %(low)s to %(high)s points)"
+                )
             )
-        better = "better" if self.lift >= 0 else "worse"
-        return (
-            f"personalized converts {abs(self.lift):.1%} {better} "
-            f"({self.confidence:.0%} CI {self.ci_low:.1%} to {self.ci_high:.1%})"
+            return Message(
+                template,
+                {
+                    "size": Number(f"{abs(self.difference) * 100:.1f}"),
+                    "confidence": Number(f"{self.confidence:.0%}"),
+                    "low": Number(f"{self.diff_low * 100:+.1f}"),
+                    "high": Number(f"{self.diff_high * 100:+.1f}"),
+                },
+            )
+        template = (
+            _("personalized converts %(size)s better (%(confidence)s CI %(low)s to %(high)s)")
+            if self.lift >= 0
+            else _("personalized converts %(size)s worse (%(confidence)s CI %(low)s to %(high)s)")
         )
+        return Message(template, _interval(abs(self.lift), self))
+
+
+def _interval(size: float, lift) -> dict[str, Number]:
+    return {
+        "size": Number(f"{size:.1%}"),
+        "confidence": Number(f"{lift.confidence:.0%}"),
+        "low": Number(f"{lift.ci_low:.1%}"),
+        "high": Number(f"{lift.ci_high:.1%}"),
+    }
 
 
 def rate_lift(
@@ -327,13 +353,14 @@ class MeanLift:
     n_personalized: int
     n_control: int
 
-    def sentence(self) -> str:
+    def sentence(self) -> Message:
         """Plain words: "personalized averages 4.2% higher (95% CI 1.0% to 7.4%)"."""
-        higher = "higher" if self.lift >= 0 else "lower"
-        return (
-            f"personalized averages {abs(self.lift):.1%} {higher} "
-            f"({self.confidence:.0%} CI {self.ci_low:.1%} to {self.ci_high:.1%})"
+        template = (
+            _("personalized averages %(size)s higher (%(confidence)s CI %(low)s to %(high)s)")
+            if self.lift >= 0
+            else _("personalized averages %(size)s lower (%(confidence)s CI %(low)s to %(high)s)")
         )
+        return Message(template, _interval(abs(self.lift), self))
 
 
 def mean_lift(

@@ -176,7 +176,7 @@ class LiftSummary:
         r, srm = self.result, self.srm
         return {
             "kind": self.kind,
-            "sentence": r.sentence() if r else "",
+            "sentence": r.sentence().as_json() if r else "",  # shown in the reader's language
             "lift": r.lift if r else None,
             "ci_low": r.ci_low if r else None,
             "ci_high": r.ci_high if r else None,

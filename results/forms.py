@@ -4,7 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from programs.forms import StyledForm
+from programs.forms import DateInput, StyledForm
+from programs.models import CsvDelimiter, DecimalSeparator
 
 
 class SourceForm(StyledForm, forms.ModelForm):
@@ -39,6 +40,8 @@ class SourceForm(StyledForm, forms.ModelForm):
             "schedule",
             "schedule_time",
             "paused",
+            "csv_delimiter",
+            "csv_decimal",
         ]
         widgets = {
             "query": forms.Textarea(attrs={"rows": 3, "class": "font-monospace"}),
@@ -52,6 +55,9 @@ class SourceForm(StyledForm, forms.ModelForm):
         self.may_set_secrets = may_set_secrets
         self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] != "push"]
         self.fields["db_port"].required = False
+        organizations_way = _("As the organization's")
+        self.fields["csv_delimiter"].choices = [("", organizations_way), *CsvDelimiter.choices]
+        self.fields["csv_decimal"].choices = [("", organizations_way), *DecimalSeparator.choices]
         self.fields["db_password"].help_text = _(
             "Of a read-only role made for Fourfold. Stored and never shown again."
         )
@@ -81,6 +87,11 @@ class SourceForm(StyledForm, forms.ModelForm):
             ("db_host", "db_port", "db_name", "db_user", "db_password", "query"),
         ),
         ("http sql", _("Schedule (HTTP and SQL pulls)"), ("schedule", "schedule_time", "paused")),
+        (
+            "upload http",
+            _("How its CSV files are written (empty: as the organization's)"),
+            ("csv_delimiter", "csv_decimal"),
+        ),
     )
 
     def groups(self) -> list[dict]:
@@ -124,7 +135,23 @@ class SourceForm(StyledForm, forms.ModelForm):
 
 
 class UploadForm(StyledForm, forms.Form):
+    """A file, and for a CSV how it is written: the source's or the organization's way
+    unless this file says otherwise (a file from Excel in Danish: semicolons, 8,97)."""
+
     file = forms.FileField(label=_("CSV or Excel file"))
+    delimiter = forms.ChoiceField(
+        label=_("Columns separated by"), choices=CsvDelimiter.choices, required=False
+    )
+    decimal = forms.ChoiceField(
+        label=_("Decimal separator"), choices=DecimalSeparator.choices, required=False
+    )
+
+    def __init__(self, *args, source=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if source is not None:
+            delimiter, decimal = source.csv_format()
+            self.fields["delimiter"].initial = delimiter
+            self.fields["decimal"].initial = decimal
 
 
 class TokenForm(StyledForm, forms.Form):
@@ -134,7 +161,7 @@ class TokenForm(StyledForm, forms.Form):
     expires_at = forms.DateField(
         label=_("Valid until"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("Optional: the token stops working after this day."),
     )
 

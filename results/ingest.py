@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from programs import csvsafe
+from programs.number_reading import NumberProblem, Problem, read_number
 from programs.workbooks import WorkbookRefused, check_workbook
 
 FIELDS = ("kpi", "period", "value", "segment", "variant", "numerator", "denominator")
@@ -105,14 +106,37 @@ def shown(raw: object) -> str:
     return CONTROL.sub("?", str(raw))[:40]
 
 
-def _number(raw: object) -> Decimal:
+def _number(raw: object, decimal: str = ".") -> Decimal:
+    """A cell as a number: a spreadsheet's number as it is, text with the file's decimal
+    separator ("8,97" where it is a comma; "8.97" there is refused, never read as 897)."""
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         value = Decimal(str(raw))
+    elif decimal == ",":
+        value = read_number(str(raw), decimal=",", thousands="")
     else:
         value = Decimal(str(raw).strip().replace(" ", ""))
     if not value.is_finite():
         raise InvalidOperation
     return value
+
+
+def _not_a_number(raw: str, decimal: str) -> str:
+    """Why a cell is not a number, naming the separator where that is the reason."""
+    if decimal == ",":
+        try:
+            read_number(raw, decimal=",", thousands="")
+        except NumberProblem as problem:
+            if problem.problem is Problem.OTHER_DECIMAL:
+                return (
+                    f"“{shown(raw)}” has a decimal point, but this file's decimal separator "
+                    f"is a comma: write {problem.suggestions[0]}"
+                )
+    elif "," in raw and raw.replace(",", "", 1).replace("-", "", 1).strip().isdigit():
+        return (
+            f"“{shown(raw)}” has a decimal comma, but this file's decimal separator is a "
+            "point: choose “Comma” as the decimal separator for this file"
+        )
+    return f"not a number: “{shown(raw)}”"
 
 
 def _as_stored(number: Decimal, places: Decimal, limit: Decimal) -> Decimal | None:
@@ -134,8 +158,10 @@ def check_rows(
     kpis: Mapping[str, KpiInfo],
     segments: Mapping[str, int],
     today: datetime.date,
+    decimal: str = ".",
 ) -> Checked:
-    """Check every row; `mapping` names the column for each field (FIELDS).
+    """Check every row; `mapping` names the column for each field (FIELDS); text numbers
+    are written with `decimal` as their decimal separator.
 
     `kpis` and `segments` are keyed by lower-cased name. Lines are numbered as the
     person sees them (the header is line 1 in a file).
@@ -171,9 +197,9 @@ def check_rows(
                 fail("period", f"{period[1].isoformat()} is in the future")
         value = None
         try:
-            value = _number(row.get(mapping.get("value") or "", ""))
+            value = _number(row.get(mapping.get("value") or "", ""), decimal)
         except (InvalidOperation, ValueError):
-            fail("value", f"not a number: “{shown(cell('value'))}”")
+            fail("value", _not_a_number(cell("value"), decimal))
         if value is not None:
             rounded = _as_stored(value, VALUE_PLACES, MAX_VALUE)
             if rounded is None:
@@ -197,9 +223,9 @@ def check_rows(
             parts[name] = None
             if cell(name):
                 try:
-                    parts[name] = _number(cell(name))
+                    parts[name] = _number(cell(name), decimal)
                 except (InvalidOperation, ValueError):
-                    fail(name, f"not a number: “{shown(cell(name))}”")
+                    fail(name, _not_a_number(cell(name), decimal))
                     continue
                 rounded = _as_stored(parts[name], COUNT_PLACES, MAX_COUNT)
                 if parts[name] < 0:
@@ -267,8 +293,19 @@ def ragged(line: int, values: int, columns: int) -> str:
     )
 
 
-def read_csv(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
-    """Header and numbered rows of a CSV; FileProblem for what makes it unreadable."""
+class Dialect(csv.excel):
+    """A CSV with a given delimiter, quoted as Excel and LibreOffice quote."""
+
+    def __init__(self, delimiter: str):
+        super().__init__()
+        self.delimiter = delimiter
+
+
+def read_csv(
+    data: bytes, *, delimiter: str | None = None
+) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """Header and numbered rows of a CSV; FileProblem for what makes it unreadable.
+    `delimiter` is the column separator the file says it has; without one it is guessed."""
     if not data.strip():
         raise FileProblem("The file is empty.")
     try:
@@ -281,15 +318,24 @@ def read_csv(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     if "\x00" in text:
         raise FileProblem("The file contains NUL bytes: it is not a text (CSV) file.")
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        guessed = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel
+        guessed = csv.excel
+    dialect = guessed if delimiter is None else Dialect(delimiter)
     # newline="": the csv module finds the line ends itself, "\r" (old Mac) ones too.
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
         header = [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error) as error:
         raise FileProblem(f"The first line is not a header: {error}") from None
+    if delimiter is not None and len(header) == 1 and guessed.delimiter != delimiter:
+        first = next(csv.reader(io.StringIO(text, newline=""), guessed), [])
+        if len(first) > 1:
+            raise FileProblem(
+                f"The header is one column, “{shown(header[0])}”: the file seems to separate "
+                f"its columns with “{_name(guessed.delimiter)}”, not “{_name(delimiter)}”. "
+                "Choose that column separator and upload it again."
+            )
     if len(set(header)) != len(header):
         raise FileProblem(
             "Two columns have the same name: "
@@ -387,10 +433,16 @@ def _too_many_cells() -> str:
     )
 
 
-def read_file(name: str, data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+def _name(delimiter: str) -> str:
+    return "tab" if delimiter == "\t" else delimiter
+
+
+def read_file(
+    name: str, data: bytes, *, delimiter: str | None = None
+) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     if name.lower().endswith((".xlsx", ".xlsm")):
         return read_xlsx(data)
-    return read_csv(data)
+    return read_csv(data, delimiter=delimiter)
 
 
 def guess_mapping(header: list[str]) -> dict[str, str]:

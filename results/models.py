@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from kpis.models import Kpi
 from programs.jobs import JobStatus, job_status_constraint
+from programs.models import CsvDelimiter, DecimalSeparator
 from segments.models import Segment
 
 
@@ -70,6 +71,17 @@ class ResultSource(models.Model):
         _("at"), null=True, blank=True, help_text=_("For daily and weekly pulls (UTC).")
     )
     paused = models.BooleanField(_("paused"), default=False)
+    # How the CSV it answers (HTTP) or its uploads are written; empty: the organization's.
+    csv_delimiter = models.CharField(
+        _("column separator"), max_length=1, choices=CsvDelimiter.choices, blank=True, default=""
+    )
+    csv_decimal = models.CharField(
+        _("decimal separator"),
+        max_length=1,
+        choices=DecimalSeparator.choices,
+        blank=True,
+        default="",
+    )
     periodic_task = models.OneToOneField(
         "django_celery_beat.PeriodicTask",
         on_delete=models.SET_NULL,
@@ -106,6 +118,15 @@ class ResultSource(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def csv_format(self) -> tuple[str, str]:
+        """(delimiter, decimal separator) its CSV is read with: its own, else the
+        organization's."""
+        organization = self.program.organization
+        return (
+            self.csv_delimiter or organization.csv_delimiter,
+            self.csv_decimal or organization.csv_decimal,
+        )
+
     @property
     def is_pulled(self) -> bool:
         return self.kind in (SourceKind.HTTP, SourceKind.SQL)
@@ -129,6 +150,13 @@ class Pull(models.Model):
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     trigger = models.CharField(max_length=20, default="manual")
     file_name = models.CharField(max_length=200, blank=True)
+    # How an uploaded CSV file is written, as the upload said (empty for other runs).
+    csv_delimiter = models.CharField(
+        max_length=1, choices=CsvDelimiter.choices, blank=True, default=""
+    )
+    csv_decimal = models.CharField(
+        max_length=1, choices=DecimalSeparator.choices, blank=True, default=""
+    )
     queued_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

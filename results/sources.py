@@ -477,7 +477,9 @@ def _fetch(pull: Pull):
     source = pull.source
     if source.kind == SourceKind.UPLOAD:
         with job_memory_limit():
-            yield ingest.read_file(pull.file_name, bytes(pull.payload or b""))
+            yield ingest.read_file(
+                pull.file_name, bytes(pull.payload or b""), delimiter=pull.csv_delimiter or None
+            )
     elif source.kind == SourceKind.HTTP:
         yield _fetch_http(source)
     elif source.kind == SourceKind.SQL:
@@ -540,7 +542,7 @@ def _fetch_http(source: ResultSource):
             raise PullFailed(_('The JSON is not a list of objects (or {"results": [...]}).'))
         header = sorted({str(k) for item in items for k in item})
         return header, ((n, item) for n, item in enumerate(items, start=1))
-    return ingest.read_csv(body)
+    return ingest.read_csv(body, delimiter=source.csv_delimiter or None)
 
 
 # What a failed query is called on the run page, by SQLSTATE class: the server's own
@@ -717,7 +719,12 @@ def _check_and_load(pull: Pull, source: ResultSource, header, rows, mapping) -> 
         _counted(rows, pull), mapping.get("kpi"), source.program, kpis, skipped
     )
     checked = ingest.check_rows(
-        rows, mapping, kpis=kpis, segments=segments, today=timezone.localdate()
+        rows,
+        mapping,
+        kpis=kpis,
+        segments=segments,
+        today=timezone.localdate(),
+        decimal=_decimal_of(pull),
     )
     bad_rows = len({e.line for e in checked.errors})  # a row may be wrong in several ways
     if not checked.ok:
@@ -781,12 +788,26 @@ def _counted(rows, pull: Pull):
 # --- Uploads --------------------------------------------------------------------------
 
 
+def _decimal_of(pull: Pull) -> str:
+    """The decimal separator of the run's text numbers: the upload's, else its source's
+    (JSON and SQL answers carry numbers as numbers; their text is read the same way)."""
+    return pull.csv_decimal or pull.source.csv_format()[1]
+
+
 def upload_receive(
-    *, source: ResultSource, file_name: str, data: bytes, by: AbstractBaseUser
+    *,
+    source: ResultSource,
+    file_name: str,
+    data: bytes,
+    by: AbstractBaseUser,
+    delimiter: str = "",
+    decimal: str = "",
 ) -> Pull:
     """Keep an uploaded file and queue the job that reads its header and first rows for
     the preview: the request never parses the file (a hostile workbook could hold it for
-    minutes), the job does, within its time and memory limits."""
+    minutes), the job does, within its time and memory limits. `delimiter` and `decimal`
+    say how a CSV file is written: empty, the source's own, else the delimiter is guessed
+    from the file and the decimal separator is the organization's."""
     if len(data) > MAX_BYTES:
         raise ValidationError(_("The file is larger than 50 MB."))
     if not data.strip():
@@ -799,6 +820,8 @@ def upload_receive(
             file_name=file_name[:200],
             payload=data,
             created_by=by,
+            csv_delimiter=delimiter or source.csv_delimiter,
+            csv_decimal=decimal or source.csv_format()[1],
         )
         from results.tasks import read_upload
 
@@ -816,7 +839,9 @@ def upload_read(*, pull_id: int) -> None:
         return
     try:
         with job_memory_limit():
-            header, rows = ingest.read_file(pull.file_name, bytes(pull.payload or b""))
+            header, rows = ingest.read_file(
+                pull.file_name, bytes(pull.payload or b""), delimiter=pull.csv_delimiter or None
+            )
             first = [row for _line, row in itertools.islice(rows, PREVIEW_ROWS)]
     except ingest.FileProblem as problem:
         _fail(pull, str(problem))

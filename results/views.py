@@ -15,9 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from kpis.models import Kpi
-from programs import csvsafe
 from programs.access import Need, ProgramAccess, cycle_for, program_for
-from programs.http import HtmxHttpRequest
+from programs.http import HtmxHttpRequest, export_writer
 from programs.jobs import JobStatus
 from results import ingest, selectors, sources
 from results.forms import SourceForm, TokenForm, UploadForm
@@ -131,7 +130,7 @@ def source_detail(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResp
             **_context(access, source.name),
             "source": source,
             "form": form,
-            "upload_form": UploadForm(),
+            "upload_form": UploadForm(source=source),
             "pulls": source.pulls.defer("payload")[:25],
             "next_run": sources.next_run(source),
             "changes": selectors.source_changes(source=source),
@@ -173,7 +172,7 @@ def pull_detail(request: HtmxHttpRequest, pk: int, source_pk: int, pull_pk: int)
 def upload(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResponse:
     access = program_for(request.user, pk, need=Need.MANAGE)
     source = _source(access, source_pk)
-    form = UploadForm(request.POST, request.FILES)
+    form = UploadForm(request.POST, request.FILES, source=source)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("file", [_("Choose a file.")])))
         return redirect("results:source", pk=pk, source_pk=source.pk)
@@ -183,7 +182,12 @@ def upload(request: HtmxHttpRequest, pk: int, source_pk: int) -> HttpResponse:
         return redirect("results:source", pk=pk, source_pk=source.pk)
     try:
         pull = sources.upload_receive(
-            source=source, file_name=file.name, data=file.read(), by=request.user
+            source=source,
+            file_name=file.name,
+            data=file.read(),
+            by=request.user,
+            delimiter=form.cleaned_data["delimiter"],
+            decimal=form.cleaned_data["decimal"],
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -308,7 +312,7 @@ def measurements(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="measurements-{kpi.pk}.csv"'
         response.write("\ufeff")
-        writer = csvsafe.writer(response)  # no cell runs as a formula
+        writer = export_writer(request, response)  # no cell runs as a formula
         writer.writerow(
             [
                 "kpi",

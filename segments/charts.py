@@ -1,8 +1,9 @@
 import json
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext as _
 
-from programs import chart_numbers, plotly_text
+from programs import chart_numbers, numbers, plotly_text
 
 CLUSTER_COLOURS = (
     "#3b7cf0",
@@ -63,20 +64,42 @@ def cluster_map(chart: dict, clusters: list[dict]) -> dict | None:
         font={"family": "system-ui, sans-serif", "size": 12},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
-        xaxis={"title": {"text": f"First component ({explained[0]:.0%} of the variation)"}},
-        yaxis={"title": {"text": f"Second component ({explained[1]:.0%})"}},
+        xaxis={
+            "title": {
+                "text": _("First component (%(share)s of the variation)")
+                % {"share": _whole_percent(explained[0])}
+            }
+        },
+        yaxis={
+            "title": {
+                "text": _("Second component (%(share)s)") % {"share": _whole_percent(explained[1])}
+            }
+        },
     )
     return chart_numbers.attach(
         json.loads(fig.to_json()),
-        label=f"Scatter chart of a sample of {len(chart['cluster'])} customers on the two "
-        f"main directions of difference, in {len(clusters)} clusters; each cluster's "
-        "centre and share of the sample are in the table below",
-        caption="Each cluster in the sample: customers drawn and its centre on the two directions",
-        columns=["Cluster", "Customers in the sample", "First component", "Second component"],
+        label=_(
+            "Scatter chart of a sample of %(customers)s customers on the two main directions "
+            "of difference, in %(clusters)s clusters; each cluster's centre and share of the "
+            "sample are in the table below"
+        )
+        % {
+            "customers": numbers.count(len(chart["cluster"])),
+            "clusters": numbers.count(len(clusters)),
+        },
+        caption=_(
+            "Each cluster in the sample: customers drawn and its centre on the two directions"
+        ),
+        columns=[
+            _("Cluster"),
+            _("Customers in the sample"),
+            _("First component"),
+            _("Second component"),
+        ],
         rows=[
             [
                 f"{c['number']}. {c['name']}",
-                f"{sum(1 for k in chart['cluster'] if k == c['index']):,}",
+                numbers.count(sum(1 for k in chart["cluster"] if k == c["index"])),
                 chart_numbers.number(chart["centres"][c["index"]][0]),
                 chart_numbers.number(chart["centres"][c["index"]][1]),
             ]
@@ -93,7 +116,9 @@ def silhouettes(scores: dict[str, float], chosen: int) -> dict:
             x=ks,
             y=[scores[str(k)] for k in ks],
             marker={"color": ["#3b7cf0" if k == chosen else "#b8c2d6" for k in ks]},
-            hovertemplate="%{x} clusters: silhouette %{y:.3f}<extra></extra>",
+            hovertemplate=_("%(clusters)s clusters: silhouette %(score)s")
+            % {"clusters": "%{x}", "score": "%{y:.3f}"}
+            + "<extra></extra>",
         )
     )
     fig.update_layout(
@@ -102,17 +127,28 @@ def silhouettes(scores: dict[str, float], chosen: int) -> dict:
         font={"family": "system-ui, sans-serif", "size": 12},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
-        xaxis={"title": {"text": "Number of clusters"}, "dtick": 1},
-        yaxis={"title": {"text": "Silhouette"}},
+        xaxis={"title": {"text": _("Number of clusters")}, "dtick": 1},
+        yaxis={"title": {"text": _("Silhouette")}},
     )
     return chart_numbers.attach(
         json.loads(fig.to_json()),
-        label=f"Bar chart of the silhouette per number of clusters tried; {chosen} scored "
-        f"best with {chart_numbers.number(scores.get(str(chosen)), digits=3)}",
-        caption="Silhouette (-1 to 1) per number of clusters; the highest was chosen",
-        columns=["Clusters", "Silhouette", "Chosen"],
+        label=_(
+            "Bar chart of the silhouette per number of clusters tried; %(clusters)s scored "
+            "best with %(score)s"
+        )
+        % {
+            "clusters": numbers.count(chosen),
+            "score": chart_numbers.number(scores.get(str(chosen)), digits=3),
+        },
+        caption=_("Silhouette (-1 to 1) per number of clusters; the highest was chosen"),
+        columns=[_("Clusters"), _("Silhouette"), _("Chosen")],
         rows=[
-            [k, chart_numbers.number(scores[str(k)], digits=3), "yes" if k == chosen else ""]
+            [k, chart_numbers.number(scores[str(k)], digits=3), _("yes") if k == chosen else ""]
             for k in ks
         ],
     )
+
+
+def _whole_percent(fraction: float) -> str:
+    """A share as a whole percentage in the active language: 0.62 -> "62%" ("62 %")."""
+    return numbers.percent(chart_numbers.number(fraction * 100, digits=0))

@@ -7,9 +7,12 @@ its allowed values. A condition is a positive statement: "visitor type is return
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+
+from programs.messages import Message, _
+from programs.number_reading import NumberProblem, read_number
 
 
 class AttributeType(StrEnum):
@@ -29,16 +32,6 @@ class Operator(StrEnum):
     IS_TRUE = "is_true"
 
 
-OPERATOR_LABELS = {
-    Operator.IS: "is",
-    Operator.IS_ONE_OF: "is one of",
-    Operator.AT_LEAST: "is at least",
-    Operator.AT_MOST: "is at most",
-    Operator.BETWEEN: "is between",
-    Operator.CONTAINS: "contains",
-    Operator.IS_TRUE: "is true",
-}
-
 OPERATORS_BY_TYPE = {
     AttributeType.BOOLEAN: (Operator.IS_TRUE,),
     AttributeType.NUMBER: (Operator.IS, Operator.AT_LEAST, Operator.AT_MOST, Operator.BETWEEN),
@@ -48,7 +41,11 @@ OPERATORS_BY_TYPE = {
 
 
 class ConditionError(ValueError):
-    """A condition that cannot be used; the message says why, for the person who wrote it."""
+    """A condition that cannot be used; its `message` says why, for the person who wrote it."""
+
+    def __init__(self, template: str, **params: object):
+        self.message = Message(template, params)
+        super().__init__(self.message.english)
 
 
 @dataclass(frozen=True)
@@ -59,20 +56,185 @@ class Attribute:
     allowed_values: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Wording:
+    """How one language writes conditions. A condition is stored without language (an
+    operator and plain values); it is typed and read back in the person's language.
+
+    `phrases` gives each operator's words after the attribute: the first is how a
+    condition reads back, the others are accepted when typed ("er én af" beside "er en
+    af"). A language with a decimal comma reads and writes "49,5", and "between" takes its
+    two numbers joined by `and_word` only (a comma is part of a number there).
+    """
+
+    language: str
+    phrases: dict[Operator, tuple[str, ...]]
+    and_word: str  # "cart value is between 10 and 50"
+    or_word: str  # "country is one of NL or BE" when typed
+    true_words: tuple[str, ...]  # "has an account is yes" reads as "is true"
+    negations: frozenset[str]  # words that make a statement negative
+    contractions: tuple[tuple[str, str], ...] = ()  # "isn't" is read as "is not"
+    fillers: tuple[str, ...] = ()  # words after a negation that add nothing ("no longer")
+    articles: tuple[str, ...] = ()  # "visitor type is a returning (visitor)"
+    decimal: str = "."
+    type_names: dict[AttributeType, str] = field(default_factory=dict)
+    example: str = "cart value is at least 50"
+    opposite_example: str = "is a guest"
+
+    @property
+    def parse_phrases(self) -> tuple[tuple[str, Operator], ...]:
+        """Every phrase with its operator, longest first so "is at least" wins over "is"."""
+        pairs = [(p, op) for op, words in self.phrases.items() for p in words]
+        return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
+
+    def label(self, operator: Operator) -> str:
+        return self.phrases[operator][0]
+
+    def number(self, value: object) -> str:
+        """A stored number as this language writes it: "49.5" → "49,5"."""
+        text = plain_number(value)
+        return text.replace(".", self.decimal) if self.decimal != "." else text
+
+
+ENGLISH = Wording(
+    language="en",
+    phrases={
+        Operator.IS_ONE_OF: ("is one of",),
+        Operator.AT_LEAST: ("is at least",),
+        Operator.AT_MOST: ("is at most",),
+        Operator.BETWEEN: ("is between",),
+        Operator.IS_TRUE: ("is true",),
+        Operator.CONTAINS: ("contains",),
+        Operator.IS: ("is",),
+    },
+    and_word="and",
+    or_word="or",
+    true_words=("true", "yes"),
+    negations=frozenset({"not", "never", "no", "without", "neither", "nor"}),
+    contractions=(("n't", " not"),),
+    fillers=("longer",),
+    articles=("a", "an"),
+    type_names={
+        AttributeType.BOOLEAN: "boolean",
+        AttributeType.NUMBER: "number",
+        AttributeType.CATEGORY: "category",
+        AttributeType.TEXT: "text",
+    },
+)
+
+DANISH = Wording(
+    language="da",
+    phrases={
+        Operator.IS_ONE_OF: ("er en af", "er én af", "er et af", "er ét af"),
+        Operator.AT_LEAST: ("er mindst", "er på mindst"),
+        Operator.AT_MOST: ("er højst", "er på højst"),
+        Operator.BETWEEN: ("er mellem",),
+        Operator.IS_TRUE: ("er sand", "er sandt"),
+        Operator.CONTAINS: ("indeholder",),
+        Operator.IS: ("er",),
+    },
+    and_word="og",
+    or_word="eller",
+    true_words=("sand", "sandt", "ja", "true"),
+    negations=frozenset({"ikke", "aldrig", "ingen", "intet", "uden", "hverken"}),
+    fillers=("længere",),
+    articles=("en", "et"),
+    decimal=",",
+    type_names={
+        AttributeType.BOOLEAN: "ja/nej",
+        AttributeType.NUMBER: "tal",
+        AttributeType.CATEGORY: "kategori",
+        AttributeType.TEXT: "tekst",
+    },
+    example="kurvens værdi er mindst 50",
+    opposite_example="er gæst",
+)
+
+SLOVENIAN = Wording(
+    language="sl",
+    phrases={
+        Operator.IS_ONE_OF: ("je eden od", "je ena od", "je eno od"),
+        Operator.AT_LEAST: ("je vsaj", "je najmanj"),
+        Operator.AT_MOST: ("je največ", "je kvečjemu"),
+        Operator.BETWEEN: ("je med",),
+        Operator.IS_TRUE: ("drži", "je res"),
+        Operator.CONTAINS: ("vsebuje",),
+        Operator.IS: ("je",),
+    },
+    and_word="in",
+    or_word="ali",
+    true_words=("da", "res", "true"),
+    negations=frozenset({"ni", "ne", "nikoli", "brez", "niti", "nima", "nimajo"}),
+    fillers=("več",),
+    decimal=",",
+    type_names={
+        AttributeType.BOOLEAN: "da/ne",
+        AttributeType.NUMBER: "številska",
+        AttributeType.CATEGORY: "kategorijska",
+        AttributeType.TEXT: "besedilna",
+    },
+    example="vrednost košarice je vsaj 50",
+    opposite_example="je gost",
+)
+
+DUTCH = Wording(
+    language="nl",
+    phrases={
+        Operator.IS_ONE_OF: ("is een van", "is één van"),
+        Operator.AT_LEAST: ("is minstens", "is ten minste", "is minimaal"),
+        Operator.AT_MOST: ("is hoogstens", "is ten hoogste", "is maximaal"),
+        Operator.BETWEEN: ("is tussen",),
+        Operator.IS_TRUE: ("is waar",),
+        Operator.CONTAINS: ("bevat",),
+        Operator.IS: ("is",),
+    },
+    and_word="en",
+    or_word="of",
+    true_words=("waar", "ja", "true"),
+    negations=frozenset({"niet", "nooit", "geen", "zonder", "noch"}),
+    fillers=("meer",),
+    articles=("een",),
+    decimal=",",
+    type_names={
+        AttributeType.BOOLEAN: "ja/nee",
+        AttributeType.NUMBER: "getal",
+        AttributeType.CATEGORY: "categorie",
+        AttributeType.TEXT: "tekst",
+    },
+    example="winkelwagenwaarde is minstens 50",
+    opposite_example="is een gast",
+)
+
+WORDINGS = {w.language: w for w in (ENGLISH, DANISH, SLOVENIAN, DUTCH)}
+
+# English, as before languages: the tests and callers that name none.
+OPERATOR_LABELS = {op: words[0] for op, words in ENGLISH.phrases.items()}
+PHRASES = ENGLISH.parse_phrases
+NEGATION_WORDS = ENGLISH.negations
+ARTICLES = ENGLISH.articles
+
+
 # A number of a condition is at most this many places from the decimal point either way,
 # so its sentence stays a sentence ("1e999999" would read back as a million digits).
 MAX_NUMBER_PLACES = 30
 
 
-def _number(raw: object, label: str) -> Decimal:
+def _number(raw: object, label: str, wording: Wording = ENGLISH) -> Decimal:
+    text = str(raw).strip()
     try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError):
-        raise ConditionError(f"{label} needs a number, not “{raw}”.") from None
+        if wording.decimal != ".":
+            text = str(read_number(text, decimal=wording.decimal, thousands=""))
+        value = Decimal(text)
+    except (InvalidOperation, ValueError, NumberProblem):
+        raise ConditionError(
+            _("%(label)s needs a number, not “%(raw)s”."), label=label, raw=raw
+        ) from None
     if not value.is_finite():
-        raise ConditionError(f"{label} needs a finite number.")
+        raise ConditionError(_("%(label)s needs a finite number."), label=label)
     if value and not -MAX_NUMBER_PLACES <= value.adjusted() < MAX_NUMBER_PLACES:
-        raise ConditionError(f"{label} needs a number of an everyday size, not “{raw}”.")
+        raise ConditionError(
+            _("%(label)s needs a number of an everyday size, not “%(raw)s”."), label=label, raw=raw
+        )
     return value
 
 
@@ -94,67 +256,92 @@ def _values(raw: object) -> list[str]:
     return [v for v in items if v]
 
 
-def normalize_value(attribute: Attribute, operator: str, raw: object) -> object:
+def _bounds(raw: object, wording: Wording) -> list[str]:
+    """The two numbers of "between": a list, or "10 and 50" (also "10, 50" and "10; 50"
+    where the decimal is a point; "10 og 50" and "10; 50" where it is a comma)."""
+    if isinstance(raw, list | tuple):
+        return [str(v).strip() for v in raw if str(v).strip()]
+    text = f" {raw} ".replace(f" {wording.and_word} ", ";")
+    if wording.decimal == ".":
+        text = text.replace(",", ";")
+    return [v.strip() for v in text.split(";") if v.strip()]
+
+
+def normalize_value(
+    attribute: Attribute, operator: str, raw: object, wording: Wording = ENGLISH
+) -> object:
     """Check a condition against its attribute's type and return its value in stored form.
 
-    Numbers are returned as strings of decimals (JSON keeps them exact), lists as lists.
+    Numbers are returned as strings of decimals (JSON keeps them exact), lists as lists;
+    `wording` says how a typed number is written ("49,5" in Danish).
     Raises ConditionError with a message for the person who typed it.
     """
     try:
         op = Operator(operator)
     except ValueError:
-        raise ConditionError(f"Unknown operator “{operator}”.") from None
+        raise ConditionError(_("Unknown operator “%(operator)s”."), operator=operator) from None
     if op not in OPERATORS_BY_TYPE[attribute.type]:
-        allowed = ", ".join(OPERATOR_LABELS[o] for o in OPERATORS_BY_TYPE[attribute.type])
-        raise ConditionError(f"“{attribute.label}” is a {attribute.type} attribute: use {allowed}.")
+        raise ConditionError(
+            _("“%(label)s” is a %(type)s attribute: use %(allowed)s."),
+            label=attribute.label,
+            type=wording.type_names.get(attribute.type, attribute.type.value),
+            allowed=", ".join(wording.label(o) for o in OPERATORS_BY_TYPE[attribute.type]),
+        )
     label = attribute.label
     if op is Operator.IS_TRUE:
         return True
     if attribute.type is AttributeType.NUMBER:
         if op is Operator.BETWEEN:
-            bounds = _values(raw)
+            bounds = _bounds(raw, wording)
             if len(bounds) != 2:
-                raise ConditionError(f"{label} between needs two numbers, e.g. “10, 50”.")
-            low, high = (_number(b, label) for b in bounds)
+                raise ConditionError(
+                    _("%(label)s between needs two numbers, e.g. “%(example)s”."),
+                    label=label,
+                    example=f"10 {wording.and_word} 50",
+                )
+            low, high = (_number(b, label, wording) for b in bounds)
             if low > high:
                 raise ConditionError(
-                    f"{label} between {plain_number(low)} and {plain_number(high)}: "
-                    "the first must be the lower."
+                    _("%(condition)s: the first must be the lower."),
+                    condition=describe(attribute, op, [low, high], wording),
                 )
             return [plain_number(low), plain_number(high)]
-        return plain_number(_number(raw, label))
+        return plain_number(_number(raw, label, wording))
     if attribute.type is AttributeType.CATEGORY:
         values = _values(raw) if op is Operator.IS_ONE_OF else [str(raw).strip()]
         if not values or not values[0]:
-            raise ConditionError(f"{label} needs a value.")
+            raise ConditionError(_("%(label)s needs a value."), label=label)
         unknown = [v for v in values if v not in attribute.allowed_values]
         if unknown:
             raise ConditionError(
-                f"{label} has no value “{unknown[0]}”; it can be "
-                + ", ".join(attribute.allowed_values)
-                + "."
+                _("%(label)s has no value “%(value)s”; it can be %(values)s."),
+                label=label,
+                value=unknown[0],
+                values=", ".join(attribute.allowed_values),
             )
         return values if op is Operator.IS_ONE_OF else values[0]
     text = str(raw).strip()
     if not text:
-        raise ConditionError(f"{label} needs a value.")
+        raise ConditionError(_("%(label)s needs a value."), label=label)
     return text
 
 
-def describe(attribute: Attribute, operator: str, value: object) -> str:
-    """The condition as a sentence: "Cart value is at least 50". Numbers read back as
-    written, without quotes (conditions stored before numbers were kept plain, "50.00",
-    read back as 50 too)."""
+def describe(attribute: Attribute, operator: str, value: object, wording: Wording = ENGLISH) -> str:
+    """The condition as a sentence in `wording`'s language: "Cart value is at least 50",
+    "Kurvens værdi er mindst 49,5". Numbers read back as written, without quotes
+    (conditions stored before numbers were kept plain, "50.00", read back as 50 too)."""
     op = Operator(operator)
     if op is Operator.IS_TRUE:
-        return f"{attribute.label} is true"
+        return f"{attribute.label} {wording.label(op)}"
     if attribute.type is AttributeType.NUMBER:
-        value = [plain_number(v) for v in value] if op is Operator.BETWEEN else plain_number(value)
+        value = (
+            [wording.number(v) for v in value] if op is Operator.BETWEEN else wording.number(value)
+        )
     if op is Operator.BETWEEN:
-        return f"{attribute.label} is between {value[0]} and {value[1]}"
+        return f"{attribute.label} {wording.label(op)} {value[0]} {wording.and_word} {value[1]}"
     if op is Operator.IS_ONE_OF:
-        return f"{attribute.label} is one of {', '.join(value)}"
-    return f"{attribute.label} {OPERATOR_LABELS[op]} {value}"
+        return f"{attribute.label} {wording.label(op)} {', '.join(value)}"
+    return f"{attribute.label} {wording.label(op)} {value}"
 
 
 def operators_for(attribute_type: str) -> Sequence[Operator]:
@@ -162,21 +349,6 @@ def operators_for(attribute_type: str) -> Sequence[Operator]:
 
 
 # --- Reading conditions typed as sentences ---------------------------------------------
-
-# Words that make a statement negative ("isn't" is read as "is not").
-NEGATION_WORDS = frozenset({"not", "never", "no", "without", "neither", "nor"})
-
-# Phrases after the attribute, longest first so "is at least" wins over "is".
-PHRASES: tuple[tuple[str, Operator], ...] = (
-    ("is one of", Operator.IS_ONE_OF),
-    ("is at least", Operator.AT_LEAST),
-    ("is at most", Operator.AT_MOST),
-    ("is between", Operator.BETWEEN),
-    ("is true", Operator.IS_TRUE),
-    ("contains", Operator.CONTAINS),
-    ("is", Operator.IS),
-)
-ARTICLES = ("a", "an")  # "visitor type is a returning (visitor)"
 
 
 @dataclass(frozen=True)
@@ -188,31 +360,57 @@ class ParsedCondition:
     def __str__(self) -> str:
         return describe(self.attribute, self.operator, self.value)
 
+    def in_words(self, wording: Wording) -> str:
+        return describe(self.attribute, self.operator, self.value, wording)
 
-def _positive_suggestion(attribute: Attribute, rest: str) -> str:
+
+def _quoted(sentence: str) -> str:
+    return f"“{sentence}”"
+
+
+def _positive_suggestion(attribute: Attribute, rest: str, wording: Wording) -> str | Message:
     """What to write instead of a negation, where the attribute's values allow it."""
     rest = rest.strip()
     if attribute.type is AttributeType.CATEGORY:
-        for prefix in ("one of ", "a ", "an ", "is "):
+        prefixes = [f"{p} " for p in wording.phrases[Operator.IS_ONE_OF]]
+        prefixes += [p.split(" ", 1)[-1] + " " for p in wording.phrases[Operator.IS_ONE_OF]]
+        prefixes += [f"{a} " for a in wording.articles]
+        prefixes += [f"{p} " for p in wording.phrases[Operator.IS]]
+        for prefix in prefixes:
             rest = rest.removeprefix(prefix)
-        excluded = {v.strip().lower() for v in rest.replace(" or ", ",").split(",")}
+        excluded = {v.strip().lower() for v in rest.replace(f" {wording.or_word} ", ",").split(",")}
         others = [v for v in attribute.allowed_values if v.lower() not in excluded]
         if len(others) == 1:
-            return f"“{attribute.label} is {others[0]}”"
+            return _quoted(describe(attribute, Operator.IS, others[0], wording))
         if others:
-            return f"“{attribute.label} is one of {', '.join(others)}”"
+            return _quoted(describe(attribute, Operator.IS_ONE_OF, others, wording))
     if attribute.type is AttributeType.NUMBER:
-        if rest.startswith("at least "):
-            return f"“{attribute.label} is at most …” with the highest value that qualifies"
-        if rest.startswith("at most "):
-            return f"“{attribute.label} is at least …” with the lowest value that qualifies"
+        least, most = (
+            wording.label(op).split(" ", 1)[-1] for op in (Operator.AT_LEAST, Operator.AT_MOST)
+        )
+        if rest.startswith(least + " "):
+            return Message(
+                _("“%(label)s %(phrase)s …” with the highest value that qualifies"),
+                {"label": attribute.label, "phrase": wording.label(Operator.AT_MOST)},
+            )
+        if rest.startswith(most + " "):
+            return Message(
+                _("“%(label)s %(phrase)s …” with the lowest value that qualifies"),
+                {"label": attribute.label, "phrase": wording.label(Operator.AT_LEAST)},
+            )
     if attribute.type is AttributeType.BOOLEAN:
-        return f"a positive attribute for the opposite of “{attribute.label}” (e.g. “is a guest”)"
+        return Message(
+            _("a positive attribute for the opposite of “%(label)s” (e.g. “%(example)s”)"),
+            {"label": attribute.label, "example": wording.opposite_example},
+        )
     return ""
 
 
-def parse(text: str, attributes: Sequence[Attribute]) -> ParsedCondition:
-    """Read "cart value is at least 50" against the organization's attributes.
+def parse(
+    text: str, attributes: Sequence[Attribute], wording: Wording = ENGLISH
+) -> ParsedCondition:
+    """Read "cart value is at least 50" (in `wording`'s language: "kurvens værdi er mindst
+    50") against the organization's attributes.
 
     Negated statements are refused, with the positive form suggested when the attribute's
     values allow one: "visitor type is not new" → "visitor type is returning".
@@ -221,7 +419,7 @@ def parse(text: str, attributes: Sequence[Attribute]) -> ParsedCondition:
     sentence = " ".join(str(text).split())
     lowered = sentence.lower()
     if not sentence:
-        raise ConditionError("Write a condition, e.g. “cart value is at least 50”.")
+        raise ConditionError(_("Write a condition, e.g. “%(example)s”."), example=wording.example)
     candidates = sorted(
         (
             (" ".join(name.lower().split()), a)
@@ -240,58 +438,83 @@ def parse(text: str, attributes: Sequence[Attribute]) -> ParsedCondition:
             attribute, rest = candidate, sentence[end:].strip()
             break
     if attribute is None:
-        known = ", ".join(a.label for a in attributes) or "none defined yet"
-        raise ConditionError(f"“{sentence}” names no known attribute (known: {known}).")
-    words = rest.lower().replace("n't", " not").split()
-    negated = next((i for i, w in enumerate(words) if w in NEGATION_WORDS), None)
-    phrased = _operator_and_value(rest, OPERATORS_BY_TYPE[attribute.type]) or (
-        _operator_and_value(rest, tuple(Operator))
+        if attributes:
+            raise ConditionError(
+                _("“%(sentence)s” names no known attribute (known: %(known)s)."),
+                sentence=sentence,
+                known=", ".join(a.label for a in attributes),
+            )
+        raise ConditionError(
+            _("“%(sentence)s” names no known attribute (none defined yet)."), sentence=sentence
+        )
+    words = rest.lower()
+    for contraction, spelled in wording.contractions:
+        words = words.replace(contraction, spelled)
+    words = words.split()
+    negated = next((i for i, w in enumerate(words) if w in wording.negations), None)
+    phrased = _operator_and_value(rest, OPERATORS_BY_TYPE[attribute.type], wording) or (
+        _operator_and_value(rest, tuple(Operator), wording)
     )
     if negated is not None and not (phrased and _allowed_values_only(attribute, *phrased)):
-        after = " ".join(w for w in words[negated + 1 :] if w not in ("longer",))
-        suggestion = _positive_suggestion(attribute, after)
-        hint = (
-            f" Write {suggestion} instead."
-            if suggestion
-            else " Say who qualifies, not who does not."
-        )
+        after = " ".join(w for w in words[negated + 1 :] if w not in wording.fillers)
+        suggestion = _positive_suggestion(attribute, after, wording)
+        if suggestion:
+            raise ConditionError(
+                _(
+                    "Conditions are positive statements: “%(sentence)s” is a negation. "
+                    "Write %(suggestion)s instead."
+                ),
+                sentence=sentence,
+                suggestion=suggestion,
+            )
         raise ConditionError(
-            f"Conditions are positive statements: “{sentence}” is a negation.{hint}"
+            _(
+                "Conditions are positive statements: “%(sentence)s” is a negation. "
+                "Say who qualifies, not who does not."
+            ),
+            sentence=sentence,
         )
     if phrased is None:
+        phrases = [wording.label(op) for op in Operator if op is not Operator.BETWEEN]
         raise ConditionError(
-            f"“{sentence}”: after “{attribute.label}” write is, is one of, is at least, "
-            "is at most, is between … and …, contains or is true."
+            _("“%(sentence)s”: after “%(label)s” write %(phrases)s."),
+            sentence=sentence,
+            label=attribute.label,
+            phrases=", ".join(
+                [*phrases[:-1], f"{wording.label(Operator.BETWEEN)} … {wording.and_word} …"]
+            )
+            + f" {wording.or_word} {phrases[-1]}",
         )
     operator, raw = phrased
     if operator is Operator.BETWEEN:
-        raw = raw.replace(" and ", ",")
+        raw = _bounds(raw, wording)
     if (
         operator is Operator.IS
         and attribute.type is AttributeType.BOOLEAN
-        and raw.lower() in ("true", "yes")
+        and raw.lower() in wording.true_words
     ):
         operator, raw = Operator.IS_TRUE, ""
-    article, _space, noun = raw.partition(" ")
-    if (
-        operator is Operator.IS
-        and attribute.type is AttributeType.CATEGORY
-        and article.lower() in ARTICLES
-        and raw not in attribute.allowed_values
-        and noun in attribute.allowed_values
-    ):
-        # "is a returning", but an allowed value "an apple" keeps its article, and a
-        # text is taken as written: "is a sale" is the text "a sale".
-        raw = noun
-    return ParsedCondition(attribute, operator, normalize_value(attribute, operator, raw))
+    if operator is not Operator.BETWEEN:
+        article, _space, noun = raw.partition(" ")
+        if (
+            operator is Operator.IS
+            and attribute.type is AttributeType.CATEGORY
+            and article.lower() in wording.articles
+            and raw not in attribute.allowed_values
+            and noun in attribute.allowed_values
+        ):
+            # "is a returning", but an allowed value "an apple" keeps its article, and a
+            # text is taken as written: "is a sale" is the text "a sale".
+            raw = noun
+    return ParsedCondition(attribute, operator, normalize_value(attribute, operator, raw, wording))
 
 
-def _operator_and_value(rest: str, operators) -> tuple[Operator, str] | None:
+def _operator_and_value(rest: str, operators, wording: Wording) -> tuple[Operator, str] | None:
     """ "is at least 50" → (AT_LEAST, "50"); None if no phrase of `operators` starts it.
     The attribute's own operators are tried first: for a text, "is at least 5" is the
     text "at least 5", while a number's "is at least 5" is the operator."""
     lowered_rest = rest.lower()
-    for phrase, operator in PHRASES:
+    for phrase, operator in wording.parse_phrases:
         if operator not in operators:
             continue
         if lowered_rest == phrase or lowered_rest.startswith(phrase + " "):
@@ -334,7 +557,9 @@ def _as_range(operator: Operator, value) -> tuple[Decimal, Decimal] | None:
     return None
 
 
-def contradiction(conditions: Sequence[tuple[Attribute, str, object]]) -> str | None:
+def contradiction(
+    conditions: Sequence[tuple[Attribute, str, object]], wording: Wording = ENGLISH
+) -> Message | None:
     """Why no customer can satisfy all these conditions together, or None if one can."""
     by_key: dict[str, list[tuple[Attribute, Operator, object]]] = {}
     for attribute, operator, value in conditions:
@@ -348,8 +573,12 @@ def contradiction(conditions: Sequence[tuple[Attribute, str, object]]) -> str | 
                 if values is not None:
                     allowed = values if allowed is None else allowed & values
             if allowed is not None and not allowed:
-                return f"{attribute.label} cannot be all of: " + "; ".join(
-                    describe(a, o, v) for a, o, v in group if _as_set(o, v) is not None
+                sentences = [
+                    describe(a, o, v, wording) for a, o, v in group if _as_set(o, v) is not None
+                ]
+                return Message(
+                    _("%(label)s cannot be all of: %(conditions)s"),
+                    {"label": attribute.label, "conditions": "; ".join(sentences)},
                 )
         if attribute.type is AttributeType.NUMBER:
             low, high = Decimal("-Infinity"), Decimal("Infinity")
@@ -358,13 +587,17 @@ def contradiction(conditions: Sequence[tuple[Attribute, str, object]]) -> str | 
                 if bounds:
                     low, high = max(low, bounds[0]), min(high, bounds[1])
             if low > high:
-                return f"{attribute.label} cannot be all of: " + "; ".join(
-                    describe(a, o, v) for a, o, v in group
+                sentences = [describe(a, o, v, wording) for a, o, v in group]
+                return Message(
+                    _("%(label)s cannot be all of: %(conditions)s"),
+                    {"label": attribute.label, "conditions": "; ".join(sentences)},
                 )
     return None
 
 
-def duplicates(conditions: Sequence[tuple[Attribute, str, object]]) -> list[str]:
+def duplicates(
+    conditions: Sequence[tuple[Attribute, str, object]], wording: Wording = ENGLISH
+) -> list[str]:
     """Conditions stated twice."""
     seen, twice = set(), []
     for attribute, operator, value in conditions:
@@ -374,6 +607,6 @@ def duplicates(conditions: Sequence[tuple[Attribute, str, object]]) -> list[str]
             repr(sorted(value) if isinstance(value, list) else value),
         )
         if key in seen:
-            twice.append(describe(attribute, operator, value))
+            twice.append(describe(attribute, operator, value, wording))
         seen.add(key)
     return twice

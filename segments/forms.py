@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from programs.forms import StyledForm
+from segments import wording
 from segments.conditions import AttributeType, Operator
 from segments.models import Attribute, Segment
 
@@ -28,20 +29,22 @@ class SegmentForm(StyledForm, forms.ModelForm):
 
 class ConditionForm(StyledForm, forms.Form):
     attribute = forms.ModelChoiceField(label=_("Attribute"), queryset=Attribute.objects.none())
-    operator = forms.ChoiceField(
-        label=_("Operator"),
-        choices=[(o.value, o.value.replace("_", " ")) for o in Operator],
-    )
-    value = forms.CharField(
-        label=_("Value"),
-        required=False,
-        max_length=500,
-        help_text=_("For “is one of”, separate values with commas; for “between”, two numbers."),
-    )
+    operator = forms.ChoiceField(label=_("Operator"), choices=[(o, o.value) for o in Operator])
+    value = forms.CharField(label=_("Value"), required=False, max_length=500)
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attribute"].queryset = organization.attributes.all()
+        words = wording.current()
+        self.fields["operator"].choices = [(o.value, words.label(o)) for o in Operator]
+        self.fields["value"].help_text = _(
+            "For “%(one_of)s”, separate values with commas; for “%(between)s”, two numbers "
+            "joined by “%(and)s”."
+        ) % {
+            "one_of": words.label(Operator.IS_ONE_OF),
+            "between": words.label(Operator.BETWEEN),
+            "and": words.and_word,
+        }
 
 
 class AttributeForm(StyledForm, forms.Form):

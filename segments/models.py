@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.jobs import ACTIVE, JobStatus, job_status_constraint
 from programs.models import Organization
-from segments.conditions import AttributeType, Operator
+from segments import wording
+from segments.conditions import AttributeType, Operator, describe
 
 
 class Attribute(models.Model):
@@ -231,6 +232,4 @@ class SegmentCondition(models.Model):
         verbose_name_plural = _("segment conditions")
 
     def __str__(self) -> str:
-        from segments.conditions import describe
-
-        return describe(self.attribute.as_plain(), self.operator, self.value)
+        return describe(self.attribute.as_plain(), self.operator, self.value, wording.current())

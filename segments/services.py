@@ -8,7 +8,7 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from programs.models import Organization
-from segments import conditions
+from segments import conditions, wording
 from segments.models import Attribute, Segment, SegmentCondition
 
 log = structlog.get_logger(__name__)
@@ -60,9 +60,11 @@ def segment_condition_add(
     if attribute.organization_id != segment.organization_id:
         raise ValidationError({"attribute": _("This attribute belongs to another organization.")})
     try:
-        stored = conditions.normalize_value(attribute.as_plain(), operator, value)
+        stored = conditions.normalize_value(
+            attribute.as_plain(), operator, value, wording.current()
+        )
     except conditions.ConditionError as error:
-        raise ValidationError({"value": str(error)}) from error
+        raise ValidationError({"value": wording.message(error)}) from error
     condition = SegmentCondition.objects.create(
         segment=segment, attribute=attribute, operator=operator, value=stored
     )

@@ -18,8 +18,8 @@ from programs.access import Need, membership_for
 from programs.forms import form_save
 from programs.http import HtmxHttpRequest
 from programs.jobs import JobStatus
-from programs.numbers import share
-from segments import charts, discovery, selectors, services
+from programs.numbers import count, share
+from segments import charts, discovery, selectors, services, wording
 from segments.clustering import column_label
 from segments.conditions import Attribute as PlainAttribute
 from segments.conditions import AttributeType, Operator, describe
@@ -157,7 +157,11 @@ def _sentences(columns, cluster: dict) -> list[str]:
             type=AttributeType(ATTRIBUTE_TYPES[column.kind]),
             allowed_values=column.levels,
         )
-        sentences.append(describe(attribute, Operator(condition["operator"]), condition["value"]))
+        sentences.append(
+            describe(
+                attribute, Operator(condition["operator"]), condition["value"], wording.current()
+            )
+        )
     return sentences
 
 
@@ -166,10 +170,10 @@ def _reach_sentence(reach: dict) -> str:
     what share of the cluster, and how many of them are outside it."""
     reached, inside = reach["reached"], reach["in_cluster"]
     numbers = {
-        "reached": f"{reached:,}",
+        "reached": count(reached),
         "share": share(reach["of_cluster"]),
-        "outside": f"{reached - inside:,}",
-        "inside": f"{inside:,}",
+        "outside": count(reached - inside),
+        "inside": count(inside),
     }
     if not reached:
         return _("No customer in the table meets these conditions.")

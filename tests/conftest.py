@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from assessments.models import Dimension, Gap, MeasurementDriver
@@ -111,6 +112,17 @@ def _run_pending_commit_hooks(connection) -> None:
                 func()
     finally:
         connection._ff_running_hooks = False
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_english():
+    """A request activates its language for the rest of the thread (Django never resets
+    it): each test starts in the default language, whatever the one before it spoke."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -84,6 +84,17 @@ MATRIX: dict[str, Rule] = {
         public=True,
         anonymous_ok=True,
     ),
+    "programs:organization_files": Rule(kwargs=org, allowed=ADMINS),
+    # The top bar's language switch: anyone, signed in or not (tests/programs/test_languages.py).
+    "programs:language_set": Rule(
+        kwargs=lambda w: {},
+        allowed=EVERYONE,
+        method="post",
+        data=lambda w: {"language": "da", "next": "/"},
+        ok=302,
+        public=True,
+        anonymous_ok=True,
+    ),
     "cycles:mini_wheel": Rule(kwargs=program, allowed=EVERYONE),
     "cycles:program_home": Rule(kwargs=program, allowed=EVERYONE),
     "programs:program_edit": Rule(kwargs=program, allowed=MANAGERS),

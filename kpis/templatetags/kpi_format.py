@@ -1,8 +1,9 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.translation import gettext as _
 
-from programs.numbers import DASH, trim
+from programs.numbers import DASH, currency, percent, trim
 from programs.templatetags import numbers
 
 register = template.Library()
@@ -18,11 +19,11 @@ def kpi_value(value, kpi) -> str:
     value = Decimal(value)
     match kpi.unit:
         case "percent":
-            return f"{trim(value, 2)}%"
+            return percent(trim(value, 2))
         case "percent_change":
-            return f"{'+' if value > 0 else ''}{trim(value, 2)}%"
+            return percent(f"{'+' if value > 0 else ''}{trim(value, 2)}")
         case "currency":
-            return f"{kpi.currency_code} {value:,.2f}"
+            return currency(value, kpi.currency_code)
         case "duration":
             return f"{trim(value, 1)} s"
         case _:
@@ -33,7 +34,7 @@ def kpi_value(value, kpi) -> str:
 def money(value, currency_code: str) -> str:
     if value is None:
         return DASH
-    return f"{currency_code} {Decimal(value):,.0f}"
+    return currency(Decimal(value), currency_code, places=0)
 
 
 @register.filter
@@ -46,9 +47,9 @@ def signed(value, kpi) -> str:
     size = abs(value)
     match kpi.unit:
         case "percent" | "percent_change":
-            return f"{sign}{trim(size, 2)} pts"
+            return _("%(sign)s%(size)s pts") % {"sign": sign, "size": trim(size, 2)}
         case "currency":
-            return f"{sign}{kpi.currency_code} {size:,.2f}"
+            return f"{sign}{currency(size, kpi.currency_code)}"
         case "duration":
             return f"{sign}{trim(size, 1)} s"
         case _:

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import gettext
 
-from programs.numbers import DASH
+from programs.numbers import DASH, localized
 from progress.selectors import PERIODS
 
 register = template.Library()
@@ -21,7 +21,7 @@ def p_value(value) -> str:
         return DASH
     if value < 0.0001:
         return gettext("< 0.0001")
-    return f"{value:.4f}"
+    return localized(f"{value:.4f}")
 
 
 @register.filter
@@ -45,4 +45,4 @@ def pct_points(value) -> str:
     """A difference of two rates in percentage points, signed: 0.052 is "+5.2"."""
     if value is None or value == "":
         return DASH
-    return f"{float(value) * 100:+.1f}"
+    return localized(f"{float(value) * 100:+.1f}")

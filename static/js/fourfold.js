@@ -11,9 +11,16 @@
       var source = document.getElementById(el.dataset.plotly);
       if (!source) return;
       var figure = JSON.parse(source.textContent);
+      // Numbers, months and days as the page's language writes them: <html lang> names the
+      // Plotly locale (static/vendor/plotly-locales-*), data-separators its decimal and
+      // thousands separators ("," and "." in Danish, Slovenian and Dutch).
+      var html = document.documentElement;
+      figure.layout.separators = html.dataset.separators || ".,";
       // No modebar: its buttons would be focusable inside the chart's role="img", and the
       // chart's numbers are in the table beside it (zoom by dragging, reset by double-click).
-      window.Plotly.react(el, figure.data, figure.layout, { responsive: true, displaylogo: false, displayModeBar: false });
+      window.Plotly.react(el, figure.data, figure.layout, {
+        responsive: true, displaylogo: false, displayModeBar: false, locale: html.lang || "en"
+      });
     });
   }
 

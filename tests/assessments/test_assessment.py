@@ -178,7 +178,7 @@ def test_validating_a_driver_closes_its_gap_and_a_later_change_reopens_it(world)
         },
     )
     (driver,) = selectors.driver_table(program=world.program)
-    assert driver.flags and "after its last validation" in driver.flags[0]
+    assert driver.flags and "after its last validation" in str(driver.flags[0])
     assert cycle.gaps.filter(driver=world.driver).exists()
 
 

@@ -29,10 +29,21 @@ def test_a_backup_made_before_the_apps_moved_restores_whole_and_opens():
     restored = backup.program_import(organization=organization, data=text)
 
     again = backup.program_export(program=restored.program)
+    # Fields added since the file was written come back with their defaults.
+    added = {
+        "results.resultsource": {"csv_delimiter": "", "csv_decimal": ""},
+        "results.pull": {"csv_delimiter": "", "csv_decimal": ""},
+        "results.historicalresultsource": {"csv_delimiter": "", "csv_decimal": ""},
+    }
     expected = {
         **old,
         "version": backup.VERSION,
-        "models": {backup.MOVED.get(k, k): rows for k, rows in old["models"].items()},
+        "models": {
+            backup.MOVED.get(k, k): [
+                {**row, **added.get(backup.MOVED.get(k, k), {})} for row in rows
+            ]
+            for k, rows in old["models"].items()
+        },
     }
     assert body(again) == body(expected)
     reviews = CycleReview.objects.filter(cycle__program=restored.program)

@@ -1,8 +1,8 @@
-"""Fuzzing the condition sentences (issue 10).
+"""Fuzzing the condition sentences (issue 10), in every language (issue 20, item 5).
 
 Whatever a person types, `parse` either reads a condition or raises ConditionError with a
 message for them; and a condition, shown as the pages show it (its sentence), reads back
-as the same condition.
+as the same condition, in English, Danish, Slovenian and Dutch.
 """
 
 from decimal import Decimal
@@ -12,14 +12,15 @@ from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from segments.conditions import (
-    NEGATION_WORDS,
     OPERATOR_LABELS,
     PHRASES,
+    WORDINGS,
     Attribute,
     AttributeType,
     ConditionError,
     Operator,
     ParsedCondition,
+    Wording,
     describe,
     normalize_value,
     operators_for,
@@ -47,10 +48,15 @@ CITY = Attribute("il", "İl İsmi", AttributeType.CATEGORY, ("İstanbul", "Ankar
 ATTRIBUTES = [VISITOR, COUNTRY, CART_VALUE, CART, ACCOUNT, MEMBER, CAMPAIGN, INTEREST, CITY]
 
 
-def parse_or_refuse(sentence: str) -> ParsedCondition | None:
+LANGUAGES = list(WORDINGS)
+# A text value with a negation of any language could read as a negation in that one.
+ALL_NEGATIONS = frozenset().union(*(w.negations for w in WORDINGS.values()))
+
+
+def parse_or_refuse(sentence: str, wording: Wording = WORDINGS["en"]) -> ParsedCondition | None:
     """Parse; a refusal must say why. None if refused."""
     try:
-        parsed = parse(sentence, ATTRIBUTES)
+        parsed = parse(sentence, ATTRIBUTES, wording)
     except ConditionError as refused:
         assert str(refused).strip()
         event("refused", ascii(str(refused)[:30]))  # the statistics take no lone surrogate
@@ -59,12 +65,12 @@ def parse_or_refuse(sentence: str) -> ParsedCondition | None:
     return parsed
 
 
-def assert_round_trip(parsed: ParsedCondition) -> None:
+def assert_round_trip(parsed: ParsedCondition, wording: Wording = WORDINGS["en"]) -> None:
     """The sentence the pages show for a condition reads back as that condition."""
-    shown = str(parsed)
-    again = parse(shown, ATTRIBUTES)
+    shown = parsed.in_words(wording)
+    again = parse(shown, ATTRIBUTES, wording)
     assert again == parsed, (shown, again)
-    assert str(again) == shown
+    assert again.in_words(wording) == shown
 
 
 # --- Strategies -----------------------------------------------------------------------
@@ -97,7 +103,7 @@ def spelled(draw, words: str) -> str:
     return draw(st.sampled_from(["", " ", "  "])) + text
 
 
-OPERATOR_PHRASES = [p for p, _op in PHRASES] + [
+OPERATOR_PHRASES = [p for w in WORDINGS.values() for p, _op in w.parse_phrases] + [
     *("is a", "is an", "is A", "is an an"),
     *("equals", "=", ">=", "is atleast", "is at least at most", "is one", "one of", "are"),
     *("is greater than", "is more than", "is less than", "has", "is in", "in", "is not", ""),
@@ -181,7 +187,8 @@ def conditions(draw) -> tuple[Attribute, Operator, object]:
     operators and a value normalize_value accepts."""
     attribute = draw(st.sampled_from(ATTRIBUTES))
     operator = draw(st.sampled_from(operators_for(attribute.type)))
-    number = st.decimals(-(10**9), 10**9, allow_nan=False, allow_infinity=False).map(str)
+    # Numbers of an everyday size (MAX_NUMBER_PLACES): a condition never stores others.
+    number = st.decimals(-(10**9), 10**9, places=9, allow_nan=False, allow_infinity=False).map(str)
     match attribute.type, operator:
         case _, Operator.IS_TRUE:
             raw = True
@@ -198,7 +205,7 @@ def conditions(draw) -> tuple[Attribute, Operator, object]:
             # sentence cannot tell apart: such a text is set in the form, not typed.
             words = st.text(
                 st.characters(exclude_categories=["Cs", "Cc", "Zl", "Zp", "Zs"]), min_size=1
-            ).filter(lambda w: w.lower() not in NEGATION_WORDS and "n't" not in w.lower())
+            ).filter(lambda w: w.lower() not in ALL_NEGATIONS and "n't" not in w.lower())
             raw = " ".join(draw(st.lists(words, min_size=1, max_size=3)))
     return attribute, operator, normalize_value(attribute, operator, raw)
 
@@ -223,6 +230,19 @@ def test_near_valid_sentences_parse_or_are_refused_with_a_message(sentence):
         assert_round_trip(parsed)
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+@settings(FUZZ, max_examples=150)
+@given(sentence=near_valid_sentences(), data=st.data())
+def test_near_valid_sentences_in_each_language_parse_or_are_refused(language, sentence, data):
+    wording = WORDINGS[language]
+    parsed = parse_or_refuse(sentence, wording)
+    if parsed is not None:
+        assert_round_trip(parsed, wording)
+        # Stored without language: it reads back in every other language too.
+        other = WORDINGS[data.draw(st.sampled_from(LANGUAGES))]
+        assert_round_trip(parsed, other)
+
+
 @settings(FUZZ, max_examples=200)
 @given(sentence=st.text(st.characters(exclude_categories=[]), max_size=80))
 def test_any_text_parses_or_is_refused_with_a_message(sentence):
@@ -231,17 +251,22 @@ def test_any_text_parses_or_is_refused_with_a_message(sentence):
         assert_round_trip(parsed)
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @settings(FUZZ, max_examples=300)
 @given(condition=conditions())
-def test_every_stored_condition_reads_back_from_its_sentence(condition):
+def test_every_stored_condition_reads_back_from_its_sentence(language, condition):
+    wording = WORDINGS[language]
     attribute, operator, value = condition
-    shown = describe(attribute, operator, value)
-    assert parse(shown, ATTRIBUTES) == ParsedCondition(attribute, operator, value), shown
+    shown = describe(attribute, operator, value, wording)
+    parsed = parse(shown, ATTRIBUTES, wording)
+    assert parsed == ParsedCondition(attribute, operator, value), shown
 
 
 def test_every_operator_has_a_phrase_the_parser_knows():
     phrases = {p for p, _op in PHRASES}
     assert all(label in phrases for label in OPERATOR_LABELS.values())
+    for wording in WORDINGS.values():
+        assert set(wording.phrases) == set(Operator), wording.language
 
 
 # --- Found by the properties above ----------------------------------------------------

@@ -317,6 +317,23 @@ def test_the_ready_job_marks_a_cycle_past_its_end_and_tells_the_managers_once(wo
     assert cycle.ready_at is not None
 
 
+def test_ready_for_review_goes_out_in_each_managers_language(world, cycle):
+    from programs.services import profile_set_language
+
+    for who, language in (("admin", "nl"), ("manager", "")):
+        user = world.user(who)
+        user.email = f"{user.username}@acme.test"
+        user.save()
+        if language:
+            profile_set_language(user=user, language=language)
+    cycles_mark_ready(today=cycle.ends_on + datetime.timedelta(days=1))
+    subjects = {m.to[0]: m.subject for m in mail.outbox if m.to[0].endswith("@acme.test")}
+    assert subjects == {
+        "alice@acme.test": "Web shop: cyclus 1 is klaar voor evaluatie",
+        "mia@acme.test": "Web shop: cycle 1 is ready for its review",  # no choice: English
+    }
+
+
 def test_a_cycle_is_ready_once_every_kpi_has_results_through_its_target_date(world, cycle):
     end = cycle.ends_on
     cycle.ends_on = end + datetime.timedelta(days=30)

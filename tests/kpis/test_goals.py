@@ -73,7 +73,7 @@ def test_manager_adds_a_kpi_from_the_library(world, as_user):
         ({"target_date": "2020-01-01"}, "target_date", "after the baseline date"),
         ({"unit": "percent", "target": "120"}, "target", "between 0 and 100"),
         ({"currency_code": ""}, "currency_code", "ISO code"),
-        ({"baseline": "abc"}, "baseline", "Enter a number."),
+        ({"baseline": "abc"}, "baseline", "“abc” is not a number."),
     ],
     ids=["not-better", "wrong-direction", "date-before", "percent-over-100", "no-currency", "nan"],
 )

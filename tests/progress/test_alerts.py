@@ -147,3 +147,32 @@ def test_a_load_of_results_queues_a_refresh(world, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         push(world, daily("Conversion rate", ["2.2"] * 3))
     assert queued == [{"program_id": world.program.pk}]
+
+
+def test_alerts_and_the_digest_go_out_in_each_recipients_language(
+    world, cycle, django_capture_on_commit_callbacks
+):
+    """Issue 20, item 6: the admin reads Danish, the manager Slovenian, the executive
+    Dutch; each gets their e-mail, numbers included, in their language."""
+    from programs.services import profile_set_language
+
+    for who, language in (("admin", "da"), ("manager", "sl"), ("executive", "nl")):
+        profile_set_language(user=world.user(who), language=language)
+    kpi_save(
+        goal=world.goal, by=world.user("manager"), kpi=world.kpi, alert_threshold=Decimal("2.3")
+    )
+    refresh_at(world, cycle, "2.32", django_capture_on_commit_callbacks)
+    refresh_at(world, cycle, "2.28", django_capture_on_commit_callbacks)
+    by_person = {m.to[0]: m for m in mail.outbox}
+    danish, slovenian = by_person["alice@acme.test"], by_person["mia@acme.test"]
+    assert "kræver opmærksomhed" in danish.subject
+    assert "På rette spor" in danish.body and "2,3\u00a0%" in danish.body
+    assert "2,3\u00a0%" in slovenian.body and "Na poti" in slovenian.body
+    assert "potrebuje pozornost" in slovenian.subject
+
+    mail.outbox.clear()
+    assert weekly_digest_send() == 1
+    (digest,) = mail.outbox
+    assert digest.to == ["eve@acme.test"]
+    assert "Fourfold weekly" not in digest.subject and "Acme Retail" in digest.subject
+    assert "Op koers" in digest.body

@@ -228,7 +228,7 @@ def test_all_against_none_is_decisive_and_says_why_there_is_no_relative_lift():
     assert 0.9 < lift.diff_low < lift.diff_high == pytest.approx(1.0)
     assert lift.lift is None and lift.ci_low is None and lift.ci_high is None
     assert "control converted none" in lift.no_lift_reason
-    assert "100.0 percentage points" in lift.sentence()
+    assert "100.0 percentage points" in str(lift.sentence())
 
 
 def test_no_conversions_in_personalized_still_gives_the_difference():

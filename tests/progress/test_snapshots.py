@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from kpis.services import kpi_save, roi_target_save
+from programs.messages import Message
 from programs.models import Cycle
 from progress.models import KpiSnapshot, StatusChange
 from progress.roi import realized_roi
@@ -221,7 +222,7 @@ def test_refresh_keeps_the_lift_and_the_extra_conversions_since_the_cycle_began(
     lift = KpiSnapshot.objects.get(kpi=world.kpi, segment=None).lift
     assert lift["kind"] == "rate" and lift["significant"]
     assert lift["lift"] == pytest.approx(0.2)
-    assert "personalized converts 20.0% better" in lift["sentence"]
+    assert "personalized converts 20.0% better" in str(Message.from_json(lift["sentence"]))
     # The last 10 days fall in the cycle: 10 * 5000 visits * (3.0% - 2.5%) = 250 extra.
     assert lift["extra_conversions"] == pytest.approx(250)
     assert lift["extra_since"] == cycle.starts_on.isoformat()

@@ -36,7 +36,12 @@ def test_an_upload_sources_form_shows_no_url_sql_or_schedule_fields(world, as_us
         program=world.program, by=world.user("manager"), name="Export", kind=SourceKind.UPLOAD
     )
     html = source_page(as_user("manager"), world, source)
-    assert shown_groups(html) == {"http": False, "sql": False, "http sql": False}
+    assert shown_groups(html) == {
+        "http": False,
+        "sql": False,
+        "http sql": False,
+        "upload http": True,
+    }
     assert 'name="name"' in html and 'name="kind"' in html
 
 
@@ -50,13 +55,13 @@ def test_an_http_sources_form_shows_its_url_and_schedule_but_no_sql(world, as_us
         headers={},
     )
     html = source_page(as_user("admin"), world, source)
-    assert shown_groups(html) == {"http": True, "sql": False, "http sql": True}
+    assert shown_groups(html) == {"http": True, "sql": False, "http sql": True, "upload http": True}
 
 
 def test_a_new_sources_form_works_without_javascript(world, as_user):
     html = as_user("manager").get(reverse("results:sources", kwargs={"pk": world.program.pk}))
     html = html.content.decode()
-    assert shown_groups(html) == {"http": True, "sql": True, "http sql": True}
+    assert shown_groups(html) == {"http": True, "sql": True, "http sql": True, "upload http": True}
     for legend in (
         "HTTP pull: the address to read",
         "SQL pull: the database and the query",
@@ -73,5 +78,10 @@ def test_a_form_sent_back_with_errors_shows_the_kind_it_was_sent_for(world, as_u
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert shown_groups(html) == {"http": False, "sql": True, "http sql": True}
+    assert shown_groups(html) == {
+        "http": False,
+        "sql": True,
+        "http sql": True,
+        "upload http": False,
+    }
     assert "Name the database server" in html
