@@ -168,15 +168,23 @@ def main() -> None:
     print(f"schema: the same ({len(fresh)} lines of pg_dump --schema-only)")
 
     after = json.loads(run(ROOT, old, code=NOTE))
-    if before["counts"] != after["counts"]:
+    # Every table of the base keeps its rows; a table made since (a new model) starts empty.
+    # Content types and permissions grow by the new models' own; they are checked below.
+    grown = {"django_content_type", "auth_permission"}
+    kept = {t: after["counts"].get(t) for t in before["counts"] if t not in grown}
+    added = {t: n for t, n in after["counts"].items() if t not in before["counts"]}
+    if kept != {t: n for t, n in before["counts"].items() if t not in grown} or any(added.values()):
         changed = {
             t: (before["counts"].get(t), after["counts"].get(t))
             for t in before["counts"].keys() | after["counts"].keys()
-            if before["counts"].get(t) != after["counts"].get(t)
+            if before["counts"].get(t) != after["counts"].get(t) and (t in kept or added.get(t))
         }
         fail(f"rows per table (before, after): {changed}")
-    rows = sum(after["counts"].values())
-    print(f"rows: the same in all {len(after['counts'])} tables ({rows:,} rows)")
+    rows = sum(before["counts"].values())
+    print(
+        f"rows: the same in all {len(before['counts'])} tables ({rows:,} rows); "
+        f"{len(added)} new since the base, empty ({', '.join(sorted(added)) or 'none'})"
+    )
 
     head = json.loads(
         run(
@@ -194,12 +202,27 @@ def main() -> None:
             fail(f"content type {label} is stale: no model has it")
         if old_label in before["content_types"] and before["content_types"][old_label] != pk:
             fail(f"content type {label} has id {pk}, was {before['content_types'][old_label]}")
-    if len(after["content_types"]) != len(before["content_types"]):
-        fail("the number of content types")
-    print(f"content types: {len(after['content_types'])}, each with its id, none stale")
-    if before["permissions"] != after["permissions"]:
+    known = {moved_from.get(label, label) for label in after["content_types"]}
+    if not set(before["content_types"]) <= known:
+        fail(f"content types lost: {sorted(set(before['content_types']) - known)}")
+    new_types = {
+        label: pk
+        for label, pk in after["content_types"].items()
+        if moved_from.get(label, label) not in before["content_types"]
+    }
+    if any(label in before["models"] for label in new_types):
+        fail(f"content types made again for models the base had: {sorted(new_types)}")
+    print(
+        f"content types: {len(before['content_types'])}, each with its id, none stale; "
+        f"new since the base: {', '.join(sorted(new_types)) or 'none'}"
+    )
+    kept_permissions = [p for p in after["permissions"] if p[1] not in new_types.values()]
+    if before["permissions"] != kept_permissions:
         fail("permissions (id, content type, codename)")
-    print(f"permissions: {len(after['permissions'])}, ids and content types kept")
+    print(
+        f"permissions: {len(before['permissions'])}, ids and content types kept; "
+        f"{len(after['permissions']) - len(kept_permissions)} new for the new models"
+    )
 
     lost = [task for task in after["tasks"] if task not in head["tasks"]]
     if lost:
