@@ -17,7 +17,7 @@ import structlog
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
@@ -36,7 +36,7 @@ from initiatives.models import Initiative, Status
 from initiatives.services import initiatives_carry_forward
 from kpis.models import Kpi
 from kpis.services import goals_carry_forward
-from programs.languages import emails_by_language
+from programs.languages import emails_by_language, mail_in_their_languages
 from programs.models import Cycle, Membership, Phase, Role
 from programs.services import ensure_cycle_open
 from progress.models import KpiSnapshot
@@ -433,9 +433,7 @@ def cycles_mark_ready(*, today: datetime.date | None = None) -> list[Cycle]:
     results through its target date. Each cycle's managers (and admins) are e-mailed once;
     running this again marks and sends nothing new. Returns the cycles newly marked."""
     from django.conf import settings
-    from django.core.mail import send_mail
     from django.db.models import Max, Q
-    from django.template.loader import render_to_string
     from django.urls import reverse
 
     today = today or timezone.localdate()
@@ -465,19 +463,14 @@ def cycles_mark_ready(*, today: datetime.date | None = None) -> list[Cycle]:
             )
         )
         url = settings.FOURFOLD_BASE_URL + reverse("cycles:review", kwargs={"pk": cycle.program_id})
-        notified = 0
-        for language, emails in by_language.items():
-            with translation.override(language):
-                subject = _("%(program)s: cycle %(n)s is ready for its review") % {
-                    "program": cycle.program.name,
-                    "n": cycle.number,
-                }
-                message = render_to_string(
-                    "programs/email/ready_for_review.txt",
-                    {"cycle": cycle, "url": url, "ended": cycle.ends_on < today},
-                )
-            for email in emails:
-                send_mail(subject, message, from_email=None, recipient_list=[email])
-            notified += len(emails)
+        notified = mail_in_their_languages(
+            by_language,
+            subject=lambda cycle=cycle: (
+                _("%(program)s: cycle %(n)s is ready for its review")
+                % {"program": cycle.program.name, "n": cycle.number}
+            ),
+            template="programs/email/ready_for_review.txt",
+            context={"cycle": cycle, "url": url, "ended": cycle.ends_on < today},
+        )
         log.info("cycle_ready_for_review", cycle=cycle.pk, notified=notified)
     return ready

@@ -10,7 +10,9 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 
 from programs.models import Profile
@@ -32,6 +34,21 @@ def emails_by_language(memberships) -> dict[str, list[str]]:
     for email, language in rows:
         grouped[language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE].append(email)
     return dict(grouped)
+
+
+def mail_in_their_languages(
+    by_language: dict[str, list[str]], *, subject: Callable[[], str], template: str, context: dict
+) -> int:
+    """E-mail every address of `by_language` (emails_by_language) in its language: the
+    subject and the body are written once per language. Returns the e-mails sent."""
+    sent = 0
+    for language, emails in by_language.items():
+        with translation.override(language):
+            title, body = subject(), render_to_string(template, context)
+        for email in emails:
+            send_mail(title, body, from_email=None, recipient_list=[email])
+        sent += len(emails)
+    return sent
 
 
 def remember(request: HttpRequest, language: str) -> None:

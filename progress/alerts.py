@@ -7,16 +7,14 @@ from collections import defaultdict
 
 import structlog
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from programs.languages import emails_by_language
+from programs.languages import emails_by_language, mail_in_their_languages
 from programs.messages import Message
 from programs.models import Cycle, Membership, Organization, Role
 from progress.models import KpiSnapshot, ProgressStatus, StatusChange
@@ -63,19 +61,20 @@ def status_alerts_send(*, change_ids: list[int]) -> int:
                 "dashboard_url": _link("progress:dashboard", pk=program.pk),
                 "settings_url": _link("progress:notifications", org=program.organization.slug),
             }
-            recipients = 0
-            for language, emails in by_language.items():
-                with translation.override(language):
-                    n = len(program_changes)
-                    subject = ngettext(
+            n = len(program_changes)
+            recipients = mail_in_their_languages(
+                by_language,
+                subject=lambda program=program, n=n: (
+                    ngettext(
                         "%(program)s: %(n)s KPI needs attention",
                         "%(program)s: %(n)s KPIs need attention",
                         n,
-                    ) % {"program": program.name, "n": n}
-                    message = render_to_string("kpis/email/alert.txt", context)
-                for email in emails:
-                    send_mail(subject, message, from_email=None, recipient_list=[email])
-                recipients += len(emails)
+                    )
+                    % {"program": program.name, "n": n}
+                ),
+                template="kpis/email/alert.txt",
+                context=context,
+            )
             sent += recipients
             StatusChange.objects.filter(pk__in=[c.pk for c in program_changes]).update(
                 notified=recipients
@@ -108,13 +107,12 @@ def weekly_digest_send(*, today: datetime.date | None = None) -> int:
             "portfolio_url": _link("progress:portfolio", org=organization.slug),
             "settings_url": _link("progress:notifications", org=organization.slug),
         }
-        for language, emails in by_language.items():
-            with translation.override(language):
-                subject = _("Fourfold weekly: %(org)s") % {"org": organization.name}
-                message = render_to_string("kpis/email/digest.txt", context)
-            for email in emails:
-                send_mail(subject, message, from_email=None, recipient_list=[email])
-            sent += len(emails)
+        sent += mail_in_their_languages(
+            by_language,
+            subject=lambda name=organization.name: _("Fourfold weekly: %(org)s") % {"org": name},
+            template="kpis/email/digest.txt",
+            context=context,
+        )
     log.info("weekly_digest_sent", emails=sent)
     return sent
 

@@ -207,12 +207,6 @@ DUTCH = Wording(
 
 WORDINGS = {w.language: w for w in (ENGLISH, DANISH, SLOVENIAN, DUTCH)}
 
-# English, as before languages: the tests and callers that name none.
-OPERATOR_LABELS = {op: words[0] for op, words in ENGLISH.phrases.items()}
-PHRASES = ENGLISH.parse_phrases
-NEGATION_WORDS = ENGLISH.negations
-ARTICLES = ENGLISH.articles
-
 
 # A number of a condition is at most this many places from the decimal point either way,
 # so its sentence stays a sentence ("1e999999" would read back as a million digits).

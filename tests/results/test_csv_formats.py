@@ -168,3 +168,41 @@ def test_the_plain_export_stays_plain_in_every_language(world, upload_source, as
         url("measurements", world, kpi_pk=world.kpi.pk), {"format": "csv"}
     ).content.decode()
     assert text.startswith("\ufeffkpi,period,") and ",2.5" in text
+
+
+@pytest.mark.parametrize("name", ["assessments:assessment_csv", "assessments:drivers_csv"])
+def test_every_export_comes_for_excel_in_the_persons_language(world, name):
+    """The same columns as the plain export, separated by semicolons, with a BOM."""
+    from django.urls import reverse
+
+    danish = Client(HTTP_ACCEPT_LANGUAGE="da")
+    danish.force_login(world.user("executive"))
+    address = reverse(name, kwargs={"pk": world.program.pk})
+    plain = danish.get(address).content.decode()
+    excel = danish.get(address, {"excel": "1"}).content.decode()
+    assert plain.startswith("\ufeff") and excel.startswith("\ufeff")
+    plain_header, excel_header = plain.splitlines()[0], excel.splitlines()[0]
+    assert excel_header.split(";") == plain_header.split(",")
+
+
+def test_the_plan_exports_for_excel_with_decimal_commas(world, as_user):
+    from django.urls import reverse
+
+    from initiatives.models import Initiative
+
+    manager = as_user("manager")
+    cycle = world.program.cycles.get()
+    department = world.acme.departments.first()
+    Initiative.objects.create(
+        cycle=cycle,
+        name="Hero test",
+        owner_department=department,
+        starts_on=cycle.starts_on,
+        cost=Decimal("1234.50"),
+    )
+    danish = Client(HTTP_ACCEPT_LANGUAGE="da")
+    danish.force_login(world.user("manager"))
+    address = reverse("initiatives:export_csv", kwargs={"pk": world.program.pk})
+    excel = danish.get(address, {"excel": "1"}).content.decode()
+    assert ";1234,50;" in excel and "Hero test" in excel
+    assert ",1234.50," in manager.get(address).content.decode()
