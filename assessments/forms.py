@@ -37,14 +37,25 @@ class DriverForm(StyledForm, forms.ModelForm):
             "source_system",
             "owner",
             "calendar",
-            "fiscal_start_month",
             "frequency",
         ]
         widgets = {"definition": forms.Textarea(attrs={"rows": 2})}
 
+    calendar_since = forms.DateField(
+        label=_("Reporting in the new calendar since"),
+        required=False,
+        widget=DateInput,
+        help_text=_(
+            "When you change the reporting calendar: the first day in the new one (today when "
+            "empty). The KPIs' charts mark it."
+        ),
+    )
+
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.program = program
+        if self.instance.pk is None:  # a new driver has no calendar to change from
+            del self.fields["calendar_since"]
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -52,12 +63,6 @@ class DriverForm(StyledForm, forms.ModelForm):
         if twins.exists():
             raise forms.ValidationError(_("This program already has a driver with this name."))
         return name
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("calendar") == "fiscal" and not cleaned.get("fiscal_start_month"):
-            self.add_error("fiscal_start_month", _("A fiscal calendar needs its first month."))
-        return cleaned
 
 
 class DriverChangeForm(StyledForm, forms.ModelForm):

@@ -115,6 +115,10 @@ class MaturityScore(models.Model):
 
 
 class ReportingCalendar(models.TextChoices):
+    """Which periods a driver reports in: the calendar's (months, ISO weeks) or the
+    organization's fiscal ones (its settings say where the year starts, and whether it is
+    a retail calendar of weeks)."""
+
     CALENDAR = "calendar", _("Calendar months")
     FISCAL = "fiscal", _("Fiscal calendar")
 
@@ -148,13 +152,9 @@ class MeasurementDriver(models.Model):
         max_length=10,
         choices=ReportingCalendar.choices,
         default=ReportingCalendar.CALENDAR,
-    )
-    fiscal_start_month = models.PositiveSmallIntegerField(
-        _("fiscal year starts in month"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(12)],
-        help_text=_("1 = January … 12 = December; only for a fiscal calendar."),
+        help_text=_(
+            "Fiscal: the organization's fiscal calendar, which its admins set under Settings."
+        ),
     )
     frequency = models.CharField(
         _("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY
@@ -178,16 +178,6 @@ class MeasurementDriver(models.Model):
                 violation_error_message=_("This program already has a driver with this name."),
             ),
             models.CheckConstraint(condition=~models.Q(name=""), name="driver_name_not_empty"),
-            # A fiscal calendar needs its first month; a calendar one has none.
-            models.CheckConstraint(
-                condition=(
-                    models.Q(calendar="calendar", fiscal_start_month__isnull=True)
-                    | models.Q(
-                        calendar="fiscal", fiscal_start_month__gte=1, fiscal_start_month__lte=12
-                    )
-                ),
-                name="driver_fiscal_month_fits_calendar",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -223,6 +213,9 @@ class ChangeKind(models.TextChoices):
     TRACKING_OUTAGE = "tracking_outage", _("Tracking outage")
 
 
+CALENDAR_ARROW = " \u2192 "
+
+
 class DriverChange(models.Model):
     """A known break in comparability, dated so KPI charts can mark it."""
 
@@ -247,6 +240,19 @@ class DriverChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.changed_on}"
+
+    @property
+    def text(self) -> str:
+        """Its description as a reader sees it: a switch of calendar that Fourfold recorded
+        ("calendar → fiscal") in the reader's words, anything a person typed as typed."""
+        if self.kind == ChangeKind.CALENDAR_CHANGE:
+            before, arrow, after = self.description.partition(CALENDAR_ARROW)
+            if arrow and {before, after} <= set(ReportingCalendar.values):
+                return (
+                    f"{ReportingCalendar(before).label}{CALENDAR_ARROW}"
+                    f"{ReportingCalendar(after).label}"
+                )
+        return self.description
 
 
 class GapSource(models.TextChoices):

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from assessments import rules
 from assessments.defaults import DEFAULT_DIMENSIONS
 from assessments.models import (
+    CALENDAR_ARROW,
     Assessment,
+    ChangeKind,
     Dimension,
     DriverChange,
     DriverValidation,
@@ -203,26 +205,43 @@ DRIVER_FIELDS = (
     "source_system",
     "owner",
     "calendar",
-    "fiscal_start_month",
     "frequency",
 )
 
 
 @transaction.atomic
 def driver_save(
-    *, program: Program, by: AbstractBaseUser, driver: MeasurementDriver | None = None, **values
+    *,
+    program: Program,
+    by: AbstractBaseUser,
+    driver: MeasurementDriver | None = None,
+    calendar_since: datetime.date | None = None,
+    **values,
 ) -> MeasurementDriver:
-    """Create or edit a driver (fields: DRIVER_FIELDS)."""
+    """Create or edit a driver (fields: DRIVER_FIELDS). A change of its reporting calendar
+    is recorded as a dated change (`calendar_since`, else today), which the charts of its
+    KPIs mark: the periods before and after it are cut differently."""
     driver = driver or MeasurementDriver(program=program)
+    stored = MeasurementDriver.objects.filter(pk=driver.pk).values_list("calendar", flat=True)
+    was = stored.first() if driver.pk else None  # a form may have changed the instance
     for name in DRIVER_FIELDS:
         setattr(driver, name, values.get(name, getattr(driver, name)))
     driver.name = driver.name.strip()
-    if driver.calendar == "calendar":
-        driver.fiscal_start_month = None
     driver.updated_by = by
     driver.full_clean()
     driver._history_user = by
     driver.save()
+    if was is not None and was != driver.calendar:
+        since = calendar_since or timezone.localdate()
+        if since > timezone.localdate():
+            raise ValidationError({"calendar_since": _("A change cannot be dated in the future.")})
+        DriverChange.objects.create(
+            driver=driver,
+            changed_on=since,
+            kind=ChangeKind.CALENDAR_CHANGE,
+            description=f"{was}{CALENDAR_ARROW}{driver.calendar}",  # shown in words (.text)
+            recorded_by=by,
+        )
     _after_driver_change(program)
     log.info("driver_saved", driver=driver.pk, by=by.pk)
     return driver

@@ -19,7 +19,7 @@ from assessments.forms import (
     ValidationForm,
 )
 from assessments.models import Dimension, Gap, MeasurementDriver
-from programs import csvsafe
+from programs import calendar_text, csvsafe
 from programs.access import Need, ProgramAccess, cycle_for, membership_for, program_for
 from programs.http import HtmxHttpRequest, export_writer
 from programs.models import Cycle
@@ -254,6 +254,7 @@ def _driver_page(request, access, cycle, form, status=200):
         {
             **_base_context(access, cycle, _("Measurement drivers")),
             "drivers": selectors.driver_table(program=access.program),
+            "fiscal_text": calendar_text.describe(access.program.organization.fiscal),
             "form": form,
             # Drivers belong to the program, not to a cycle: managers edit them any time.
             "can_edit": access.membership.can_manage,
@@ -301,6 +302,7 @@ def driver_detail(request: HtmxHttpRequest, pk: int, driver_pk: int) -> HttpResp
             **_base_context(access, cycle_for(access.program), driver.name),
             "can_edit": access.membership.can_manage,
             "driver": table[driver.pk],
+            "fiscal_text": calendar_text.describe(access.program.organization.fiscal),
             "validations": driver.validations.select_related("validated_by"),
             "history": driver.history.select_related("history_user")[:20],
             "change_form": DriverChangeForm(),
@@ -388,6 +390,7 @@ def driver_change_add(request: HtmxHttpRequest, pk: int, driver_pk: int) -> Http
             **_base_context(access, cycle_for(access.program), driver.name),
             "can_edit": True,
             "driver": table[driver.pk],
+            "fiscal_text": calendar_text.describe(access.program.organization.fiscal),
             "validations": driver.validations.select_related("validated_by"),
             "history": driver.history.select_related("history_user")[:20],
             "change_form": form,
@@ -425,7 +428,7 @@ def driver_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 d.source_system,
                 d.owner,
                 d.calendar,
-                d.fiscal_start_month or "",
+                access.program.organization.fiscal_year_start if d.calendar == "fiscal" else "",
                 d.frequency,
                 d.last_validated_on.isoformat() if d.last_validated_on else "",
                 "no" if d.flags else "yes",

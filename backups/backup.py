@@ -95,11 +95,13 @@ FORMAT = "fourfold-program"
 # Raise when a file of the new shape could not be read by the old code, or the other way
 # round. Adding a field or a model is not such a change: a missing field takes its
 # default, a missing model has no rows.
-VERSION = 2
+VERSION = 3
 # Older versions this one reads. Version 1 named some models by the app they were in before
 # the apps were split by concept (ARCHITECTURE.md): its sections are read under the names of
-# today (MOVED), so that a backup made before the move restores after it.
-READS = {1, VERSION}
+# today (MOVED), so that a backup made before the move restores after it. Versions 1 and 2
+# kept a fiscal start month on each driver (now the organization's calendar, not in the
+# file) and monthly targets by their first day (`_upgrade_period_targets`).
+READS = {1, 2, VERSION}
 MOVED = {
     **{
         f"programs.{model}": f"cycles.{model}"
@@ -862,7 +864,7 @@ def _parse(data: bytes | str) -> dict:
         raise _refuse(
             [
                 f"The file is version {_shown(version)} of the backup format; this Fourfold reads "
-                f"versions {' and '.join(map(str, sorted(READS)))}. "
+                f"versions {', '.join(map(str, sorted(READS)[:-1]))} and {max(READS)}. "
                 + (
                     "Restore it with a newer Fourfold."
                     if isinstance(version, int) and version > VERSION
@@ -879,6 +881,8 @@ def _parse(data: bytes | str) -> dict:
     if not isinstance(sections, dict):
         problems.append('The file has no "models": it is incomplete.')
     else:
+        if version < 3:
+            _upgrade_before_calendars(sections)
         known = {part.label for part in PARTS}
         for label, rows in sections.items():
             if label not in known:
@@ -894,6 +898,29 @@ def _parse(data: bytes | str) -> dict:
     if problems:
         raise _refuse(problems)
     return document
+
+
+def _upgrade_before_calendars(sections: dict) -> None:
+    """A file from before the organization's calendar (version 1 and 2), in today's shape:
+    drivers lose their fiscal start month, and a monthly target's first day gives its last."""
+    for label in ("assessments.measurementdriver", "assessments.historicalmeasurementdriver"):
+        for row in _rows(sections, label):
+            row.pop("fiscal_start_month", None)
+    for row in _rows(sections, "kpis.kpiperiodtarget"):
+        first = row.pop("period", None)
+        row["starts_on"] = first
+        try:
+            day = datetime.date.fromisoformat(first)
+        except (TypeError, ValueError):
+            continue  # the check names the bad date
+        following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        row.setdefault("ends_on", (following - datetime.timedelta(days=1)).isoformat())
+        row.setdefault("grain", "month")
+
+
+def _rows(sections: dict, label: str) -> list[dict]:
+    rows = sections.get(label)
+    return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
 
 
 def _unstorable(value) -> bool:

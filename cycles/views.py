@@ -35,6 +35,7 @@ from programs import selectors, services
 from programs.access import Need, cycle_for, program_for
 from programs.http import HtmxHttpRequest
 from programs.models import Phase
+from progress import selectors as progress_selectors
 from progress.snapshots import snapshots_refresh_if_stale
 
 
@@ -150,6 +151,10 @@ def _review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "review": current,
             "form": form,
             "kpis": kpis,
+            # each KPI's quarters of its calendar: a total or a mean as its unit says
+            "quarters": progress_selectors.periods_by_kpi(
+                kpis=[f.instance.kpi_id for f in kpis.forms], grain="quarter"
+            ),
             "initiatives": initiatives,
             "countermeasures": current.countermeasures.all() if current.pk else [],
             "countermeasure_form": countermeasure,

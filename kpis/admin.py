@@ -24,9 +24,9 @@ class KpiAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
 
 
 @admin.register(KpiPeriodTarget)
-class KpiPeriodTargetAdmin(ClosedCycleReadOnly, admin.ModelAdmin):
+class KpiPeriodTargetAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
     cycle_path = "kpi__goal__cycle"
-    list_display = ["kpi", "period", "target"]
+    list_display = ["kpi", "grain", "starts_on", "ends_on", "target"]
 
 
 @admin.register(RoiTarget)

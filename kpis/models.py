@@ -1,6 +1,7 @@
 """Question 2, "Where are we going?": goals with KPIs, the ROI target, segments, and the
 strategic questions. (Question 4 adds results and dashboards to this app.)"""
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -172,24 +173,49 @@ class Kpi(models.Model):
         return value >= self.target if self.direction == Direction.HIGHER else value <= self.target
 
 
+class TargetGrain(models.TextChoices):
+    """The length of a KPI's per-period targets, in its reporting calendar."""
+
+    WEEK = "week", _("Weekly")
+    MONTH = "month", _("Monthly")
+    QUARTER = "quarter", _("Quarterly")
+
+
 class KpiPeriodTarget(models.Model):
-    """A target for one month of the cycle, when the path to the target is not a line."""
+    """A target for one week, month or quarter of the KPI's reporting calendar (its
+    driver's: calendar months and ISO weeks, or the organization's fiscal periods), when
+    the path to the target is not a line. The period's first and last day are kept, so a
+    target keeps its days when the organization's calendar changes later."""
 
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="period_targets")
-    period = models.DateField(_("month"), help_text=_("The first day of the month."))
+    grain = models.CharField(
+        _("period"), max_length=7, choices=TargetGrain.choices, default=TargetGrain.MONTH
+    )
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
     target = models.DecimalField(_("target"), max_digits=16, decimal_places=4)
+    history = HistoricalRecords()
 
     class Meta:
-        ordering = ["period"]
+        ordering = ["starts_on"]
         constraints = [
-            models.UniqueConstraint(fields=["kpi", "period"], name="period_target_one_per_month"),
+            models.UniqueConstraint(
+                fields=["kpi", "starts_on"], name="period_target_one_per_period"
+            ),
             models.CheckConstraint(
-                condition=models.Q(period__day=1), name="period_target_is_a_month"
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="period_target_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(grain__in=TargetGrain.values), name="period_target_grain_known"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kpi} {self.period:%Y-%m}: {self.target}"
+        return f"{self.kpi} {self.starts_on}\u2013{self.ends_on}: {self.target}"
+
+    def __contains__(self, day: datetime.date) -> bool:
+        return self.starts_on <= day <= self.ends_on
 
 
 class ReturnBasis(models.TextChoices):

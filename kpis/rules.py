@@ -60,14 +60,3 @@ def progress_needed(*, baseline: Decimal, target: Decimal) -> Decimal:
     if baseline == 0:
         return Decimal(0)
     return (target - baseline) / abs(baseline)
-
-
-def fiscal_period(month: datetime.date, *, start_month: int) -> str:
-    """A calendar month named in a fiscal calendar whose year starts in `start_month`.
-
-    The fiscal year is named after the calendar year it ends in: with an April start,
-    May 2026 is "FY2027 P2".
-    """
-    period = (month.month - start_month) % 12 + 1
-    year = month.year + (1 if start_month > 1 and month.month >= start_month else 0)
-    return f"FY{year} P{period}"

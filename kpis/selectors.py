@@ -1,14 +1,27 @@
 """Reads of question 2, shaped for its pages, in a fixed number of queries."""
 
+import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from kpis.models import Goal, Kpi, RoiTarget, StrategicAnswer, StrategicQuestion
+from assessments.models import ReportingCalendar
+from kpis.models import (
+    Goal,
+    Kpi,
+    KpiPeriodTarget,
+    RoiTarget,
+    StrategicAnswer,
+    StrategicQuestion,
+    TargetGrain,
+)
+from programs import calendar_text, calendars
+from programs.calendars import Calendar, Period
 from programs.completeness import Completeness
-from programs.models import Cycle
+from programs.models import Cycle, Organization
 
 
 def goals_with_kpis(*, cycle: Cycle) -> list[Goal]:
@@ -30,6 +43,133 @@ def kpi_of(*, program, pk: int) -> Kpi:
     return get_object_or_404(
         Kpi.objects.select_related("goal__cycle", "driver"), pk=pk, goal__cycle__program=program
     )
+
+
+# --- the KPI's calendar and its per-period targets ---------------------------------------
+
+MAX_PERIOD_TARGETS = 160  # about three years of weeks: more fields than anyone fills in
+
+
+def kpi_calendar(*, kpi: Kpi, organization: Organization) -> Calendar:
+    """The calendar the KPI's periods are cut in: its driver's reporting calendar, which is
+    the organization's fiscal one or the plain calendar (also for a KPI without a driver)."""
+    if kpi.driver is not None and kpi.driver.calendar == ReportingCalendar.FISCAL:
+        return organization.fiscal
+    return calendars.PLAIN
+
+
+@dataclass(frozen=True)
+class PeriodTargetRow:
+    period: Period
+    label: str
+    span: str
+    target: Decimal | None
+
+    @property
+    def field(self) -> str:
+        """The form field that holds its target."""
+        return f"period-{self.period.start.isoformat()}"
+
+
+@dataclass(frozen=True)
+class PeriodTargets:
+    """A KPI's per-period targets in one grain of its calendar: one row for every period
+    of its plan (baseline date to target date), and the kept targets that are no period
+    of it (the calendar changed since they were set), which saving replaces."""
+
+    calendar: Calendar
+    calendar_text: str
+    grain: str
+    rows: list[PeriodTargetRow]
+    elsewhere: list[KpiPeriodTarget]
+    too_many: bool
+
+    @property
+    def any(self) -> bool:
+        return any(r.target is not None for r in self.rows) or bool(self.elsewhere)
+
+
+def plan_periods(*, kpi: Kpi, calendar: Calendar, grain: str) -> list[Period]:
+    return calendar.periods(kpi.baseline_date, kpi.target_date, grain)
+
+
+def period_targets(
+    *, kpi: Kpi, organization: Organization, grain: str | None = None
+) -> PeriodTargets:
+    """The KPI's per-period targets in `grain`, by default the grain they were set in."""
+    kept = list(kpi.period_targets.all())
+    grain = grain if grain in TargetGrain.values else (kept[0].grain if kept else "month")
+    calendar = kpi_calendar(kpi=kpi, organization=organization)
+    periods = plan_periods(kpi=kpi, calendar=calendar, grain=grain)
+    by_days = {(t.starts_on, t.ends_on): t for t in kept if t.grain == grain}
+    rows = [
+        PeriodTargetRow(
+            period=p,
+            label=calendar_text.period_label(p, calendar),
+            span=calendar_text.period_span(p),
+            target=by_days[(p.start, p.end)].target if (p.start, p.end) in by_days else None,
+        )
+        for p in periods[:MAX_PERIOD_TARGETS]
+    ]
+    shown = {(r.period.start, r.period.end) for r in rows}
+    return PeriodTargets(
+        calendar=calendar,
+        calendar_text=(
+            _("Calendar months, ISO weeks")
+            if calendar.is_plain
+            else calendar_text.describe(calendar)
+        ),
+        grain=grain,
+        rows=rows,
+        elsewhere=[t for t in kept if t.grain != grain or (t.starts_on, t.ends_on) not in shown],
+        too_many=len(periods) > MAX_PERIOD_TARGETS,
+    )
+
+
+@dataclass(frozen=True)
+class PeriodTargetChange:
+    """One saved change of a per-period target: set, changed or removed."""
+
+    when: datetime.datetime
+    who: object  # the user, or None
+    period: str
+    old: Decimal | None
+    new: Decimal | None
+
+
+def period_target_history(
+    *, kpi: Kpi, organization: Organization, limit: int = 50
+) -> list[PeriodTargetChange]:
+    """The latest changes of the KPI's per-period targets, newest first, in two queries."""
+    calendar = kpi_calendar(kpi=kpi, organization=organization)
+    records = list(
+        KpiPeriodTarget.history.filter(kpi_id=kpi.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    changes, before = [], {}
+    for r in records:
+        old = before.get(r.id)
+        before[r.id] = r.target if r.history_type != "-" else None
+        if r.history_type == "~" and old == r.target:
+            continue
+        period = calendar.period_of(r.starts_on, r.grain)
+        label = (
+            calendar_text.period_label(period, calendar)
+            if (period.start, period.end) == (r.starts_on, r.ends_on)
+            else calendar_text.period_span(Period(r.grain, r.starts_on, r.ends_on, 0, 0))
+        )
+        changes.append(
+            PeriodTargetChange(
+                when=r.history_date,
+                who=r.history_user,
+                period=label,
+                old=old if r.history_type != "+" else None,
+                new=r.target if r.history_type != "-" else None,
+            )
+        )
+    changes.sort(key=lambda c: c.when, reverse=True)
+    return changes[:limit]
 
 
 def roi_target(*, cycle: Cycle) -> RoiTarget | None:

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kpis import rules
-from kpis.models import Goal, Kpi, KpiPeriodTarget, RoiTarget, StrategicAnswer
-from programs.models import Cycle
+from kpis import rules, selectors
+from kpis.models import Goal, Kpi, KpiPeriodTarget, RoiTarget, StrategicAnswer, TargetGrain
+from programs.models import Cycle, Organization
 from programs.services import ensure_cycle_open
 
 log = structlog.get_logger(__name__)
@@ -132,16 +132,33 @@ def kpi_delete(*, kpi: Kpi, by: AbstractBaseUser) -> None:
 
 @transaction.atomic
 def kpi_period_targets_save(
-    *, kpi: Kpi, targets: dict[datetime.date, Decimal | None], by: AbstractBaseUser
+    *,
+    kpi: Kpi,
+    organization: Organization,
+    grain: str,
+    targets: dict[datetime.date, Decimal | None],
+    by: AbstractBaseUser,
 ) -> int:
-    """Replace the KPI's monthly targets; months left empty have none. Returns how many."""
+    """Set the KPI's per-period targets in `grain` (week, month or quarter of its calendar),
+    keyed by each period's first day; periods left empty have none, and targets of another
+    grain or calendar are removed. Each change is kept in the targets' history. Returns how
+    many targets the KPI has."""
     ensure_cycle_open(kpi.goal.cycle)
+    if grain not in TargetGrain.values:
+        raise ValidationError({"grain": _("Choose weeks, months or quarters.")})
+    calendar = selectors.kpi_calendar(kpi=kpi, organization=organization)
+    periods = {p.start: p for p in selectors.plan_periods(kpi=kpi, calendar=calendar, grain=grain)}
+    if len(periods) > selectors.MAX_PERIOD_TARGETS:
+        raise ValidationError(
+            {"grain": _("This plan has too many of these periods to give each a target.")}
+        )
     errors = {}
-    for month, value in targets.items():
+    for start, value in targets.items():
         if value is None:
             continue
-        if month.day != 1:
-            errors[month.isoformat()] = _("Periods are whole months.")
+        if start not in periods:
+            errors[start.isoformat()] = _("This is not a period of the KPI's plan.")
+            continue
         problem = rules.kpi_errors(
             unit=kpi.unit,
             direction=kpi.direction,
@@ -152,19 +169,31 @@ def kpi_period_targets_save(
             currency_code=kpi.currency_code,
         ).get("target")
         if problem:
-            errors[month.isoformat()] = problem
+            errors[start.isoformat()] = problem
     if errors:
         raise ValidationError(errors)
-    kpi.period_targets.all().delete()
+    wanted = {start: value for start, value in targets.items() if value is not None}
+    for kept in kpi.period_targets.all():
+        period = periods.get(kept.starts_on)
+        same_days = kept.grain == grain and period and period.end == kept.ends_on
+        if not same_days or kept.starts_on not in wanted:
+            kept._history_user = by
+            kept.delete()
+        elif kept.target != wanted[kept.starts_on]:
+            kept.target = wanted.pop(kept.starts_on)
+            kept._history_user = by
+            kept.save(update_fields=["target"])
+        else:
+            wanted.pop(kept.starts_on)
+    for start, value in sorted(wanted.items()):
+        target = KpiPeriodTarget(
+            kpi=kpi, grain=grain, starts_on=start, ends_on=periods[start].end, target=value
+        )
+        target.full_clean()
+        target._history_user = by
+        target.save()
     Kpi.objects.filter(pk=kpi.pk).update(updated_at=timezone.now())  # its progress is stale
-    KpiPeriodTarget.objects.bulk_create(
-        [
-            KpiPeriodTarget(kpi=kpi, period=m, target=v)
-            for m, v in sorted(targets.items())
-            if v is not None
-        ]
-    )
-    log.info("kpi_period_targets_saved", kpi=kpi.pk, by=by.pk)
+    log.info("kpi_period_targets_saved", kpi=kpi.pk, grain=grain, by=by.pk)
     return kpi.period_targets.count()
 
 

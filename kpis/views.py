@@ -1,4 +1,3 @@
-import datetime
 import itertools
 
 from django import forms
@@ -7,17 +6,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kpis import selectors, services
 from kpis.forms import GoalForm, KpiForm, RoiForm, StrategicAnswerForm
 from kpis.library import LIBRARY, LIBRARY_BY_KEY
-from kpis.models import Confidence, Goal, Kpi, StrategicQuestion
-from kpis.rules import fiscal_period
+from kpis.models import Confidence, Goal, Kpi, StrategicQuestion, TargetGrain
 from programs.access import Need, ProgramAccess, cycle_for, program_for
-from programs.forms import form_save
+from programs.forms import LocalDecimalField, form_save
 from programs.http import HtmxHttpRequest
 from programs.models import Cycle
 from segments import selectors as segments_selectors
@@ -168,14 +168,6 @@ def kpi_edit(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
     )
 
 
-def _months(start: datetime.date, end: datetime.date) -> list[datetime.date]:
-    months, month = [], start.replace(day=1)
-    while month <= end and len(months) < 60:
-        months.append(month)
-        month = (month + datetime.timedelta(days=32)).replace(day=1)
-    return months
-
-
 TRACKED_FIELDS = {
     "baseline": _("baseline"),
     "baseline_date": _("baseline date"),
@@ -203,17 +195,13 @@ def _history_rows(kpi: Kpi) -> list[dict]:
 @login_required
 @require_GET
 def kpi_detail(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
-    """The KPI, its monthly targets and history; its progress, lift and chart arrive as
-    progress' fragment (progress:kpi_progress) once the page is up."""
+    """The KPI, its per-period targets (?grain=week|month|quarter shows them in another
+    grain) and history; its progress, lift and chart arrive as progress' fragment
+    (progress:kpi_progress) once the page is up."""
     access = program_for(request.user, pk)
     kpi = _kpi(access, kpi_pk)
     cycle = kpi.goal.cycle
-    targets = {t.period: t.target for t in kpi.period_targets.all()}
-    fiscal_start = kpi.driver.fiscal_start_month if kpi.driver else None
-    months = [
-        (m, targets.get(m), fiscal_period(m, start_month=fiscal_start) if fiscal_start else "")
-        for m in _months(kpi.baseline_date, kpi.target_date)
-    ]
+    organization = access.program.organization
     return render(
         request,
         "kpis/kpi_detail.html",
@@ -221,8 +209,11 @@ def kpi_detail(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
             **_context(access, cycle, kpi.name),
             "kpi": kpi,
             "history": _history_rows(kpi),
-            "months": months,
-            "fiscal": bool(fiscal_start),
+            "targets": selectors.period_targets(
+                kpi=kpi, organization=organization, grain=request.GET.get("grain")
+            ),
+            "target_history": selectors.period_target_history(kpi=kpi, organization=organization),
+            "grains": TargetGrain.choices,
             "segments": kpi.segments.all(),
         },
     )
@@ -231,38 +222,48 @@ def kpi_detail(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def kpi_period_targets(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
+    """Save the per-period targets of the grain the form shows; nothing is saved when one
+    of them is refused."""
     access = program_for(request.user, pk, need=Need.MANAGE)
     kpi = _kpi(access, kpi_pk)
+    organization = access.program.organization
+    grain = request.POST.get("grain", "")
+    shown = selectors.period_targets(kpi=kpi, organization=organization, grain=grain)
     targets, errors = {}, []
-    field = forms.DecimalField(max_digits=16, decimal_places=4)
-    for month in _months(kpi.baseline_date, kpi.target_date):
-        raw = request.POST.get(f"month-{month:%Y-%m}", "").strip().replace(",", ".")
-        if not raw:
-            targets[month] = None
-            continue
+    field = LocalDecimalField(max_digits=16, decimal_places=4, required=False)
+    for row in shown.rows:
+        raw = request.POST.get(row.field, "").strip()
         try:
-            targets[month] = field.clean(raw)
-        except forms.ValidationError:
-            errors.append(
-                _("%(month)s: “%(raw)s” is not a number this KPI can hold.")
-                % {"month": f"{month:%b %Y}", "raw": raw[:20]}
-            )
+            targets[row.period.start] = field.clean(raw)
+        except forms.ValidationError as error:
+            errors.append(f"{row.label}: {' '.join(error.messages)}")
     if not errors:
         try:
-            count = services.kpi_period_targets_save(kpi=kpi, targets=targets, by=request.user)
+            count = services.kpi_period_targets_save(
+                kpi=kpi, organization=organization, grain=grain, targets=targets, by=request.user
+            )
         except ValidationError as error:
+            labels = {r.period.start.isoformat(): r.label for r in shown.rows}
             errors = (
-                [f"{key}: {' '.join(msgs)}" for key, msgs in error.message_dict.items()]
+                [
+                    f"{labels.get(key, key)}: {' '.join(msgs)}"
+                    for key, msgs in error.message_dict.items()
+                ]
                 if hasattr(error, "error_dict")
                 else error.messages
             )
         else:
-            messages.success(request, _("%(n)s monthly targets saved.") % {"n": count})
+            messages.success(
+                request,
+                ngettext("%(n)s period target saved.", "%(n)s period targets saved.", count)
+                % {"n": count},
+            )
     for error in errors:
         messages.error(request, error)
     if errors:
         messages.error(request, _("Nothing was saved."))
-    return redirect("kpis:kpi", pk=pk, kpi_pk=kpi.pk)
+    url = reverse("kpis:kpi", kwargs={"pk": pk, "kpi_pk": kpi.pk})
+    return redirect(f"{url}?grain={shown.grain}" if shown.grain != "month" else url)
 
 
 @login_required

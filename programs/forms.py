@@ -184,6 +184,12 @@ class FileFormatForm(StyledForm, forms.ModelForm):
         fields = ["csv_delimiter", "csv_decimal"]
 
 
+class CalendarForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["fiscal_year_start", "fiscal_calendar", "week_start"]
+
+
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES)
 

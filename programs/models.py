@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from programs import calendars
+
 
 def languages() -> list[tuple[str, str]]:
     """The languages the interface speaks (settings.LANGUAGES), as field choices."""
@@ -38,6 +40,38 @@ class DecimalSeparator(models.TextChoices):
     COMMA = ",", _("Comma (8,97)")
 
 
+class FiscalCalendar(models.TextChoices):
+    """How the organization's fiscal year is divided (programs.calendars)."""
+
+    MONTHS = calendars.MONTHS, _("Calendar months")
+    RETAIL_445 = "445", _("Retail 4-4-5 weeks")
+    RETAIL_454 = "454", _("Retail 4-5-4 weeks")
+    RETAIL_544 = "544", _("Retail 5-4-4 weeks")
+
+
+class Weekday(models.IntegerChoices):
+    """The day a retail calendar's weeks begin on."""
+
+    MONDAY = calendars.MONDAY, _("Monday")
+    SUNDAY = calendars.SUNDAY, _("Sunday")
+
+
+MONTH_NAMES = [
+    (1, _("January")),
+    (2, _("February")),
+    (3, _("March")),
+    (4, _("April")),
+    (5, _("May")),
+    (6, _("June")),
+    (7, _("July")),
+    (8, _("August")),
+    (9, _("September")),
+    (10, _("October")),
+    (11, _("November")),
+    (12, _("December")),
+]
+
+
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("short name in addresses"), max_length=60, unique=True)
@@ -59,6 +93,31 @@ class Organization(models.Model):
         choices=DecimalSeparator.choices,
         default=DecimalSeparator.POINT,
     )
+    # The fiscal calendar that drivers reporting "fiscal" and their KPIs' periods follow.
+    fiscal_year_start = models.PositiveSmallIntegerField(
+        _("fiscal year starts in"),
+        choices=MONTH_NAMES,
+        default=1,
+        help_text=_("The fiscal year is named after the calendar year it ends in."),
+    )
+    fiscal_calendar = models.CharField(
+        _("fiscal periods"),
+        max_length=6,
+        choices=FiscalCalendar.choices,
+        default=FiscalCalendar.MONTHS,
+        help_text=_(
+            "Retail calendars are whole weeks: each quarter 13 weeks, a year 52 or 53 "
+            "(the 53rd week goes to the last month)."
+        ),
+    )
+    week_start = models.PositiveSmallIntegerField(
+        _("retail weeks start on"),
+        choices=Weekday.choices,
+        default=Weekday.MONDAY,
+        help_text=_(
+            "Retail calendars only; the year starts on this day nearest the first of its month."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -75,10 +134,29 @@ class Organization(models.Model):
                 condition=models.Q(csv_decimal__in=DecimalSeparator.values),
                 name="organization_csv_decimal_known",
             ),
+            # Every period of every page is cut with these: an unknown one cuts nothing.
+            models.CheckConstraint(
+                condition=models.Q(
+                    fiscal_year_start__gte=1,
+                    fiscal_year_start__lte=12,
+                    fiscal_calendar__in=FiscalCalendar.values,
+                    week_start__in=Weekday.values,
+                ),
+                name="organization_fiscal_calendar_known",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def fiscal(self) -> calendars.Calendar:
+        """The organization's fiscal calendar, to cut periods with."""
+        return calendars.Calendar(
+            kind=self.fiscal_calendar,
+            start_month=self.fiscal_year_start,
+            week_start=self.week_start,
+        )
 
 
 class Membership(models.Model):

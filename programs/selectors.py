@@ -1,7 +1,12 @@
 """Reads of the shared core, shaped for pages."""
 
+import datetime
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, QuerySet
 
+from programs import calendar_text, calendars
+from programs.calendars import Calendar
 from programs.models import Cycle, Invitation, Membership, Organization, Program
 
 
@@ -35,3 +40,38 @@ def organization_members(*, organization: Organization) -> QuerySet[Membership]:
 
 def organization_open_invitations(*, organization: Organization) -> QuerySet[Invitation]:
     return organization.invitations.filter(accepted_at__isnull=True).select_related("invited_by")
+
+
+@dataclass(frozen=True)
+class FiscalMonth:
+    label: str
+    span: str
+    weeks: int | None  # retail calendars: how many weeks it has
+
+
+@dataclass(frozen=True)
+class FiscalYear:
+    """The fiscal year `today` lies in, month by month, to check a calendar by."""
+
+    label: str
+    span: str
+    weeks: int | None
+    months: list[FiscalMonth]
+
+
+def fiscal_year(*, calendar: Calendar, today: datetime.date) -> FiscalYear:
+    year = calendar.period_of(today, calendars.YEAR)
+    months = calendar.periods(year.start, year.end, calendars.MONTH)
+    return FiscalYear(
+        label=calendar_text.period_label(year, calendar),
+        span=calendar_text.period_span(year),
+        weeks=calendar.weeks_in_year(year.year) if calendar.is_retail else None,
+        months=[
+            FiscalMonth(
+                label=calendar_text.period_label(m, calendar),
+                span=calendar_text.period_span(m),
+                weeks=m.days // 7 if calendar.is_retail else None,
+            )
+            for m in months
+        ],
+    )

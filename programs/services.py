@@ -25,6 +25,7 @@ from programs.models import (
     Program,
     Role,
 )
+from programs.signals import calendar_changed
 
 log = structlog.get_logger(__name__)
 User = get_user_model()
@@ -106,6 +107,28 @@ def organization_file_format_set(
     organization.full_clean()
     organization.save(update_fields=["csv_delimiter", "csv_decimal"])
     log.info("file_format_set", organization=organization.pk, by=by.pk)
+
+
+@transaction.atomic
+def organization_calendar_set(
+    *,
+    organization: Organization,
+    fiscal_year_start: int,
+    fiscal_calendar: str,
+    week_start: int,
+    by: AbstractBaseUser,
+) -> None:
+    """The organization's fiscal calendar: the periods of every KPI that reports in it
+    change with it (announced, so that progress refreshes)."""
+    before = organization.fiscal
+    organization.fiscal_year_start = fiscal_year_start
+    organization.fiscal_calendar = fiscal_calendar
+    organization.week_start = week_start
+    organization.full_clean()
+    organization.save(update_fields=["fiscal_year_start", "fiscal_calendar", "week_start"])
+    if organization.fiscal != before:
+        calendar_changed.send(sender=Organization, organization_id=organization.pk)
+    log.info("fiscal_calendar_set", organization=organization.pk, by=by.pk)
 
 
 def profile_set_language(*, user: AbstractBaseUser, language: str) -> Profile:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +15,7 @@ from programs import languages, selectors, services
 from programs.access import Need, membership_for, program_for
 from programs.forms import (
     AccountForm,
+    CalendarForm,
     FileFormatForm,
     InvitationForm,
     LanguageForm,
@@ -150,21 +152,41 @@ def _members_context(membership: Membership, invite_form: InvitationForm | None 
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_files(request: HtmxHttpRequest, org: str) -> HttpResponse:
-    """How the organization's CSV files are written (admins)."""
+    """The organization's fiscal calendar and how its CSV files are written (admins). Each
+    form saves on its own."""
     membership = membership_for(request.user, org, need=Need.ADMINISTER)
     organization = membership.organization
-    form = FileFormatForm(request.POST or None, instance=organization)
-    if request.method == "POST" and form.is_valid():
+    posted = request.POST.get("form") if request.method == "POST" else None
+    calendar_form = CalendarForm(
+        request.POST if posted == "calendar" else None, instance=organization, prefix="calendar"
+    )
+    files_form = FileFormatForm(request.POST if posted == "files" else None, instance=organization)
+    if posted == "calendar" and calendar_form.is_valid():
+        services.organization_calendar_set(
+            organization=organization, by=request.user, **calendar_form.cleaned_data
+        )
+        messages.success(request, _("Saved: KPIs that report in the fiscal calendar follow it."))
+        return redirect("programs:organization_files", org=org)
+    if posted == "files" and files_form.is_valid():
         services.organization_file_format_set(
-            organization=organization, by=request.user, **form.cleaned_data
+            organization=organization, by=request.user, **files_form.cleaned_data
         )
         messages.success(request, _("Saved: new uploads start from these."))
         return redirect("programs:organization_files", org=org)
+    organization.refresh_from_db()  # the preview shows the calendar as it is saved
     return render(
         request,
         "programs/organization_files.html",
-        {"membership": membership, "organization": organization, "form": form},
-        status=422 if form.errors else 200,
+        {
+            "membership": membership,
+            "organization": organization,
+            "form": files_form,
+            "calendar_form": calendar_form,
+            "fiscal_year": selectors.fiscal_year(
+                calendar=organization.fiscal, today=timezone.localdate()
+            ),
+        },
+        status=422 if calendar_form.errors or files_form.errors else 200,
     )
 
 

@@ -112,6 +112,107 @@ def kpi_progress(
     )
 
 
+def kpi_periods(
+    *,
+    values: list,
+    labels: list[str],
+    total: bool,
+    changes: list[tuple[datetime.date, str]],
+    unit_suffix: str = "",
+) -> dict:
+    """The KPI per period of its calendar (progress.periods): the measured totals as bars,
+    or the means as a line (a period still running drawn lighter or open), what the plan
+    expected of each as a dashed line, and the driver's dated changes (a switch to the
+    fiscal calendar) at their period."""
+    fig = go.Figure()
+    name = _("Total") if total else _("Average")
+    hover = "%{x}: " + _with_unit("%{y:.3~f}", unit_suffix) + "<extra></extra>"
+    if total:  # totals stand on zero; a mean is read against its neighbours
+        actual = go.Bar(
+            x=labels,
+            y=[v.actual for v in values],
+            name=name,
+            marker={
+                "color": COLOURS["actual"],
+                "opacity": [0.45 if v.partial else 0.9 for v in values],
+            },
+            hovertemplate=hover,
+        )
+    else:
+        actual = go.Scatter(
+            x=labels,
+            y=[v.actual for v in values],
+            name=name,
+            mode="lines+markers",
+            line={"color": COLOURS["actual"], "width": 2},
+            marker={
+                "size": 9,
+                "symbol": ["circle-open" if v.partial else "circle" for v in values],
+            },
+            hovertemplate=hover,
+        )
+    fig.add_trace(actual)
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=[v.expected for v in values],
+            name=_("Expected"),
+            mode="lines+markers",
+            line={"color": COLOURS["target"], "dash": "dash", "width": 1.5, "shape": "hvh"},
+            hovertemplate=_("expected %(value)s") % {"value": _with_unit("%{y:.3~f}", unit_suffix)}
+            + "<extra></extra>",
+        )
+    )
+    for day, text in changes:
+        at = next((label for v, label in zip(values, labels, strict=True) if day in v.period), None)
+        if at is None:
+            continue
+        fig.add_vline(
+            x=labels.index(at) - 0.5, line={"color": "#d9534f", "width": 1, "dash": "dot"}
+        )
+        fig.add_annotation(
+            x=labels.index(at) - 0.5,
+            y=1,
+            yref="paper",
+            text=plotly_text.escape(text),
+            showarrow=False,
+            xanchor="left",
+            font={"size": 10, "color": "#d9534f"},
+        )
+    fig.update_layout(
+        height=360,
+        margin={"l": 50, "r": 10, "t": 20, "b": 60},
+        legend={"orientation": "h", "y": -0.25, "itemsizing": "constant"},
+        font={"family": "system-ui, sans-serif", "size": 12},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        xaxis={"type": "category", "tickangle": -30 if len(values) > 8 else 0},
+        bargap=0.25,
+    )
+
+    def value(v):
+        if v is None:
+            return chart_numbers.NOTHING
+        return _with_unit(chart_numbers.number(v, digits=3), unit_suffix)
+
+    rows = [
+        [
+            label + (" " + _("(to date)") if v.partial else ""),
+            value(v.actual),
+            value(v.expected),
+            numbers.count(v.points),
+        ]
+        for v, label in zip(values, labels, strict=True)
+    ]
+    return chart_numbers.attach(
+        json.loads(fig.to_json()),
+        label=_("Chart of the KPI per period, against what the plan expected of each"),
+        caption=_("The KPI per period: measured, expected, and how many measurements"),
+        columns=[_("Period"), _("Total") if total else _("Average"), _("Expected"), _("Values")],
+        rows=rows,
+    )
+
+
 LAST_POINTS = 12  # the table lists the latest values; the Measurements page has them all
 
 

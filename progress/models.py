@@ -128,6 +128,10 @@ class KpiSnapshot(models.Model):
     # Personalized against control, for KPIs with both (all traffic only): see
     # progress.selectors.LiftSummary for the keys.
     lift = models.JSONField(null=True)
+    # The KPI in the periods of its calendar (all traffic only): its months and quarters
+    # from the baseline date to today, each period's total or mean and what the plan
+    # expected of it (progress.periods; see progress.selectors.snapshot_periods).
+    periods = models.JSONField(default=dict)
     # Why this KPI's progress could not be computed (its other figures are then empty):
     # one KPI's impossible results never stop the others' refresh.
     problem = models.TextField(blank=True, default="")

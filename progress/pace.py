@@ -3,7 +3,8 @@
 - actual: the latest value, and a smoothed trend (the mean of the last few points);
 - progress: how far the trend has come from baseline to target, in percent;
 - expected: how far it should have come by today: on a straight line from the baseline
-  date to the target date, or by the monthly targets when there are any;
+  date to the target date, or by the per-period targets (weeks, months or quarters of the
+  KPI's calendar) where there are any;
 - projection: where a straight line through the recent points reaches the target, or
   "not at this pace" when it heads away or would take more than five years;
 - status, by one rule that never contradicts the projection shown beside it:
@@ -16,7 +17,7 @@ Lower-is-better KPIs work the same way: every difference is taken toward the tar
 """
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 SMOOTHING = 7  # points in the trend
@@ -31,6 +32,7 @@ LATE_SHARE = 0.25  # a projection later than the target date by this share of th
 class Point:
     day: datetime.date
     value: float
+    weight: float | None = None  # a rate's denominator (visits), to weigh it in a period
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ class Plan:
     baseline_date: datetime.date
     target: float
     target_date: datetime.date
-    monthly_targets: Mapping[datetime.date, float] | None = None  # first of month -> target
+    # (first day, last day, target) of the periods that have a target of their own
+    period_targets: Sequence[tuple[datetime.date, datetime.date, float]] = ()
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,10 @@ class Progress:
 
 
 def expected_value(plan: Plan, day: datetime.date) -> float:
-    """Where the KPI should be on `day`: the month's target, else the straight line."""
-    if plan.monthly_targets:
-        month = day.replace(day=1)
-        if month in plan.monthly_targets:
-            return plan.monthly_targets[month]
+    """Where the KPI should be on `day`: its period's target, else the straight line."""
+    for first, last, target in plan.period_targets:
+        if first <= day <= last:
+            return target
     span = (plan.target_date - plan.baseline_date).days
     share = min(1.0, max(0.0, (day - plan.baseline_date).days / span)) if span > 0 else 1.0
     return plan.baseline + share * (plan.target - plan.baseline)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from initiatives.models import Status
 from kpis.models import Kpi, RoiTarget
+from programs import calendar_text, calendars
 from programs.jobs import JobStatus
 from programs.models import Cycle, Organization, Program
 from programs.selectors import program_list
@@ -131,14 +132,17 @@ def series_by_kpi(*, kpis, segmented: bool = False, since=None) -> dict:
     for key in list(cells) if segmented else list(units):
         scale = 100 if units[key[0] if segmented else key] == "percent" else 1
         series[key] = [
-            Point(day, scale * num / den if ratio and den else sum(means) / len(means))
+            Point(day, scale * num / den, den)
+            if ratio and den
+            else Point(day, sum(means) / len(means))
             for day, (num, den, means, ratio) in sorted(cells[key].items())
         ]
     return series
 
 
-def kpi_plan(kpi, monthly_targets=None):
-    """A KPI's plan for progress.pace, in plain numbers."""
+def kpi_plan(kpi, period_targets=()):
+    """A KPI's plan for progress.pace, in plain numbers; `period_targets` are its
+    KpiPeriodTarget rows."""
 
     return Plan(
         direction=kpi.direction,
@@ -146,7 +150,7 @@ def kpi_plan(kpi, monthly_targets=None):
         baseline_date=kpi.baseline_date,
         target=float(kpi.target),
         target_date=kpi.target_date,
-        monthly_targets=monthly_targets or None,
+        period_targets=tuple((t.starts_on, t.ends_on, float(t.target)) for t in period_targets),
     )
 
 
@@ -523,3 +527,48 @@ def status_counts(*, cycles) -> tuple[dict[int, dict[str, int]], dict[int, datet
         counts.setdefault(cycle_id, {})[row["status"]] = row["n"]
         as_of[cycle_id] = max(as_of.get(cycle_id, row["computed"]), row["computed"])
     return counts, as_of
+
+
+@dataclass(frozen=True)
+class ShownPeriod:
+    """One period of a KPI's calendar as its snapshot keeps it, named in the reader's
+    language."""
+
+    label: str
+    actual: float | None
+    expected: float | None
+    partial: bool
+    summed: bool
+
+
+def snapshot_periods(snapshot, grain: str) -> list[ShownPeriod]:
+    """The months or quarters a snapshot keeps (progress.snapshots.kept_periods)."""
+    kept = snapshot.periods or {}
+    plain = bool(kept.get("plain"))
+    shown = []
+    for row in kept.get(grain, []):
+        period = calendars.Period(
+            grain,
+            datetime.date.fromisoformat(row["start"]),
+            datetime.date.fromisoformat(row["end"]),
+            row["year"],
+            row["number"],
+        )
+        shown.append(
+            ShownPeriod(
+                label=calendar_text.period_label(period, plain=plain),
+                actual=row["actual"],
+                expected=row["expected"],
+                partial=row["partial"],
+                summed=bool(kept.get("summed")),
+            )
+        )
+    return shown
+
+
+def periods_by_kpi(*, kpis, grain: str) -> dict[int, list[ShownPeriod]]:
+    """Each KPI's kept periods of `grain`, from its all-traffic snapshot, in one query."""
+    snapshots = KpiSnapshot.objects.filter(kpi__in=kpis, segment__isnull=True).only(
+        "kpi_id", "periods"
+    )
+    return {s.kpi_id: snapshot_periods(s, grain) for s in snapshots}

@@ -19,8 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kpis.models import Kpi, KpiPeriodTarget
+from kpis.selectors import kpi_calendar
+from programs import calendars
 from programs.jobs import enqueue_on_commit
 from programs.models import Cycle
+from progress import periods
 from progress.models import KpiSnapshot, StatusChange
 from progress.pace import Point, progress
 from progress.selectors import UNCOMPUTABLE, kpi_plan, lifts_isolated, series_by_kpi
@@ -44,6 +47,36 @@ def trail(series: list[Point], days: int = TRAIL_DAYS, step: int = 1) -> list[fl
     return means[::-1][::step][::-1]
 
 
+KEPT_GRAINS = (calendars.MONTH, calendars.QUARTER)
+
+
+def kept_periods(series, plan, calendar, unit: str, today: datetime.date) -> dict:
+    """The KPI's months and quarters as a snapshot keeps them (plain JSON)."""
+    if not series:
+        return {}
+    kept = {"plain": calendar.is_plain, "summed": periods.summed(unit)}
+    for grain in KEPT_GRAINS:
+        values = periods.by_period(
+            series=series, plan=plan, calendar=calendar, grain=grain, unit=unit, today=today
+        )
+        kept[grain] = [
+            {
+                "start": v.period.start.isoformat(),
+                "end": v.period.end.isoformat(),
+                "year": v.period.year,
+                "number": v.period.number,
+                "actual": v.actual,
+                "expected": v.expected,
+                "partial": v.partial,
+            }
+            for v in values[-KEPT_PERIODS:]
+        ]
+    return kept
+
+
+KEPT_PERIODS = 24
+
+
 @transaction.atomic
 def progress_refresh(
     *, cycle: Cycle, today: datetime.date | None = None, wait: bool = True
@@ -62,10 +95,11 @@ def progress_refresh(
         today = timezone.localtime(cycle.closed_at).date()
     today = today or timezone.localdate()
     now = timezone.now()
-    kpis = list(Kpi.objects.filter(goal__cycle=cycle).order_by("pk"))
-    monthly: dict[int, dict] = {}
+    kpis = list(Kpi.objects.filter(goal__cycle=cycle).select_related("driver").order_by("pk"))
+    organization = cycle.program.organization
+    period_targets: dict[int, list] = {}
     for t in KpiPeriodTarget.objects.filter(kpi__goal__cycle=cycle):
-        monthly.setdefault(t.kpi_id, {})[t.period] = float(t.target)
+        period_targets.setdefault(t.kpi_id, []).append(t)
     overall = series_by_kpi(kpis=kpis)
     since = today - datetime.timedelta(days=YEAR_DAYS + 2 * SMOOTHING)
     by_segment = series_by_kpi(kpis=kpis, segmented=True, since=since)
@@ -75,11 +109,14 @@ def progress_refresh(
     fresh, changes = [], []
     for kpi in kpis:
         series = overall[kpi.pk]
+        plan = kpi_plan(kpi, period_targets.get(kpi.pk, ()))
+        calendar = kpi_calendar(kpi=kpi, organization=organization)
         try:
-            result = progress(kpi_plan(kpi, monthly.get(kpi.pk)), series, today)
+            result = progress(plan, series, today)
+            in_periods = kept_periods(series, plan, calendar, kpi.unit, today)
         except UNCOMPUTABLE:
             log.exception("kpi_progress_failed", kpi=kpi.pk)
-            result = progress(kpi_plan(kpi, monthly.get(kpi.pk)), [], today)
+            result, in_periods = progress(plan, [], today), {}
             problems[kpi.pk] = str(
                 _("Its progress cannot be computed from its results; the log has the reason.")
             )
@@ -100,6 +137,7 @@ def progress_refresh(
                 trail=trail(series),
                 trail_year=trail(series, YEAR_DAYS, step=7),
                 lift=lift.as_json() if lift else None,
+                periods=in_periods,
                 computed_at=now,
             )
         )

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from initiatives.models import Status
 from initiatives.selectors import open_collision_count
 from kpis import selectors as kpi_selectors
+from programs import calendar_text, calendars
 from programs import selectors as program_selectors
 from programs.access import Need, cycle_for, membership_for, program_for
 from programs.http import HtmxHttpRequest
-from progress import charts, selectors, services
+from progress import charts, periods, selectors, services
 from progress.forms import DashboardFilterForm, NotificationsForm, SavedFilterForm
 from progress.models import ProgressStatus
 from progress.pace import progress
@@ -255,38 +256,69 @@ def kpi_progress(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse
     )
 
 
+PERIOD_GRAINS = (calendars.WEEK, calendars.MONTH, calendars.QUARTER)
+
+
 @login_required
 @require_GET
 def kpi_chart(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
-    """The KPI's chart as a fragment: the whole series against baseline, expected path,
-    target and projection, with the driver's breaks in comparability."""
+    """The KPI's chart as a fragment: by day, the whole series against baseline, expected
+    path, target and projection; by week, month or quarter of its calendar (?by=), each
+    period's total or mean against what the plan expected. Both mark the driver's breaks
+    in comparability, its switch of calendar among them."""
     access = program_for(request.user, pk)
     kpi = kpi_selectors.kpi_of(program=access.program, pk=kpi_pk)
-    targets = {t.period: float(t.target) for t in kpi.period_targets.all()}
+    grain = request.GET.get("by", "day")
+    grain = grain if grain in PERIOD_GRAINS else "day"
     today = timezone.localdate()
     series = selectors.kpi_series(kpi=kpi)
-    plan = selectors.kpi_plan(kpi, targets)
+    plan = selectors.kpi_plan(kpi, kpi.period_targets.all())
     changes = (
-        [
-            (c.changed_on, f"{c.get_kind_display()}: {c.description[:40]}")
-            for c in kpi.driver.changes.all()
-        ]
+        [(c.changed_on, f"{c.get_kind_display()}: {c.text[:40]}") for c in kpi.driver.changes.all()]
         if kpi.driver
         else []
     )
-    chart = (
-        charts.kpi_progress(
+    suffix = "%" if kpi.unit in ("percent", "percent_change") else ""
+    calendar = kpi_selectors.kpi_calendar(kpi=kpi, organization=access.program.organization)
+    chart = None
+    if series and grain == "day":
+        chart = charts.kpi_progress(
             series=series,
             plan=plan,
             result=progress(plan, series, today),
             changes=changes,
             today=today,
-            unit_suffix="%" if kpi.unit in ("percent", "percent_change") else "",
+            unit_suffix=suffix,
         )
-        if series
-        else None
+    elif series:
+        values = periods.by_period(
+            series=series, plan=plan, calendar=calendar, grain=grain, unit=kpi.unit, today=today
+        )
+        chart = charts.kpi_periods(
+            values=values,
+            labels=[calendar_text.period_label(v.period, calendar) for v in values],
+            total=periods.summed(kpi.unit),
+            changes=changes,
+            unit_suffix=suffix,
+        )
+    return render(
+        request,
+        "progress/_kpi_chart.html",
+        {
+            "chart": chart,
+            "program": access.program,
+            "kpi": kpi,
+            "by": grain,
+            "grains": [
+                ("day", _("Days")),
+                *((g, calendar_text.grain_name(g)) for g in PERIOD_GRAINS),
+            ],
+            "summed": periods.summed(kpi.unit),
+            "calendar_text": _("Calendar months, ISO weeks")
+            if calendar.is_plain
+            else calendar_text.describe(calendar),
+        },
     )
-    return render(request, "progress/_kpi_chart.html", {"chart": chart})
 
 
 @login_required

@@ -181,7 +181,9 @@ def test_impossible_monthly_targets_are_refused_with_a_message(world, as_user, r
     url = reverse(
         "kpis:kpi_period_targets", kwargs={"pk": world.program.pk, "kpi_pk": world.kpi.pk}
     )
-    response = as_user("manager").post(url, {f"month-{first:%Y-%m}": raw}, follow=True)
+    response = as_user("manager").post(
+        url, {"grain": "month", f"period-{first.isoformat()}": raw}, follow=True
+    )
     assert response.status_code == 200 and "Nothing was saved." in response.content.decode()
     assert not world.kpi.period_targets.exists()
 

@@ -2,7 +2,7 @@ from django import template
 from django.utils.translation import gettext
 
 from programs.numbers import DASH, localized
-from progress.selectors import PERIODS
+from progress.selectors import PERIODS, snapshot_periods
 
 register = template.Library()
 
@@ -46,3 +46,10 @@ def pct_points(value) -> str:
     if value is None or value == "":
         return DASH
     return localized(f"{float(value) * 100:+.1f}")
+
+
+@register.filter
+def this_month(snapshot):
+    """The KPI's current month of its calendar (to date), as its snapshot keeps it."""
+    months = snapshot_periods(snapshot, "month") if snapshot else []
+    return months[-1] if months else None

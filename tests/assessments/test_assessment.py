@@ -200,7 +200,6 @@ def driver_data(**overrides):
         "source_system": "Adobe Analytics",
         "owner": "Finance",
         "calendar": "calendar",
-        "fiscal_start_month": "",
         "frequency": "monthly",
     }
     return {**data, **overrides}
@@ -211,14 +210,10 @@ def driver_data(**overrides):
     [
         ({"name": ""}, "This field is required."),
         ({"name": "conversion RATE"}, "already has a driver with this name"),
-        ({"calendar": "fiscal", "fiscal_start_month": "13"}, "less than or equal to 12"),
-        (
-            {"calendar": "fiscal", "fiscal_start_month": ""},
-            "A fiscal calendar needs its first month.",
-        ),
+        ({"calendar": "lunar"}, "Select a valid choice."),
         ({"frequency": "hourly"}, "Select a valid choice."),
     ],
-    ids=["empty-name", "duplicate-name", "month-13", "fiscal-without-month", "bad-frequency"],
+    ids=["empty-name", "duplicate-name", "bad-calendar", "bad-frequency"],
 )
 def test_bad_driver_input_is_explained_and_nothing_is_written(world, data, message):
     response = world.manager_client.post(url("drivers", world), driver_data(**data))
@@ -227,12 +222,15 @@ def test_bad_driver_input_is_explained_and_nothing_is_written(world, data, messa
     assert MeasurementDriver.objects.count() == 1
 
 
-def test_a_driver_with_a_fiscal_calendar_keeps_its_first_month(world):
-    response = world.manager_client.post(
-        url("drivers", world), driver_data(calendar="fiscal", fiscal_start_month="4")
-    )
+def test_a_fiscal_driver_reports_in_the_organizations_fiscal_calendar(world):
+    world.acme.fiscal_year_start, world.acme.fiscal_calendar = 4, "445"
+    world.acme.save()
+    response = world.manager_client.post(url("drivers", world), driver_data(calendar="fiscal"))
     assert response.status_code == 302
-    assert MeasurementDriver.objects.get(name="Revenue per visit").fiscal_start_month == 4
+    driver = MeasurementDriver.objects.get(name="Revenue per visit")
+    body = world.manager_client.get(url("driver", world, driver_pk=driver.pk)).content.decode()
+    assert "Fiscal calendar" in body
+    assert "Fiscal year from April, retail 4-4-5 weeks starting on Monday" in body
 
 
 def test_every_driver_edit_records_who_and_when(world):

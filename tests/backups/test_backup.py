@@ -177,7 +177,11 @@ def _rich_program() -> Program:
     kpi = Kpi.objects.get(goal__cycle=cycle, name="Conversion rate")
     month = cycle.starts_on.replace(day=1) + datetime.timedelta(days=40)
     kpi_period_targets_save(
-        kpi=kpi, targets={month.replace(day=1): kpi.target - Decimal("0.01")}, by=users["manager"]
+        kpi=kpi,
+        organization=program.organization,
+        grain="month",
+        targets={month.replace(day=1): kpi.target - Decimal("0.01")},
+        by=users["manager"],
     )
     gap = cycle.gaps.order_by("pk").first()
     gap_update(
@@ -474,13 +478,13 @@ BAD_FILES = {
         "The file is a “fourfold-blueprint”, not a Fourfold program backup",
     ),
     "a newer version": (
-        lambda text: edited(text, lambda d: d.update(version=3)),
-        "The file is version 3 of the backup format; this Fourfold reads versions 1 and 2. "
+        lambda text: edited(text, lambda d: d.update(version=4)),
+        "The file is version 4 of the backup format; this Fourfold reads versions 1, 2 and 3. "
         "Restore it with a newer Fourfold.",
     ),
     "a version that is a list": (
         lambda text: edited(text, lambda d: d.update(version=[1])),
-        "The file is version a list of the backup format; this Fourfold reads versions 1 and 2.",
+        "The file is version a list of the backup format; this Fourfold reads versions 1, 2 and 3.",
     ),
     "a ref to nothing": (
         lambda text: edited(text, lambda d: d["models"]["kpis.kpi"][0].update(goal=99)),
@@ -633,7 +637,7 @@ def test_an_admin_downloads_the_backup_from_the_program_page(world, as_user):
         'attachment; filename="fourfold-acme-web-shop-'
     )
     document = json.loads(response.content)
-    assert (document["format"], document["version"]) == ("fourfold-program", 2)
+    assert (document["format"], document["version"]) == ("fourfold-program", 3)
     assert [p["name"] for p in document["models"]["programs.program"]] == ["Web shop"]
 
 

@@ -463,8 +463,8 @@ def test_random_files_are_refused_with_a_message(target, data):
         (lambda text: text[: len(text) // 3].encode(), "The file is cut short"),
         (lambda text: b"\xff\xfe" + text.encode("utf-16-le"), "it is not UTF-8 text"),
         (
-            lambda text: text.replace('"version": 2', '"version": "2"', 1).encode(),
-            "The file is version “2” of the backup format",
+            lambda text: text.replace('"version": 3', '"version": "3"', 1).encode(),
+            "The file is version “3” of the backup format",
         ),
         (
             lambda text: json.dumps(

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kpis import selectors, services
-from kpis.models import Goal, Kpi, KpiPeriodTarget, RoiTarget, StrategicAnswer
+from kpis.models import Goal, Kpi, RoiTarget, StrategicAnswer
 from segments.models import SegmentCondition
 from tests.conftest import shown
 
@@ -144,37 +144,6 @@ def test_every_change_of_a_target_is_kept_with_who_and_the_old_value(world, as_u
 
     page = shown(as_user("executive"), url("kpi", world, kpi_pk=world.kpi.pk))
     assert "Target:" in page and "2.4000" in page and "2.6000" in page
-
-
-def test_monthly_targets_are_entered_once_for_the_cycle(world, as_user):
-    client = as_user("manager")
-    months = {f"month-{m:%Y-%m}": "" for m in [world.kpi.baseline_date.replace(day=1)]}
-    first = world.kpi.baseline_date.replace(day=1)
-    second = (first + datetime.timedelta(days=32)).replace(day=1)
-    client.post(
-        url("kpi_period_targets", world, kpi_pk=world.kpi.pk),
-        {
-            **months,
-            f"month-{first:%Y-%m}": "2.1",
-            f"month-{second:%Y-%m}": "2,2",
-        },
-    )
-    assert list(KpiPeriodTarget.objects.values_list("period", "target")) == [
-        (first, Decimal("2.1")),
-        (second, Decimal("2.2")),
-    ]
-    # A bad month writes nothing, and says which.
-    response = client.post(
-        url("kpi_period_targets", world, kpi_pk=world.kpi.pk),
-        {
-            f"month-{first:%Y-%m}": "2.3",
-            f"month-{second:%Y-%m}": "250",
-        },
-        follow=True,
-    )
-    body = response.content.decode()
-    assert "between 0 and 100" in body and "Nothing was saved." in body
-    assert KpiPeriodTarget.objects.get(period=first).target == Decimal("2.1")
 
 
 def roi_data(**changes):
@@ -339,21 +308,6 @@ def test_a_closed_cycle_refuses_goal_edits(world, as_user):
     world.program.cycles.update(closed_at=timezone.now())
     with pytest.raises(Exception, match="closed"):
         services.goal_save(cycle=world.program.cycles.get(), by=world.user("manager"), title="Late")
-
-
-def test_monthly_targets_are_named_in_the_drivers_fiscal_calendar(world, as_user):
-    from assessments.services import driver_save
-
-    revenue = driver_save(
-        program=world.program,
-        by=world.user("manager"),
-        name="Net revenue",
-        calendar="fiscal",
-        fiscal_start_month=4,
-    )
-    Kpi.objects.filter(pk=world.kpi.pk).update(driver=revenue)
-    body = shown(as_user("executive"), url("kpi", world, kpi_pk=world.kpi.pk))
-    assert "fiscal calendar of the KPI" in body and " P" in body and "FY" in body
 
 
 def test_the_kpi_page_tells_its_progress_and_draws_it(world, as_user):

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpis.roi import roi_figures
-from kpis.rules import fiscal_period, kpi_errors
+from kpis.rules import kpi_errors
 from segments.conditions import Attribute, AttributeType, ConditionError, describe, normalize_value
 
 D = datetime.date
@@ -157,18 +157,3 @@ def test_any_text_either_normalizes_or_is_refused_clearly(raw):
             normalize_value(attribute, operator, raw)
         except ConditionError as error:
             assert str(error)
-
-
-@pytest.mark.parametrize(
-    ("month", "start", "label"),
-    [
-        (D(2026, 1, 1), 1, "FY2026 P1"),
-        (D(2026, 12, 1), 1, "FY2026 P12"),
-        (D(2026, 4, 1), 4, "FY2027 P1"),
-        (D(2026, 5, 1), 4, "FY2027 P2"),
-        (D(2027, 3, 1), 4, "FY2027 P12"),
-        (D(2026, 2, 1), 7, "FY2026 P8"),
-    ],
-)
-def test_fiscal_period_names(month, start, label):
-    assert fiscal_period(month, start_month=start) == label

@@ -24,9 +24,12 @@ def test_expected_progress_is_a_straight_line_from_baseline_to_target():
     assert expected_value(PLAN, D(2027, 6, 1)) == 3.0
 
 
-def test_monthly_targets_replace_the_line():
-    plan = Plan("higher", 2.0, D(2026, 1, 1), 3.0, D(2026, 12, 31), {D(2026, 7, 1): 2.2})
-    assert expected_value(plan, D(2026, 7, 2)) == 2.2
+def test_period_targets_replace_the_line_for_their_days_only():
+    week = (D(2026, 6, 29), D(2026, 7, 5), 2.2)  # ISO week 27
+    plan = Plan("higher", 2.0, D(2026, 1, 1), 3.0, D(2026, 12, 31), (week,))
+    assert expected_value(plan, D(2026, 6, 29)) == 2.2
+    assert expected_value(plan, D(2026, 7, 5)) == 2.2
+    assert expected_value(plan, D(2026, 7, 6)) == expected_value(PLAN, D(2026, 7, 6))
 
 
 @pytest.mark.parametrize(

@@ -104,7 +104,8 @@ def test_uploads_start_from_the_organizations_way_of_writing_files(
 ):
     admin = as_user("admin")
     response = admin.post(
-        f"/o/{world.acme.slug}/settings/files/", {"csv_delimiter": ";", "csv_decimal": ","}
+        f"/o/{world.acme.slug}/settings/files/",
+        {"form": "files", "csv_delimiter": ";", "csv_decimal": ","},
     )
     assert response.status_code == 302
     page = as_user("manager").get(url("source", world, source_pk=upload_source.pk))
@@ -120,7 +121,8 @@ def test_uploads_start_from_the_organizations_way_of_writing_files(
 def test_only_an_admin_sets_how_files_are_written(world, as_user):
     for who in ("manager", "team", "executive"):
         response = as_user(who).post(
-            f"/o/{world.acme.slug}/settings/files/", {"csv_delimiter": ";", "csv_decimal": ","}
+            f"/o/{world.acme.slug}/settings/files/",
+            {"form": "files", "csv_delimiter": ";", "csv_decimal": ","},
         )
         assert response.status_code == 403
     world.acme.refresh_from_db()

@@ -72,7 +72,9 @@ class Command(BaseCommand):
     def _seed(self) -> list[tuple[str, str]]:
         User = get_user_model()
         organization, _ = Organization.objects.get_or_create(
-            slug=DEMO_ORG_SLUG, defaults={"name": "Demo Retail"}
+            slug=DEMO_ORG_SLUG,
+            # A retailer's year: from the Monday nearest 1 February, in 4-4-5 weeks.
+            defaults={"name": "Demo Retail", "fiscal_year_start": 2, "fiscal_calendar": "445"},
         )
         created_logins = []
         manager = None
