@@ -236,9 +236,17 @@ def test_near_valid_sentences_in_each_language_parse_or_are_refused(language, se
     parsed = parse_or_refuse(sentence, wording)
     if parsed is not None:
         assert_round_trip(parsed, wording)
-        # Stored without language: it reads back in every other language too.
+        # Stored without language: it reads back in every other language too, unless its
+        # text holds a negation of that language ("no" in English), which a sentence cannot
+        # tell apart from one: such a text is set in the form there (see conditions()).
         other = WORDINGS[data.draw(st.sampled_from(LANGUAGES))]
-        assert_round_trip(parsed, other)
+        if not negates_in(parsed.value, other):
+            assert_round_trip(parsed, other)
+
+
+def negates_in(value, wording: Wording) -> bool:
+    words = " ".join(map(str, value if isinstance(value, list | tuple) else [value])).lower()
+    return "n't" in words or any(w in wording.negations for w in words.split())
 
 
 @settings(FUZZ, max_examples=200)
