@@ -40,7 +40,7 @@ run: install
 	@flock -n var/celery/make-run.lock true || { echo "$(ALREADY_RUNNING)" >&2; exit 2; }
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) createcachetable  # the rate limits' counters (config/settings.py, "Cache")
-	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo $(if $(DEMO_LANGUAGE),--language $(DEMO_LANGUAGE))
 	@echo
 	@echo "  Fourfold runs on http://127.0.0.1:$(PORT)  (Ctrl-C stops the web server and the worker)"
 	@echo "  Demo logins (username  password):"

@@ -6,12 +6,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from assessments import services as assessment_services
 from assessments.models import ChangeKind, Dimension, MaturityScore
 from blueprints import services as blueprint_services
 from cycles import review as act
 from cycles.models import InitiativeDecision, InitiativeOutcome, KpiDecision
+from demo.language import in_language, named
 from initiatives import services as plan_services
 from initiatives.models import Status
 from kpis import services as kpi_services
@@ -29,41 +31,45 @@ from segments.models import Attribute, ClusterRun
 
 # Dimension name → (score, evidence, opportunity)
 DEMO_MATURITY = {
-    "Strategy & vision": (
+    gettext_noop("Strategy & vision"): (
         3,
-        "Personalization goals are in the annual plan, but not tied to KPIs.",
-        "Tie each personalization goal to a KPI with a target.",
+        gettext_noop("Personalization goals are in the annual plan, but not tied to KPIs."),
+        gettext_noop("Tie each personalization goal to a KPI with a target."),
     ),
-    "Data": (
+    gettext_noop("Data"): (
         2,
-        "Web behaviour and orders are joined weekly by hand in a spreadsheet.",
-        "A daily customer view in the warehouse.",
+        gettext_noop("Web behaviour and orders are joined weekly by hand in a spreadsheet."),
+        gettext_noop("A daily customer view in the warehouse."),
     ),
-    "Decisioning": (
+    gettext_noop("Decisioning"): (
         2,
-        "Rules in the CMS; the first matching rule wins.",
-        "Choose offers by propensity; keep a control group.",
+        gettext_noop("Rules in the CMS; the first matching rule wins."),
+        gettext_noop("Choose offers by propensity; keep a control group."),
     ),
-    "Design & content": (
+    gettext_noop("Design & content"): (
         3,
-        "Home page banners have variants for new and returning visitors.",
-        "A content library per journey stage.",
+        gettext_noop("Home page banners have variants for new and returning visitors."),
+        gettext_noop("A content library per journey stage."),
     ),
-    "Distribution & channels": (
+    gettext_noop("Distribution & channels"): (
         2,
-        "E-mail and web personalize separately.",
-        "Share segments between e-mail and web.",
+        gettext_noop("E-mail and web personalize separately."),
+        gettext_noop("Share segments between e-mail and web."),
     ),
-    "Process": (1, "Changes ship when there is time; no reviews.", "Run this cycle."),
-    "Technology & software": (
+    gettext_noop("Process"): (
+        1,
+        gettext_noop("Changes ship when there is time; no reviews."),
+        gettext_noop("Run this cycle."),
+    ),
+    gettext_noop("Technology & software"): (
         3,
-        "A testing tool is licensed; recommendations come from the shop platform.",
-        "Connect the testing tool to the shop's product feed.",
+        gettext_noop("A testing tool is licensed; recommendations come from the shop platform."),
+        gettext_noop("Connect the testing tool to the shop's product feed."),
     ),
-    "Culture & resources": (
+    gettext_noop("Culture & resources"): (
         4,
-        "A team of four across marketing, analytics and IT meets weekly.",
-        "Share results company-wide each month.",
+        gettext_noop("A team of four across marketing, analytics and IT meets weekly."),
+        gettext_noop("Share results company-wide each month."),
     ),
 }
 
@@ -88,33 +94,35 @@ def seed_assessment(*, program: Program, by: AbstractBaseUser) -> None:
         conversion = assessment_services.driver_save(
             program=program,
             by=by,
-            name="Conversion rate",
-            definition="Orders ÷ sessions, per day, all devices.",
+            name=gettext_noop("Conversion rate"),
+            definition=gettext_noop("Orders ÷ sessions, per day, all devices."),
             source_system="Google Analytics 4",
-            owner="Analytics team",
+            owner=gettext_noop("Analytics team"),
             calendar="calendar",
             frequency="daily",
         )
         assessment_services.driver_validate(
             driver=conversion,
             by=by,
-            note="Matched to order system",
+            note=gettext_noop("Matched to order system"),
             on=today - datetime.timedelta(days=200),
         )
         assessment_services.driver_change_add(
             driver=conversion,
             changed_on=today - datetime.timedelta(days=120),
             kind=ChangeKind.TOOL_SWITCH,
-            description="Moved from Universal Analytics to GA4; sessions are counted differently.",
+            description=gettext_noop(
+                "Moved from Universal Analytics to GA4; sessions are counted differently."
+            ),
             by=by,
         )
         revenue = assessment_services.driver_save(
             program=program,
             by=by,
-            name="Net revenue",
-            definition="Order value after returns and VAT.",
-            source_system="Finance data warehouse",
-            owner="Finance",
+            name=gettext_noop("Net revenue"),
+            definition=gettext_noop("Order value after returns and VAT."),
+            source_system=gettext_noop("Finance data warehouse"),
+            owner=gettext_noop("Finance"),
             calendar="calendar",
             frequency="monthly",
         )
@@ -127,7 +135,9 @@ def seed_assessment(*, program: Program, by: AbstractBaseUser) -> None:
             calendar="fiscal",
             calendar_since=today - datetime.timedelta(days=75),
         )
-        assessment_services.driver_validate(driver=revenue, by=by, note="Reconciled with the books")
+        assessment_services.driver_validate(
+            driver=revenue, by=by, note=gettext_noop("Reconciled with the books")
+        )
 
 
 def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
@@ -140,28 +150,28 @@ def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
         services.attribute_save(
             organization=organization,
             key="visitor_type",
-            label="Visitor type",
+            label=gettext_noop("Visitor type"),
             type="category",
             allowed_values=["new", "returning"],
         )
         services.attribute_save(
             organization=organization,
             key="cart_value",
-            label="Cart value",
+            label=gettext_noop("Cart value"),
             type="number",
             allowed_values=[],
         )
         services.attribute_save(
             organization=organization,
             key="has_account",
-            label="Has an account",
+            label=gettext_noop("Has an account"),
             type="boolean",
             allowed_values=[],
         )
         services.attribute_save(
             organization=organization,
             key="country",
-            label="Country",
+            label=gettext_noop("Country"),
             type="category",
             allowed_values=["NL", "BE", "DE"],
         )
@@ -169,22 +179,22 @@ def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
     if not organization.segments.exists():
         for name, description, size, value, conditions in [
             (
-                "New visitors",
-                "First visit to the shop.",
+                gettext_noop("New visitors"),
+                gettext_noop("First visit to the shop."),
                 420_000,
                 Decimal("1900000"),
                 [("visitor_type", "is", "new")],
             ),
             (
-                "Loyal customers",
-                "Returning, with an account.",
+                gettext_noop("Loyal customers"),
+                gettext_noop("Returning, with an account."),
                 38_000,
                 Decimal("5200000"),
                 [("visitor_type", "is", "returning"), ("has_account", "is_true", True)],
             ),
             (
-                "Big baskets",
-                "Carts of 150 or more.",
+                gettext_noop("Big baskets"),
+                gettext_noop("Carts of 150 or more."),
                 12_000,
                 Decimal("2400000"),
                 [("cart_value", "at_least", "150")],
@@ -205,55 +215,59 @@ def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
     if cycle.goals.exists():
         return
     segments = {s.name: s for s in organization.segments.all()}
-    conversion_driver = program.drivers.filter(name="Conversion rate").first()
-    revenue_driver = program.drivers.filter(name="Net revenue").first()
+    conversion_driver = program.drivers.filter(name=gettext_noop("Conversion rate")).first()
+    revenue_driver = program.drivers.filter(name=gettext_noop("Net revenue")).first()
     start, end = cycle.starts_on, cycle.ends_on
     grow = kpi_services.goal_save(
         cycle=cycle,
         by=by,
-        title="Convert more first-time visitors",
-        why="Half of our traffic is new and converts at half the rate of returning visitors.",
+        title=gettext_noop("Convert more first-time visitors"),
+        why=gettext_noop(
+            "Half of our traffic is new and converts at half the rate of returning visitors."
+        ),
         line="top",
         horizon="short",
         owner=by,
-        segments=[segments["New visitors"]],
+        segments=[segments[gettext_noop("New visitors")]],
     )
     loyal = kpi_services.goal_save(
         cycle=cycle,
         by=by,
-        title="Grow the value of loyal customers",
-        why="Loyal customers bring most of the margin; recommendations should raise it.",
+        title=gettext_noop("Grow the value of loyal customers"),
+        why=gettext_noop(
+            "Loyal customers bring most of the margin; recommendations should raise it."
+        ),
         line="bottom",
         horizon="long",
         owner=by,
-        segments=[segments["Loyal customers"]],
+        segments=[segments[gettext_noop("Loyal customers")]],
     )
     for goal, name, key, unit, direction, baseline, target, driver, targeted in [
         (
             grow,
-            "Conversion rate",
+            gettext_noop("Conversion rate"),
             "conversion_rate",
             "percent",
             "higher",
             "2.1",
             "2.5",
             conversion_driver,
-            ["New visitors"],
+            [gettext_noop("New visitors")],
         ),
         (
             grow,
-            "Bounce rate",
+            gettext_noop("Bounce rate"),
             "bounce_rate",
             "percent",
             "lower",
             "48",
             "42",
             None,
-            ["New visitors"],
+            [gettext_noop("New visitors")],
         ),
         (
             grow,
-            "Conversion lift (personalized vs control)",
+            gettext_noop("Conversion lift (personalized vs control)"),
             "conversion_lift",
             "percent_change",
             "higher",
@@ -264,25 +278,25 @@ def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
         ),
         (
             loyal,
-            "Average order value",
+            gettext_noop("Average order value"),
             "average_order_value",
             "currency",
             "higher",
             "64",
             "67.8",
             revenue_driver,
-            ["Loyal customers"],
+            [gettext_noop("Loyal customers")],
         ),
         (
             loyal,
-            "Repeat-purchase rate",
+            gettext_noop("Repeat-purchase rate"),
             "repeat_purchase_rate",
             "percent",
             "higher",
             "21.5",
             "23.5",
             None,
-            ["Loyal customers"],
+            [gettext_noop("Loyal customers")],
         ),
     ]:
         kpi_services.kpi_save(
@@ -312,22 +326,25 @@ def seed_goals(*, program: Program, by: AbstractBaseUser) -> None:
         horizon_months=12,
         acceptable_roi_percent=Decimal("50"),
         # Realized ROI: each extra order personalization brings is worth its margin.
-        attribution_kpi=Kpi.objects.get(goal__cycle=cycle, name="Conversion rate"),
+        attribution_kpi=Kpi.objects.get(goal__cycle=cycle, name=gettext_noop("Conversion rate")),
         value_per_conversion=Decimal("30"),
     )
     answers = {
         StrategicQuestion.SEGMENTS: (
-            "New visitors and loyal customers: most traffic, most margin.",
+            gettext_noop("New visitors and loyal customers: most traffic, most margin."),
             "medium",
         ),
         StrategicQuestion.LINE: (
-            "Top line for new visitors, bottom line for loyal customers.",
+            gettext_noop("Top line for new visitors, bottom line for loyal customers."),
             "high",
         ),
-        StrategicQuestion.GOALS: ("Yes for this cycle; revisit after the first results.", "medium"),
-        StrategicQuestion.ROI: ("At least 50% over twelve months.", "high"),
+        StrategicQuestion.GOALS: (
+            gettext_noop("Yes for this cycle; revisit after the first results."),
+            "medium",
+        ),
+        StrategicQuestion.ROI: (gettext_noop("At least 50% over twelve months."), "high"),
         StrategicQuestion.RESOURCES: (
-            "Four people, one day a week each, and the testing tool.",
+            gettext_noop("Four people, one day a week each, and the testing tool."),
             "high",
         ),
     }
@@ -363,65 +380,71 @@ def seed_initiatives(*, program: Program, by: AbstractBaseUser) -> None:
         # name, owner, others, channels, stages, from week, weeks (None: open-ended),
         # status, kind, cost, expected effects, gaps it closes
         (
-            "Homepage hero by visitor type",
+            gettext_noop("Homepage hero by visitor type"),
             "E-commerce",
-            ["Marketing", "IT"],
-            ["Website"],
-            ["Discover"],
+            [gettext_noop("Marketing"), "IT"],
+            [gettext_noop("Website")],
+            [gettext_noop("Discover")],
             0,
             6,
             "in_progress",
             "main",
             12000,
-            [("Conversion rate", "up", "+0.2 pt"), ("Bounce rate", "down", "-3 pt")],
+            [
+                (gettext_noop("Conversion rate"), "up", "+0.2 pt"),
+                (gettext_noop("Bounce rate"), "down", "-3 pt"),
+            ],
             ["dimension:Design & content"],
         ),
         (
-            "Product recommendations on product pages",
-            "Merchandising",
-            ["IT", "Analytics"],
-            ["Website"],
-            ["Consider", "Purchase"],
+            gettext_noop("Product recommendations on product pages"),
+            gettext_noop("Merchandising"),
+            ["IT", gettext_noop("Analytics")],
+            [gettext_noop("Website")],
+            [gettext_noop("Consider"), gettext_noop("Purchase")],
             2,
             8,
             "planned",
             "main",
             18000,
-            [("Average order value", "up", "+EUR 3")],
+            [(gettext_noop("Average order value"), "up", "+EUR 3")],
             ["dimension:Decisioning"],
         ),
         (
-            "Free-shipping threshold banner",
-            "Marketing",
+            gettext_noop("Free-shipping threshold banner"),
+            gettext_noop("Marketing"),
             ["E-commerce"],
-            ["Website"],
-            ["Purchase"],
+            [gettext_noop("Website")],
+            [gettext_noop("Purchase")],
             4,
             4,
             "planned",
             "main",
             3000,
-            [("Average order value", "up", ""), ("Conversion rate", "down", "small")],
+            [
+                (gettext_noop("Average order value"), "up", ""),
+                (gettext_noop("Conversion rate"), "down", "small"),
+            ],
             [],
         ),
         (
-            "Exit-intent discount for new visitors",
-            "Marketing",
+            gettext_noop("Exit-intent discount for new visitors"),
+            gettext_noop("Marketing"),
             [],
-            ["Website"],
-            ["Purchase"],
+            [gettext_noop("Website")],
+            [gettext_noop("Purchase")],
             5,
             3,
             "idea",
             "main",
             2000,
-            [("Conversion rate", "up", "+0.1 pt")],
+            [(gettext_noop("Conversion rate"), "up", "+0.1 pt")],
             [],
         ),
         (
-            "Welcome e-mail series",
-            "Marketing",
-            ["Customer service"],
+            gettext_noop("Welcome e-mail series"),
+            gettext_noop("Marketing"),
+            [gettext_noop("Customer service")],
             ["E-mail"],
             [],
             1,
@@ -429,27 +452,27 @@ def seed_initiatives(*, program: Program, by: AbstractBaseUser) -> None:
             "in_progress",
             "main",
             6000,
-            [("Repeat-purchase rate", "up", "+1 pt")],
+            [(gettext_noop("Repeat-purchase rate"), "up", "+1 pt")],
             [],
         ),
         (
-            "Loyalty tier e-mails",
-            "Marketing",
-            ["Analytics"],
+            gettext_noop("Loyalty tier e-mails"),
+            gettext_noop("Marketing"),
+            [gettext_noop("Analytics")],
             ["E-mail"],
-            ["Loyalty"],
+            [gettext_noop("Loyalty")],
             8,
             5,
             "planned",
             "main",
             4000,
-            [("Repeat-purchase rate", "up", "+2 pt")],
+            [(gettext_noop("Repeat-purchase rate"), "up", "+2 pt")],
             [],
         ),
         (
-            "Daily customer view in the warehouse",
+            gettext_noop("Daily customer view in the warehouse"),
             "IT",
-            ["Analytics"],
+            [gettext_noop("Analytics")],
             [],
             [],
             -6,
@@ -461,9 +484,9 @@ def seed_initiatives(*, program: Program, by: AbstractBaseUser) -> None:
             ["dimension:Data"],
         ),
         (
-            "Monthly cycle review",
-            "Analytics",
-            ["Marketing", "E-commerce"],
+            gettext_noop("Monthly cycle review"),
+            gettext_noop("Analytics"),
+            [gettext_noop("Marketing"), "E-commerce"],
             [],
             [],
             0,
@@ -475,8 +498,8 @@ def seed_initiatives(*, program: Program, by: AbstractBaseUser) -> None:
             ["dimension:Process"],
         ),
         (
-            "Re-validate conversion rate after GA4",
-            "Analytics",
+            gettext_noop("Re-validate conversion rate after GA4"),
+            gettext_noop("Analytics"),
             [],
             [],
             [],
@@ -489,8 +512,8 @@ def seed_initiatives(*, program: Program, by: AbstractBaseUser) -> None:
             ["driver:Conversion rate"],
         ),
         (
-            "Personalization newsletter to all staff",
-            "Marketing",
+            gettext_noop("Personalization newsletter to all staff"),
+            gettext_noop("Marketing"),
             [],
             [],
             [],
@@ -503,17 +526,17 @@ def seed_initiatives(*, program: Program, by: AbstractBaseUser) -> None:
             [],
         ),
         (
-            "Search results re-ranking",
+            gettext_noop("Search results re-ranking"),
             "E-commerce",
             ["IT"],
-            ["Mobile app"],
+            [gettext_noop("Mobile app")],
             [],
             3,
             6,
             "planned",
             "main",
             9000,
-            [("Conversion rate", "up", "+0.1 pt")],
+            [(gettext_noop("Conversion rate"), "up", "+0.1 pt")],
             [],
         ),
     ]
@@ -563,97 +586,125 @@ def seed_blueprint(*, program: Program, by: AbstractBaseUser) -> None:
     if cycle.blueprints.exists():
         return
     blueprint = blueprint_services.blueprint_create(
-        cycle=cycle, name="Web shop — desktop and mobile", context="Web shop", by=by
+        cycle=cycle, name=gettext_noop("Web shop — desktop and mobile"), context="Web shop", by=by
     )
     kpis = {k.name: k for k in Kpi.objects.filter(goal__cycle=cycle)}
     stages = {s.name: s for s in blueprint.stages.all()}
     offers = {
-        "Discover": [
+        gettext_noop("Discover"): [
             (
-                "Welcome hero for first visits",
+                gettext_noop("Welcome hero for first visits"),
                 "content",
                 "0.030",
                 "40",
-                "Conversion rate",
+                gettext_noop("Conversion rate"),
                 ["visitor type is new"],
             ),
-            ("Bestsellers carousel", "recommendation", "0.025", "45", "Conversion rate", []),
             (
-                "Pick up where you left off",
+                gettext_noop("Bestsellers carousel"),
+                "recommendation",
+                "0.025",
+                "45",
+                gettext_noop("Conversion rate"),
+                [],
+            ),
+            (
+                gettext_noop("Pick up where you left off"),
                 "recommendation",
                 "0.060",
                 "45",
-                "Conversion rate",
+                gettext_noop("Conversion rate"),
                 ["visitor type is returning"],
             ),
         ],
-        "Consider": [
-            ("Similar products", "recommendation", "0.040", "50", "Average order value", []),
+        gettext_noop("Consider"): [
             (
-                "Reviews from Dutch buyers",
+                gettext_noop("Similar products"),
+                "recommendation",
+                "0.040",
+                "50",
+                gettext_noop("Average order value"),
+                [],
+            ),
+            (
+                gettext_noop("Reviews from Dutch buyers"),
                 "content",
                 "0.035",
                 "40",
-                "Conversion rate",
+                gettext_noop("Conversion rate"),
                 ["country is NL"],
             ),
             (
-                "Size advice chat",
+                gettext_noop("Size advice chat"),
                 "service_action",
                 "0.050",
                 "35",
-                "Conversion rate",
+                gettext_noop("Conversion rate"),
                 ["visitor type is returning", "has an account is true"],
             ),
         ],
-        "Purchase": [
+        gettext_noop("Purchase"): [
             (
-                "Free shipping from 75",
+                gettext_noop("Free shipping from 75"),
                 "promotion",
                 "0.080",
                 "30",
-                "Average order value",
+                gettext_noop("Average order value"),
                 ["cart value is between 50 and 75"],
             ),
             (
-                "Complete the look",
+                gettext_noop("Complete the look"),
                 "recommendation",
                 "0.060",
                 "55",
-                "Average order value",
+                gettext_noop("Average order value"),
                 ["cart value is at least 30"],
             ),
             (
-                "10% off the first order",
+                gettext_noop("10% off the first order"),
                 "promotion",
                 "0.120",
                 "18",
-                "Conversion rate",
+                gettext_noop("Conversion rate"),
                 ["visitor type is new"],
             ),
         ],
-        "Service": [
-            ("Track your parcel", "service_action", "0.300", "5", None, ["has an account is true"]),
-            ("Easy returns explained", "content", "0.150", "8", None, []),
-        ],
-        "Loyalty": [
+        gettext_noop("Service"): [
             (
-                "Members' early access",
+                gettext_noop("Track your parcel"),
+                "service_action",
+                "0.300",
+                "5",
+                None,
+                ["has an account is true"],
+            ),
+            (gettext_noop("Easy returns explained"), "content", "0.150", "8", None, []),
+        ],
+        gettext_noop("Loyalty"): [
+            (
+                gettext_noop("Members' early access"),
                 "next_best_action",
                 "0.070",
                 "60",
-                "Repeat-purchase rate",
+                gettext_noop("Repeat-purchase rate"),
                 ["has an account is true", "visitor type is returning"],
             ),
             (
-                "Replenish favourites",
+                gettext_noop("Replenish favourites"),
                 "next_best_action",
                 "0.090",
                 "40",
-                "Repeat-purchase rate",
+                gettext_noop("Repeat-purchase rate"),
                 ["visitor type is returning"],
             ),
-            ("Join the club", "next_best_action", "0.040", "25", "Repeat-purchase rate", []),
+            (
+                gettext_noop("Join the club"),
+                "next_best_action",
+                "0.040",
+                "25",
+                gettext_noop("Repeat-purchase rate"),
+                [],
+            ),
         ],
     }
     for stage_name, stage_offers in offers.items():
@@ -678,44 +729,50 @@ def seed_blueprint(*, program: Program, by: AbstractBaseUser) -> None:
 # What each finished cycle's review says, and what its countermeasures were.
 DEMO_REVIEWS = {
     1: (
-        "Product recommendations beat the bestseller lists; the control group made the "
-        "lift visible for the first time.",
-        "The exit pop-up annoyed returning visitors; e-mail and web sent clashing offers.",
-        "Keep a control group on every change; one change per channel at a time.",
-        [("Share segments between e-mail and web", "CRM team", 30)],
+        gettext_noop(
+            "Product recommendations beat the bestseller lists; the control group made the "
+            "lift visible for the first time."
+        ),
+        gettext_noop(
+            "The exit pop-up annoyed returning visitors; e-mail and web sent clashing offers."
+        ),
+        gettext_noop("Keep a control group on every change; one change per channel at a time."),
+        [(gettext_noop("Share segments between e-mail and web"), gettext_noop("CRM team"), 30)],
     ),
     2: (
-        "Next-best-action in the service pages; loyal customers buy again sooner.",
-        "Bounce rate barely moved: new visitors still land on generic pages.",
-        "Landing pages need their own offers per segment.",
-        [("Landing-page offers for new visitors", "Content team", 45)],
+        gettext_noop("Next-best-action in the service pages; loyal customers buy again sooner."),
+        gettext_noop("Bounce rate barely moved: new visitors still land on generic pages."),
+        gettext_noop("Landing pages need their own offers per segment."),
+        [(gettext_noop("Landing-page offers for new visitors"), gettext_noop("Content team"), 45)],
     ),
 }
 # How the demo's open cycle should stand today: its targets, set in cycle 2's review, are
 # worked out from the results so that each KPI is this far along against the plan.
 DEMO_PACE = {
-    "Conversion rate": 1.08,  # on track
-    "Bounce rate": 0.5,  # at risk
-    "Average order value": 0.6,  # behind: the recent line reaches the target weeks late
-    "Repeat-purchase rate": 1.15,  # on track
+    gettext_noop("Conversion rate"): 1.08,  # on track
+    gettext_noop("Bounce rate"): 0.5,  # at risk
+    gettext_noop(
+        "Average order value"
+    ): 0.6,  # behind: the recent line reaches the target weeks late
+    gettext_noop("Repeat-purchase rate"): 1.15,  # on track
 }
 # The status each KPI should show. The pace above is where the search starts; the recent
 # line of the day's numbers decides the status too (progress.pace), so other paces are
 # tried until the status is this one: the story holds whatever today's date is.
 DEMO_STATUS = {
-    "Conversion rate": "on_track",
-    "Bounce rate": "at_risk",
-    "Average order value": "behind",
-    "Repeat-purchase rate": "on_track",
+    gettext_noop("Conversion rate"): "on_track",
+    gettext_noop("Bounce rate"): "at_risk",
+    gettext_noop("Average order value"): "behind",
+    gettext_noop("Repeat-purchase rate"): "on_track",
 }
 OTHER_PACES = (0.7, 0.8, 0.9, 0.5, 0.4, 0.3, 1.0, 1.2, 1.4, 0.2)
 # Better scores per cycle, where the team grew: dimension → (cycle 1, cycle 2).
 DEMO_EARLIER_SCORES = {
-    "Strategy & vision": (2, 3),
-    "Data": (1, 2),
-    "Decisioning": (1, 1),
-    "Process": (1, 1),
-    "Technology & software": (2, 3),
+    gettext_noop("Strategy & vision"): (2, 3),
+    gettext_noop("Data"): (1, 2),
+    gettext_noop("Decisioning"): (1, 1),
+    gettext_noop("Process"): (1, 1),
+    gettext_noop("Technology & software"): (2, 3),
 }
 
 
@@ -885,7 +942,7 @@ def seed_dashboard_story(*, program: Program) -> None:
     DashboardVisit.objects.create(
         user=executive.user, program=program, seen_at=now - datetime.timedelta(days=3)
     )
-    bounce = cycle.goals.get(title__startswith="Convert").kpis.get(name="Bounce rate")
+    bounce = cycle.goals.get(title__startswith="Convert").kpis.get(name=gettext_noop("Bounce rate"))
     snapshot = bounce.snapshots.get(segment__isnull=True)
     StatusChange.objects.create(
         kpi=bounce,
@@ -934,7 +991,7 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
             arms[variant] = orders / sessions
             rows.append(
                 {
-                    "kpi": "Conversion rate",
+                    "kpi": gettext_noop("Conversion rate"),
                     "period": day.isoformat(),
                     "variant": variant,
                     "value": round(100 * orders / sessions, 4),
@@ -945,19 +1002,22 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
             )
         rows.append(
             {
-                "kpi": "Conversion lift (personalized vs control)",
+                "kpi": gettext_noop("Conversion lift (personalized vs control)"),
                 "period": day.isoformat(),
                 "segment": "",
                 "variant": "",
                 "value": round(100 * (arms["personalized"] / arms["control"] - 1), 2),
             }
         )
-        for segment, rate in (("New visitors", 0.014), ("Loyal customers", 0.041)):
+        for segment, rate in (
+            (gettext_noop("New visitors"), 0.014),
+            (gettext_noop("Loyal customers"), 0.041),
+        ):
             sessions = int(3500 * season * rng.uniform(0.9, 1.1))
             orders = int(sessions * rate * (1 + 0.15 * years) * rng.uniform(0.92, 1.08))
             rows.append(
                 {
-                    "kpi": "Conversion rate",
+                    "kpi": gettext_noop("Conversion rate"),
                     "period": day.isoformat(),
                     "segment": segment,
                     "variant": "",
@@ -968,7 +1028,7 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
             )
         rows.append(
             {
-                "kpi": "Bounce rate",
+                "kpi": gettext_noop("Bounce rate"),
                 "period": day.isoformat(),
                 "segment": "",
                 "variant": "",
@@ -977,7 +1037,7 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
         )
         rows.append(
             {
-                "kpi": "Average order value",
+                "kpi": gettext_noop("Average order value"),
                 "period": day.isoformat(),
                 "segment": "",
                 "variant": "",
@@ -986,7 +1046,7 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
         )
         rows.append(
             {
-                "kpi": "Repeat-purchase rate",
+                "kpi": gettext_noop("Repeat-purchase rate"),
                 "period": day.isoformat(),
                 "segment": "",
                 "variant": "",
@@ -997,20 +1057,26 @@ def demo_series(*, days: int, today: datetime.date | None = None) -> list[dict]:
 
 
 def seed_results(
-    *, program: Program, by: AbstractBaseUser, until: datetime.date | None = None
+    *,
+    program: Program,
+    by: AbstractBaseUser,
+    until: datetime.date | None = None,
+    language: str = "en",
 ) -> None:
     """Daily results from eighteen months ago (or the day after the last loaded) through
     `until` (default yesterday), loaded into the open cycle's KPIs as an upload would;
     then, once everything is in, an HTTP source the app itself serves in debug mode,
-    pulled every hour so a scheduled pull can be watched after `make run`."""
+    pulled every hour so a scheduled pull can be watched after `make run`. The file names
+    KPIs and segments in the demo's `language`, as they are named by then."""
     from django.db.models import Max
 
     fields = ("kpi", "period", "value", "segment", "variant", "numerator", "denominator")
-    archive = program.sources.filter(name="Analytics warehouse export").first()
+    export = gettext_noop("Analytics warehouse export")
+    archive = program.sources.filter(named("name", export, language)).first()
     if archive is None:
         archive = ResultSource.objects.create(
             program=program,
-            name="Analytics warehouse export",
+            name=gettext_noop("Analytics warehouse export"),
             kind=SourceKind.UPLOAD,
             mapping={f: f for f in fields},
         )
@@ -1019,7 +1085,8 @@ def seed_results(
     )["last"]
     until = until or timezone.localdate() - datetime.timedelta(days=1)
     rows = [
-        row
+        {**row, "kpi": in_language(row["kpi"], language)}
+        | ({"segment": in_language(row["segment"], language)} if row["segment"] else {})
         for row in demo_series(days=DEMO_DAYS)
         if (last is None or row["period"] > last.isoformat()) and row["period"] <= until.isoformat()
     ]
@@ -1039,7 +1106,7 @@ def seed_results(
     sources.source_save(
         program=program,
         by=by,
-        name="Web analytics feed",
+        name=gettext_noop("Web analytics feed"),
         kind=SourceKind.HTTP,
         url=f"{settings.FOURFOLD_BASE_URL}/demo/results-feed/",  # this very server (make run)
         schedule=Schedule.HOURLY,

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from initiatives.models import (
     STAGES,
@@ -31,23 +32,24 @@ from programs.services import ensure_cycle_open
 
 log = structlog.get_logger(__name__)
 
+# Named in the language of whoever makes the organization (marked for the catalogs here).
 DEFAULT_DEPARTMENTS = (
-    "Marketing",
-    "E-commerce",
-    "IT",
-    "Analytics",
-    "Customer service",
-    "Merchandising",
+    gettext_noop("Marketing"),
+    gettext_noop("E-commerce"),
+    gettext_noop("IT"),
+    gettext_noop("Analytics"),
+    gettext_noop("Customer service"),
+    gettext_noop("Merchandising"),
 )
 DEFAULT_CHANNELS = (
-    "Website",
-    "Mobile app",
-    "E-mail",
-    "Paid search",
-    "Social",
-    "Display",
-    "Call centre",
-    "Store",
+    gettext_noop("Website"),
+    gettext_noop("Mobile app"),
+    gettext_noop("E-mail"),
+    gettext_noop("Paid search"),
+    gettext_noop("Social"),
+    gettext_noop("Display"),
+    gettext_noop("Call centre"),
+    gettext_noop("Store"),
 )
 
 
@@ -55,12 +57,12 @@ def plan_defaults_ensure(*, organization: Organization) -> None:
     """Give an organization the usual departments and channels, once."""
     if not organization.departments.exists():
         Department.objects.bulk_create(
-            [Department(organization=organization, name=n) for n in DEFAULT_DEPARTMENTS],
+            [Department(organization=organization, name=_(n)) for n in DEFAULT_DEPARTMENTS],
             ignore_conflicts=True,
         )
     if not organization.channels.exists():
         Channel.objects.bulk_create(
-            [Channel(organization=organization, name=n) for n in DEFAULT_CHANNELS],
+            [Channel(organization=organization, name=_(n)) for n in DEFAULT_CHANNELS],
             ignore_conflicts=True,
         )
 

@@ -4,6 +4,8 @@ import datetime
 import re
 from decimal import Decimal
 
+from programs.messages import Message, _
+
 MAX_HORIZON_DAYS = 5 * 366  # a target further out than five years is not a plan
 CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
@@ -17,8 +19,9 @@ def kpi_errors(
     baseline_date: datetime.date | None,
     target_date: datetime.date | None,
     currency_code: str = "",
-) -> dict[str, str]:
-    """Field name → message for every rule the KPI breaks; empty when it is sound.
+) -> dict[str, Message]:
+    """Field name → message (shown in the reader's language) for every rule the KPI
+    breaks; empty when it is sound.
 
     - a target must be better than its baseline in the KPI's direction;
     - a target date comes after the baseline date, within five years;
@@ -31,26 +34,26 @@ def kpi_errors(
         if value is None:
             continue
         if unit == "percent" and not (0 <= value <= 100):
-            errors[field] = "A percent lies between 0 and 100."
+            errors[field] = Message(_("A percent lies between 0 and 100."))
         elif unit in ("count", "duration", "currency", "ratio") and value < 0:
-            errors[field] = "This unit cannot be negative."
+            errors[field] = Message(_("This unit cannot be negative."))
     if unit == "currency" and not CURRENCY_CODE.match(currency_code or ""):
-        errors["currency_code"] = "Give the currency's three-letter ISO code, e.g. EUR."
+        errors["currency_code"] = Message(_("Give the currency's three-letter ISO code, e.g. EUR."))
     if baseline is not None and target is not None and "target" not in errors:
         if direction == "higher" and target <= baseline:
-            errors["target"] = (
-                "Higher is better for this KPI: the target must be above the baseline."
+            errors["target"] = Message(
+                _("Higher is better for this KPI: the target must be above the baseline.")
             )
         elif direction == "lower" and target >= baseline:
-            errors["target"] = (
-                "Lower is better for this KPI: the target must be below the baseline."
+            errors["target"] = Message(
+                _("Lower is better for this KPI: the target must be below the baseline.")
             )
     if baseline_date and target_date:
         if target_date <= baseline_date:
-            errors["target_date"] = "The target date must come after the baseline date."
+            errors["target_date"] = Message(_("The target date must come after the baseline date."))
         elif (target_date - baseline_date).days > MAX_HORIZON_DAYS:
-            errors["target_date"] = (
-                "A target more than five years after its baseline is not a plan."
+            errors["target_date"] = Message(
+                _("A target more than five years after its baseline is not a plan.")
             )
     return errors
 

@@ -53,7 +53,7 @@ def test_kpi_rules(changes, field, message):
     if field is None:
         assert errors == {}
     else:
-        assert message in errors[field]
+        assert message in str(errors[field])
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from demo.blueprints import seed_propensity
+from demo.language import demo_language, demo_translate
 from demo.seed import (
     DEMO_CYCLE_DAYS,
     DEMO_CYCLE_DAYS_DONE,
@@ -29,7 +31,7 @@ from demo.seed import (
     seed_results,
 )
 from programs.models import Membership, Organization, Program, Role
-from programs.services import membership_add, program_create
+from programs.services import membership_add, profile_set_language, program_create
 
 DEMO_ORG_SLUG = "demo"
 DEMO_PEOPLE = [
@@ -44,9 +46,24 @@ CREDENTIALS_FILE = Path(settings.VAR_DIR) / "demo-credentials.txt"
 class Command(BaseCommand):
     help = "Create (or complete) the demo organization, its people and the Web shop program."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--language",
+            help=(
+                "The demo's language: "
+                + ", ".join(f"{code} ({name})" for code, name in settings.LANGUAGES)
+                + ". Default: the language it was seeded in, else English."
+            ),
+        )
+
     def handle(self, *args, **options) -> None:
+        wanted = options.get("language")
+        if wanted is not None and wanted not in dict(settings.LANGUAGES):
+            raise CommandError(
+                f"Fourfold speaks {', '.join(dict(settings.LANGUAGES))}; not {wanted!r}."
+            )
         with transaction.atomic():
-            created_logins = self._seed()
+            created_logins = self._seed(wanted)
         if created_logins:
             self._remember(created_logins)
             self.stdout.write("Demo logins (username, password; shown once, kept in var/):")
@@ -69,7 +86,9 @@ class Command(BaseCommand):
             "".join(f"{username:<10} {password}\n" for username, password in known.items())
         )
 
-    def _seed(self) -> list[tuple[str, str]]:
+    def _seed(self, wanted: str | None = None) -> list[tuple[str, str]]:
+        """Seed what is missing in English, then put the demo in its language: `wanted`,
+        else the one it was seeded in."""
         User = get_user_model()
         organization, _ = Organization.objects.get_or_create(
             slug=DEMO_ORG_SLUG,
@@ -106,24 +125,41 @@ class Command(BaseCommand):
             program = program_create(
                 organization=organization,
                 name="Web shop",
-                context="Web shop — desktop and mobile web",
+                context=gettext_noop("Web shop — desktop and mobile web"),
                 description=(
-                    "Personalize the web shop along the customer journey: recommendations, "
-                    "offers and service actions chosen by propensity, measured against a "
-                    "control group."
+                    gettext_noop(
+                        "Personalize the web shop along the customer journey: recommendations, "
+                        "offers and service actions chosen by propensity, measured against a "
+                        "control group."
+                    )
                 ),
                 by=manager,
                 starts_on=starts_on,
                 ends_on=starts_on + datetime.timedelta(days=DEMO_CYCLE_DAYS - 1),
             )
-        seed_assessment(program=program, by=manager)
-        seed_goals(program=program, by=manager)
-        if created:
-            seed_history(program=program, by=manager)
-        seed_initiatives(program=program, by=manager)
-        seed_blueprint(program=program, by=manager)
-        seed_propensity(program=program, by=manager)
-        seed_results(program=program, by=manager)
-        seed_dashboard_story(program=program)
-        seed_customers(organization=organization, by=manager)
+        seeded_in = demo_language(organization)
+        if wanted and seeded_in not in ("en", wanted):
+            raise CommandError(
+                f"The demo is in {dict(settings.LANGUAGES)[seeded_in]} already; a demo in "
+                f"another language starts from an empty database."
+            )
+        with translation.override(
+            "en"
+        ):  # the story is written, and its sentences parsed, in English
+            seed_assessment(program=program, by=manager)
+            seed_goals(program=program, by=manager)
+            if created:
+                seed_history(program=program, by=manager)
+            seed_initiatives(program=program, by=manager)
+            seed_blueprint(program=program, by=manager)
+            seed_propensity(program=program, by=manager)
+            seed_results(program=program, by=manager, language=seeded_in)
+            seed_dashboard_story(program=program)
+            seed_customers(organization=organization, by=manager)
+        language = wanted or seeded_in
+        if language != "en":
+            demo_translate(organization=organization, language=language)
+        if wanted and wanted != seeded_in:  # its people read it in its language
+            for membership in organization.memberships.select_related("user"):
+                profile_set_language(user=membership.user, language=wanted)
         return created_logins
