@@ -214,6 +214,8 @@ LANGUAGE_CODE = "en"
 # Each language is named in itself: a person who does not read the current one finds theirs.
 LANGUAGES = [("en", "English"), ("da", "Dansk"), ("sl", "Slovenščina"), ("nl", "Nederlands")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates the short way each language writes them (28 Aug 2026, 28. aug. 2026, 28 aug 2026).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

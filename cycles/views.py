@@ -196,9 +196,9 @@ def cycle_start_next(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         % {
             "old": cycle.number,
             "new": following.number,
-            "ended": date_format(following.starts_on - datetime.timedelta(days=1), "j M Y"),
-            "start": date_format(following.starts_on, "j M Y"),
-            "end": date_format(following.ends_on, "j M Y"),
+            "ended": date_format(following.starts_on - datetime.timedelta(days=1), "DATE_FORMAT"),
+            "start": date_format(following.starts_on, "DATE_FORMAT"),
+            "end": date_format(following.ends_on, "DATE_FORMAT"),
         },
     )
     return redirect("cycles:program_home", pk=pk)

@@ -20,7 +20,7 @@ def period_label(period: Period, calendar: Calendar | None = None, *, plain: boo
         return _("FY%(year)s W%(number)s") % values
     if plain:
         if period.grain == calendars.MONTH:
-            return date_format(period.start, "M Y")
+            return date_format(period.start, "YEAR_MONTH_FORMAT")
         if period.grain == calendars.QUARTER:
             return _("Q%(number)s %(year)s") % values
         return str(period.year)
