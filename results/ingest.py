@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from programs import csvsafe
+from programs.messages import Message, Number, _
 from programs.number_reading import NumberProblem, Problem, read_number
 from programs.workbooks import WorkbookRefused, check_workbook
 
@@ -60,9 +61,17 @@ class Record:
 
 @dataclass(frozen=True)
 class RowError:
+    """Why a row was refused: `reason` in English (what the API answers and the logs keep),
+    `message` to show each reader in their language."""
+
     line: int
     column: str
     reason: str
+    message: Message | None = None
+
+    @classmethod
+    def of(cls, line: int, column: str, message: Message) -> "RowError":
+        return cls(line, column, message.english, message)
 
 
 @dataclass
@@ -120,23 +129,29 @@ def _number(raw: object, decimal: str = ".") -> Decimal:
     return value
 
 
-def _not_a_number(raw: str, decimal: str) -> str:
+def _not_a_number(raw: str, decimal: str) -> Message:
     """Why a cell is not a number, naming the separator where that is the reason."""
     if decimal == ",":
         try:
             read_number(raw, decimal=",", thousands="")
         except NumberProblem as problem:
             if problem.problem is Problem.OTHER_DECIMAL:
-                return (
-                    f"“{shown(raw)}” has a decimal point, but this file's decimal separator "
-                    f"is a comma: write {problem.suggestions[0]}"
+                return Message(
+                    _(
+                        "“%(raw)s” has a decimal point, but this file's decimal separator is "
+                        "a comma: write %(suggestion)s"
+                    ),
+                    {"raw": shown(raw), "suggestion": problem.suggestions[0]},
                 )
     elif "," in raw and raw.replace(",", "", 1).replace("-", "", 1).strip().isdigit():
-        return (
-            f"“{shown(raw)}” has a decimal comma, but this file's decimal separator is a "
-            "point: choose “Comma” as the decimal separator for this file"
+        return Message(
+            _(
+                "“%(raw)s” has a decimal comma, but this file's decimal separator is a point: "
+                "choose “Comma” as the decimal separator for this file"
+            ),
+            {"raw": shown(raw)},
         )
-    return f"not a number: “{shown(raw)}”"
+    return Message(_("not a number: “%(raw)s”"), {"raw": shown(raw)})
 
 
 def _as_stored(number: Decimal, places: Decimal, limit: Decimal) -> Decimal | None:
@@ -179,22 +194,35 @@ def check_rows(
         }
         cell = cells.__getitem__
 
-        def fail(name: str, reason: str, problems=problems, line=line) -> None:
-            problems.append(RowError(line, mapping.get(name) or name, reason))
+        def fail(name: str, reason: Message, problems=problems, line=line) -> None:
+            problems.append(RowError.of(line, mapping.get(name) or name, reason))
 
         kpi = kpis.get(cell("kpi").lower())
         if not cell("kpi"):
-            fail("kpi", "empty")
+            fail("kpi", Message(_("empty")))
         elif kpi is None:
-            fail("kpi", f"no KPI “{shown(cell('kpi'))}” in this program's open cycle")
+            fail(
+                "kpi",
+                Message(
+                    _("no KPI “%(kpi)s” in this program's open cycle"), {"kpi": shown(cell("kpi"))}
+                ),
+            )
         period = None
         try:
             period = parse_period(cell("period"))
         except ValueError:
-            fail("period", f"not a date, week or month: “{shown(cell('period'))}”")
+            fail(
+                "period",
+                Message(
+                    _("not a date, week or month: “%(period)s”"), {"period": shown(cell("period"))}
+                ),
+            )
         else:
             if period[1] > today:
-                fail("period", f"{period[1].isoformat()} is in the future")
+                fail(
+                    "period",
+                    Message(_("%(day)s is in the future"), {"day": period[1].isoformat()}),
+                )
         value = None
         try:
             value = _number(row.get(mapping.get("value") or "", ""), decimal)
@@ -203,21 +231,36 @@ def check_rows(
         if value is not None:
             rounded = _as_stored(value, VALUE_PLACES, MAX_VALUE)
             if rounded is None:
-                fail("value", f"“{shown(cell('value'))}” is too large")
+                fail("value", Message(_("“%(raw)s” is too large"), {"raw": shown(cell("value"))}))
             value = rounded
         if value is not None and kpi is not None:
             if kpi.unit == "percent" and not 0 <= value <= 100:
-                fail("value", f"{value} is not a percent between 0 and 100")
+                fail(
+                    "value",
+                    Message(
+                        _("%(value)s is not a percent between 0 and 100"),
+                        {"value": Number(format(value.normalize(), "f"))},
+                    ),
+                )
             elif kpi.unit in ("count", "duration", "currency", "ratio") and value < 0:
-                fail("value", f"{value} is negative")
+                fail(
+                    "value",
+                    Message(
+                        _("%(value)s is negative"),
+                        {"value": Number(format(value.normalize(), "f"))},
+                    ),
+                )
         segment_id = None
         if cell("segment"):
             segment_id = segments.get(cell("segment").lower())
             if segment_id is None:
-                fail("segment", f"no segment “{shown(cell('segment'))}”")
+                fail(
+                    "segment",
+                    Message(_("no segment “%(segment)s”"), {"segment": shown(cell("segment"))}),
+                )
         variant = cell("variant").lower()
         if variant not in VARIANTS:
-            fail("variant", "must be personalized, control, holdout or empty")
+            fail("variant", Message(_("must be personalized, control, holdout or empty")))
         parts = {}
         for name in ("numerator", "denominator"):
             parts[name] = None
@@ -229,20 +272,28 @@ def check_rows(
                     continue
                 rounded = _as_stored(parts[name], COUNT_PLACES, MAX_COUNT)
                 if parts[name] < 0:
-                    fail(name, "is negative")
+                    fail(name, Message(_("is negative")))
                 elif rounded is None:
-                    fail(name, f"“{shown(cell(name))}” is too large")
+                    fail(name, Message(_("“%(raw)s” is too large"), {"raw": shown(cell(name))}))
                 elif rounded == 0 and name == "denominator":
                     # 0.00001 is kept as 0.0000: a zero the rates would divide by.
-                    fail(name, "is zero" if parts[name] == 0 else "is zero at 4 decimals")
+                    fail(
+                        name,
+                        Message(_("is zero") if parts[name] == 0 else _("is zero at 4 decimals")),
+                    )
                 parts[name] = rounded
         successes, trials = parts["numerator"], parts["denominator"]
         if successes is not None and trials is not None and not problems:
             if successes > trials:
                 fail(
                     "numerator",
-                    f"{successes} is above its denominator {trials}: a rate cannot have "
-                    "more successes than trials",
+                    Message(
+                        _(
+                            "%(successes)s is above its denominator %(trials)s: a rate cannot "
+                            "have more successes than trials"
+                        ),
+                        {"successes": Number(str(successes)), "trials": Number(str(trials))},
+                    ),
                 )
             elif value is not None and kpi is not None and kpi.unit in RATE_SCALE:
                 rate = successes / trials * RATE_SCALE[kpi.unit]
@@ -250,9 +301,17 @@ def check_rows(
                     shown_rate = f"{float(rate):.3g}{'%' if kpi.unit == 'percent' else ''}"
                     fail(
                         "value",
-                        f"{format(value.normalize(), 'f')} does not match numerator ÷ denominator "
-                        f"({shown_rate}); give all three from one count, or leave out the "
-                        "numerator and denominator",
+                        Message(
+                            _(
+                                "%(value)s does not match numerator ÷ denominator (%(rate)s); "
+                                "give all three from one count, or leave out the numerator and "
+                                "denominator"
+                            ),
+                            {
+                                "value": Number(format(value.normalize(), "f")),
+                                "rate": Number(shown_rate),
+                            },
+                        ),
                     )
         if problems:
             checked.errors.extend(problems)
@@ -269,10 +328,10 @@ def check_rows(
         )
         if record.key in seen:
             checked.errors.append(
-                RowError(
+                RowError.of(
                     line,
                     mapping.get("period") or "period",
-                    f"the same measurement as line {seen[record.key]}",
+                    Message(_("the same measurement as line %(line)s"), {"line": seen[record.key]}),
                 )
             )
             continue

@@ -735,6 +735,7 @@ def _check_and_load(pull: Pull, source: ResultSource, header, rows, mapping) -> 
             rejected=bad_rows,
             rejected_rows=[
                 {"line": e.line, "column": e.column, "reason": e.reason}
+                | ({"message": e.message.as_json()} if e.message else {})
                 for e in checked.errors[: ingest.MAX_ERRORS_SHOWN]
             ],
             error=_("%(n)s of %(total)s rows are wrong; nothing was loaded.")

@@ -208,3 +208,21 @@ def test_the_plan_exports_for_excel_with_decimal_commas(world, as_user):
     excel = danish.get(address, {"excel": "1"}).content.decode()
     assert ";1234,50;" in excel and "Hero test" in excel
     assert ",1234.50," in manager.get(address).content.decode()
+
+
+def test_refused_rows_read_in_each_readers_language(world, upload_source, as_user):  # noqa: F811
+    rows = [("Nonsense", days(1)[0], "2,5"), ("Conversion rate", days(1)[0], "250")]
+    pull = upload(
+        as_user("manager"), world, upload_source, semicolons(rows), delimiter=";", decimal=","
+    )
+    assert pull.status == "failed" and not Measurement.objects.exists()
+    # Kept in English for the API and the logs, and shown in the reader's language.
+    assert pull.rejected_rows[0]["reason"] == "no KPI “Nonsense” in this program's open cycle"
+    page_url = url("pull", world, source_pk=upload_source.pk, pull_pk=pull.pk)
+    danish = as_user("executive")
+    danish.post("/language/", {"language": "da"})
+    body = danish.get(page_url).content.decode()
+    assert "ingen KPI “Nonsense” i programmets åbne cyklus" in body
+    assert "250 er ikke en procent mellem 0 og 100" in body, body.split("<tbody>")[-1][:600]
+    english = as_user("team").get(page_url).content.decode()
+    assert "no KPI “Nonsense” in this program&#x27;s open cycle" in english
