@@ -143,9 +143,8 @@ class Command(BaseCommand):
                 f"The demo is in {dict(settings.LANGUAGES)[seeded_in]} already; a demo in "
                 f"another language starts from an empty database."
             )
-        with translation.override(
-            "en"
-        ):  # the story is written, and its sentences parsed, in English
+        # The story is written, and its condition sentences parsed, in English.
+        with translation.override("en"):
             seed_assessment(program=program, by=manager)
             seed_goals(program=program, by=manager)
             if created:
