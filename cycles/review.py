@@ -18,6 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
@@ -335,7 +336,7 @@ def close_plan(*, cycle: Cycle, closes_on: datetime.date | None = None) -> Close
     if closes_on < cycle.starts_on:
         raise ValidationError(
             _("Cycle %(n)s starts on %(d)s; it can be closed from that day on.")
-            % {"n": cycle.number, "d": cycle.starts_on.strftime("%-d %b %Y")}
+            % {"n": cycle.number, "d": date_format(cycle.starts_on, "DATE_FORMAT")}
         )
     starts = closes_on + datetime.timedelta(days=1)
     return ClosePlan(

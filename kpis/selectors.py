@@ -84,10 +84,6 @@ class PeriodTargets:
     elsewhere: list[KpiPeriodTarget]
     too_many: bool
 
-    @property
-    def any(self) -> bool:
-        return any(r.target is not None for r in self.rows) or bool(self.elsewhere)
-
 
 def plan_periods(*, kpi: Kpi, calendar: Calendar, grain: str) -> list[Period]:
     return calendar.periods(kpi.baseline_date, kpi.target_date, grain)

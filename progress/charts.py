@@ -181,12 +181,13 @@ def kpi_periods(
         )
     fig.update_layout(
         height=360,
-        margin={"l": 50, "r": 10, "t": 20, "b": 60},
+        # room on the right for the last period's label, which is centred on its bar
+        margin={"l": 50, "r": 36, "t": 20, "b": 60},
         legend={"orientation": "h", "y": -0.25, "itemsizing": "constant"},
         font={"family": "system-ui, sans-serif", "size": 12},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
-        xaxis={"type": "category", "tickangle": -30 if len(values) > 8 else 0},
+        xaxis={"type": "category", "tickangle": -30 if len(values) > 8 else 0, "automargin": True},
         bargap=0.25,
     )
 
