@@ -110,11 +110,7 @@ def period_targets(
     shown = {(r.period.start, r.period.end) for r in rows}
     return PeriodTargets(
         calendar=calendar,
-        calendar_text=(
-            _("Calendar months, ISO weeks")
-            if calendar.is_plain
-            else calendar_text.describe(calendar)
-        ),
+        calendar_text=calendar_text.name(calendar),
         grain=grain,
         rows=rows,
         elsewhere=[t for t in kept if t.grain != grain or (t.starts_on, t.ends_on) not in shown],

@@ -46,6 +46,11 @@ def grain_name(grain: str) -> str:
     }[grain]
 
 
+def name(calendar: Calendar) -> str:
+    """The periods a KPI is cut in, in one line: the plain calendar's, or the fiscal year."""
+    return _("Calendar months, ISO weeks") if calendar.is_plain else describe(calendar)
+
+
 def describe(calendar: Calendar) -> str:
     """The calendar in one line: "Fiscal year from April, calendar months"."""
     kind = str(FiscalCalendar(calendar.kind).label)

@@ -82,16 +82,7 @@ def kpi_progress(
     )
     fig.add_vline(x=today.isoformat(), line={"color": "#c77d0a", "width": 1})
     for day, text in changes:
-        fig.add_vline(x=day.isoformat(), line={"color": "#d9534f", "width": 1, "dash": "dot"})
-        fig.add_annotation(
-            x=day.isoformat(),
-            y=1,
-            yref="paper",
-            text=plotly_text.escape(text),
-            showarrow=False,
-            xanchor="left",
-            font={"size": 10, "color": "#d9534f"},
-        )
+        _mark_change(fig, day.isoformat(), text)
     fig.update_layout(
         height=360,
         margin={"l": 50, "r": 10, "t": 20, "b": 30},
@@ -167,18 +158,7 @@ def kpi_periods(
         at = next((label for v, label in zip(values, labels, strict=True) if day in v.period), None)
         if at is None:
             continue
-        fig.add_vline(
-            x=labels.index(at) - 0.5, line={"color": "#d9534f", "width": 1, "dash": "dot"}
-        )
-        fig.add_annotation(
-            x=labels.index(at) - 0.5,
-            y=1,
-            yref="paper",
-            text=plotly_text.escape(text),
-            showarrow=False,
-            xanchor="left",
-            font={"size": 10, "color": "#d9534f"},
-        )
+        _mark_change(fig, labels.index(at) - 0.5, text)  # at the period's left edge
     fig.update_layout(
         height=360,
         # room on the right for the last period's label, which is centred on its bar
@@ -191,16 +171,11 @@ def kpi_periods(
         bargap=0.25,
     )
 
-    def value(v):
-        if v is None:
-            return chart_numbers.NOTHING
-        return _with_unit(chart_numbers.number(v, digits=3), unit_suffix)
-
     rows = [
         [
             label + (" " + _("(to date)") if v.partial else ""),
-            value(v.actual),
-            value(v.expected),
+            _shown(v.actual, unit_suffix),
+            _shown(v.expected, unit_suffix),
             numbers.count(v.points),
         ]
         for v, label in zip(values, labels, strict=True)
@@ -218,29 +193,26 @@ LAST_POINTS = 12  # the table lists the latest values; the Measurements page has
 
 
 def _kpi_numbers(figure, *, series, plan, result, changes, today, suffix) -> dict:
-    def value(v):
-        if v is None:
-            return chart_numbers.NOTHING
-        return _with_unit(chart_numbers.number(v, digits=3), suffix)
-
     rows = [
-        [_("Baseline"), plan.baseline_date.isoformat(), value(plan.baseline)],
-        [_("Expected by today"), today.isoformat(), value(expected_value(plan, today))],
-        [_("Target"), plan.target_date.isoformat(), value(plan.target)],
+        [_("Baseline"), plan.baseline_date.isoformat(), _shown(plan.baseline, suffix)],
+        [_("Expected by today"), today.isoformat(), _shown(expected_value(plan, today), suffix)],
+        [_("Target"), plan.target_date.isoformat(), _shown(plan.target, suffix)],
     ]
     if result.projected_day:
         rows.append([_("Target reached at the recent trend"), result.projected_day.isoformat(), ""])
     rows += [
         [_("Change: %(change)s") % {"change": text}, day.isoformat(), ""] for day, text in changes
     ]
-    rows += [[_("Actual"), p.day.isoformat(), value(p.value)] for p in series[-LAST_POINTS:]]
+    rows += [
+        [_("Actual"), p.day.isoformat(), _shown(p.value, suffix)] for p in series[-LAST_POINTS:]
+    ]
     latest = series[-1]
     status = ProgressStatus(result.status).label if result.status in ProgressStatus.values else ""
     reading = {
-        "value": value(latest.value),
+        "value": _shown(latest.value, suffix),
         "day": latest.day.isoformat(),
-        "baseline": value(plan.baseline),
-        "target": value(plan.target),
+        "baseline": _shown(plan.baseline, suffix),
+        "target": _shown(plan.target, suffix),
         "target_date": plan.target_date.isoformat(),
     }
     if status:
@@ -264,6 +236,27 @@ def _kpi_numbers(figure, *, series, plan, result, changes, today, suffix) -> dic
         columns=["", _("Date"), _("Value")],
         rows=rows,
     )
+
+
+def _mark_change(fig, x, text: str) -> None:
+    """A driver's dated break in comparability: a dotted line and its words, at `x`."""
+    fig.add_vline(x=x, line={"color": "#d9534f", "width": 1, "dash": "dot"})
+    fig.add_annotation(
+        x=x,
+        y=1,
+        yref="paper",
+        text=plotly_text.escape(text),
+        showarrow=False,
+        xanchor="left",
+        font={"size": 10, "color": "#d9534f"},
+    )
+
+
+def _shown(value: float | None, suffix: str) -> str:
+    """A chart table's number: three decimals at most, with its unit; none: a dash."""
+    if value is None:
+        return chart_numbers.NOTHING
+    return _with_unit(chart_numbers.number(value, digits=3), suffix)
 
 
 def _with_unit(number_text: str, suffix: str) -> str:

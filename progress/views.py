@@ -314,9 +314,7 @@ def kpi_chart(request: HtmxHttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
                 *((g, calendar_text.grain_name(g)) for g in PERIOD_GRAINS),
             ],
             "summed": periods.summed(kpi.unit),
-            "calendar_text": _("Calendar months, ISO weeks")
-            if calendar.is_plain
-            else calendar_text.describe(calendar),
+            "calendar_text": calendar_text.name(calendar),
         },
     )
 
